@@ -1,0 +1,38 @@
+"""ganzoo: classic GANs as PyTorch Lightning modules.
+
+The sampling path (``load``, ``sample``, ``list_models``) does not import Lightning; variants and data
+modules are imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ganzoo import nets as _nets  # noqa: F401  (registers the architectures)
+from ganzoo.registry import list_models
+from ganzoo.sampling import load, sample
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "AdversarialModule": "ganzoo.training",
+    "CramerGAN": "ganzoo.variants",
+    "DCGAN": "ganzoo.variants",
+    "FGAN": "ganzoo.variants",
+    "MMDGAN": "ganzoo.variants",
+    "SNGAN": "ganzoo.variants",
+    "WGAN": "ganzoo.variants",
+    "WGANGP": "ganzoo.variants",
+    "VARIANTS": "ganzoo.variants",
+    "Toy2DDataModule": "ganzoo.data",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
+
+
+__all__ = ["list_models", "load", "sample", "__version__", *_LAZY]

@@ -1,0 +1,146 @@
+"""Lipschitz constraints on the critic: weight clipping, gradient penalties, R1, spectral norm.
+
+A constraint has three hooks, called by the shared module:
+``prepare(critic)`` once at construction, ``penalty(witness, real, fake)`` inside every critic step
+(added to the critic loss), ``after_critic_step(critic)`` after every critic optimizer step.
+Penalties are computed in float32 with autocast disabled.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+from torch.nn.utils import parametrizations
+
+from ganzoo.objectives.base import Witness, check_positive
+
+
+class Constraint:
+    name = "constraint"
+
+    def prepare(self, critic: nn.Module) -> None:
+        """Modify the critic once, before its optimizer is built."""
+
+    def penalty(self, witness: Witness, real: Tensor, fake: Tensor) -> Tensor | None:
+        """A term added to the critic loss, or ``None``."""
+        return None
+
+    def after_critic_step(self, critic: nn.Module) -> None:
+        """Called after every critic optimizer step."""
+
+
+class WeightClipping(Constraint):
+    """Clamp every critic parameter to [-c, c] after each critic step (Arjovsky et al. 2017, c = 0.01)."""
+
+    name = "weight_clipping"
+
+    def __init__(self, clip: float = 0.01):
+        check_positive("clip", clip)
+        self.clip = float(clip)
+
+    @torch.no_grad()
+    def after_critic_step(self, critic: nn.Module) -> None:
+        for p in critic.parameters():
+            p.clamp_(-self.clip, self.clip)
+
+    def __repr__(self) -> str:
+        return f"WeightClipping(clip={self.clip})"
+
+
+def _grad_norm(witness: Witness, x: Tensor) -> Tensor:
+    """Per-sample ||d witness(x) / dx||_2, differentiable w.r.t. the critic's parameters."""
+    x = x.detach()
+    if x.dtype in (torch.float16, torch.bfloat16):
+        x = x.float()
+    x.requires_grad_(True)
+    with torch.autocast(device_type=x.device.type, enabled=False):
+        out = witness(x)
+        (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+    return grad.reshape(grad.shape[0], -1).norm(2, dim=1)
+
+
+def interpolate(real: Tensor, fake: Tensor) -> Tensor:
+    """x_hat = eps x_r + (1 - eps) x_g with one eps ~ U[0, 1] per sample."""
+    dtype = torch.promote_types(real.dtype, torch.float32)
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=dtype)
+    return eps * real.detach().to(dtype) + (1 - eps) * fake.detach().to(dtype)
+
+
+class GradientPenalty(Constraint):
+    """WGAN-GP (Gulrajani et al. 2017): weight * E (||grad f(x_hat)|| - target)^2 at interpolates.
+
+    ``one_sided=True`` penalises only norms above ``target``: weight * E max(0, ||grad|| - target)^2.
+    """
+
+    def __init__(self, weight: float = 10.0, one_sided: bool = False, target: float = 1.0):
+        check_positive("gp_weight", weight, allow_zero=True)
+        check_positive("target", target)
+        self.weight, self.one_sided, self.target = float(weight), one_sided, float(target)
+        self.name = "gradient_penalty_one_sided" if one_sided else "gradient_penalty"
+
+    def penalty(self, witness: Witness, real: Tensor, fake: Tensor) -> Tensor | None:
+        if self.weight == 0:
+            return None
+        excess = _grad_norm(witness, interpolate(real, fake)) - self.target
+        if self.one_sided:
+            excess = excess.clamp_min(0)
+        return self.weight * excess.pow(2).mean()
+
+    def __repr__(self) -> str:
+        return f"GradientPenalty(weight={self.weight}, one_sided={self.one_sided}, target={self.target})"
+
+
+class R1(Constraint):
+    """R1 (Mescheder et al. 2018, eq. 9): (gamma / 2) E_real ||grad D(x_r)||^2.
+
+    ganzoo's ``gamma`` follows the paper's gamma/2 convention (as does StyleGAN2's ``r1_gamma``).
+    """
+
+    name = "r1"
+
+    def __init__(self, gamma: float = 10.0):
+        check_positive("gamma", gamma, allow_zero=True)
+        self.gamma = float(gamma)
+
+    def penalty(self, witness: Witness, real: Tensor, fake: Tensor) -> Tensor | None:
+        if self.gamma == 0:
+            return None
+        return 0.5 * self.gamma * _grad_norm(witness, real).pow(2).mean()
+
+    def __repr__(self) -> str:
+        return f"R1(gamma={self.gamma})"
+
+
+class SpectralNorm(Constraint):
+    """Spectral normalisation (Miyato et al. 2018) of every Linear/Conv layer of the critic.
+
+    Uses ``torch.nn.utils.parametrizations.spectral_norm`` (one power iteration per forward pass).
+    """
+
+    name = "spectral_norm"
+    LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose2d, nn.Embedding)
+
+    def __init__(self, n_power_iterations: int = 1):
+        if n_power_iterations < 1:
+            raise ValueError(f"n_power_iterations must be >= 1, got {n_power_iterations}")
+        self.n_power_iterations = n_power_iterations
+
+    def prepare(self, critic: nn.Module) -> None:
+        apply_spectral_norm(critic, self.n_power_iterations)
+
+    def __repr__(self) -> str:
+        return f"SpectralNorm(n_power_iterations={self.n_power_iterations})"
+
+
+def apply_spectral_norm(module: nn.Module, n_power_iterations: int = 1) -> nn.Module:
+    """Wrap every Linear/Conv/Embedding weight of ``module`` with spectral normalisation, in place."""
+    for m in list(module.modules()):
+        if isinstance(m, SpectralNorm.LAYERS) and not parametrizations.parametrize.is_parametrized(m, "weight"):
+            parametrizations.spectral_norm(m, n_power_iterations=n_power_iterations)
+    return module
+
+
+__all__ = [
+    "Constraint", "WeightClipping", "GradientPenalty", "R1", "SpectralNorm", "apply_spectral_norm",
+    "interpolate",
+]

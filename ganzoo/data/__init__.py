@@ -1,0 +1,3 @@
+from .toy2d import DATASETS, Toy2DDataModule, ToySampler, line_samples, mode_centers, toy_samples
+
+__all__ = ["DATASETS", "Toy2DDataModule", "ToySampler", "line_samples", "mode_centers", "toy_samples"]

@@ -1,0 +1,3 @@
+from .toy import evaluate_toy, mode_stats, w1_exact
+
+__all__ = ["evaluate_toy", "mode_stats", "w1_exact"]

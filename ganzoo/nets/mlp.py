@@ -1,0 +1,87 @@
+"""MLP generator and critic for low-dimensional data (the WGAN-GP paper's toy networks: 3 hidden ReLU layers)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ganzoo.registry import register_model
+
+LATENT_DISTRIBUTIONS = ("normal", "uniform")
+
+
+def _check_int(name: str, value: int, minimum: int = 1) -> None:
+    if not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _mlp(in_dim: int, hidden_dim: int, n_layers: int, out_dim: int, act: type[nn.Module]) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    d = in_dim
+    for _ in range(n_layers):
+        layers += [nn.Linear(d, hidden_dim), act()]
+        d = hidden_dim
+    layers.append(nn.Linear(d, out_dim))
+    return nn.Sequential(*layers)
+
+
+class Generator(nn.Module):
+    """Base for generators: knows its latent size/distribution and output shape."""
+
+    latent_dim: int
+    latent_distribution: str
+    output_shape: tuple[int, ...]
+
+    def sample_latent(self, n: int, generator: torch.Generator | None = None, device=None) -> Tensor:
+        """``n`` latent vectors ``(n, latent_dim)`` from the generator's latent distribution."""
+        device = device if device is not None else next(self.parameters()).device
+        shape = (n, self.latent_dim)
+        if self.latent_distribution == "uniform":
+            z = torch.rand(shape, generator=generator) * 2 - 1
+        else:
+            z = torch.randn(shape, generator=generator)
+        return z.to(device)
+
+
+@register_model("mlp_generator")
+class MLPGenerator(Generator):
+    """z (B, latent_dim) -> x (B, out_dim); ``n_layers`` hidden ReLU layers of width ``hidden_dim``."""
+
+    def __init__(
+        self,
+        latent_dim: int = 2,
+        out_dim: int = 2,
+        hidden_dim: int = 512,
+        n_layers: int = 3,
+        latent_distribution: str = "normal",
+    ):
+        super().__init__()
+        for name, v in (("latent_dim", latent_dim), ("out_dim", out_dim), ("hidden_dim", hidden_dim)):
+            _check_int(name, v)
+        _check_int("n_layers", n_layers, 0)
+        if latent_distribution not in LATENT_DISTRIBUTIONS:
+            raise ValueError(
+                f"latent_distribution must be one of {LATENT_DISTRIBUTIONS}, got {latent_distribution!r}"
+            )
+        self.latent_dim, self.latent_distribution = latent_dim, latent_distribution
+        self.output_shape = (out_dim,)
+        self.net = _mlp(latent_dim, hidden_dim, n_layers, out_dim, nn.ReLU)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z)
+
+
+@register_model("mlp_critic")
+class MLPCritic(nn.Module):
+    """x (B, in_dim) -> (B, out_dim); ``out_dim=1`` for scalar critics, larger for feature critics (Cramer, MMD)."""
+
+    def __init__(self, in_dim: int = 2, out_dim: int = 1, hidden_dim: int = 512, n_layers: int = 3):
+        super().__init__()
+        for name, v in (("in_dim", in_dim), ("out_dim", out_dim), ("hidden_dim", hidden_dim)):
+            _check_int(name, v)
+        _check_int("n_layers", n_layers, 1)
+        self.in_dim = in_dim
+        self.net = _mlp(in_dim, hidden_dim, n_layers, out_dim, nn.ReLU)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x.reshape(x.shape[0], -1))

@@ -1,0 +1,70 @@
+"""The objective interface: a divergence seen through the critic's outputs.
+
+An objective is a small stateless object. It never touches optimizers or networks' parameters; the
+shared :class:`~ganzoo.training.AdversarialModule` orchestrates, the objective only turns critic
+outputs into losses.
+
+Shapes: ``real_out`` is the critic's output on a real batch, ``fake_outs`` a list of outputs on
+``n_fake_batches`` independent generated batches. Scalar critics output ``(B,)`` or ``(B, 1)``;
+feature critics (Cramer, MMD) output ``(B, D)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import Tensor, nn
+
+Witness = Callable[[Tensor], Tensor]
+
+
+def scalar(out: Tensor) -> Tensor:
+    """Flatten a scalar critic's output ``(B,)``/``(B, 1)`` to ``(B,)``."""
+    if out.dim() > 1 and out.shape[1:].numel() != 1:
+        raise ValueError(
+            f"this objective needs a scalar critic (output (B,) or (B, 1)), got output shape {tuple(out.shape)}"
+        )
+    return out.reshape(out.shape[0])
+
+
+class Objective:
+    """Base class. Subclasses set the class attributes and implement the two losses."""
+
+    name: str = "objective"
+    #: independent generated batches per step (Cramer GAN needs two)
+    n_fake_batches: int = 1
+    #: the generator loss needs the critic's output on a real batch
+    needs_real_for_generator: bool = False
+    #: the critic's estimate is a distance that should track sample quality (logged every step)
+    is_distance: bool = False
+    #: the critic outputs one number per sample (False: a feature vector)
+    scalar_critic: bool = True
+
+    def critic_loss(self, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Tensor:
+        raise NotImplementedError
+
+    def generator_loss(self, fake_outs: Sequence[Tensor], real_out: Tensor | None = None) -> Tensor:
+        raise NotImplementedError
+
+    def estimate(self, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Tensor:
+        """The critic's estimate of the divergence (the value the critic maximises)."""
+        return -self.critic_loss(real_out, fake_outs)
+
+    def witness(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
+        """The scalar function ``x -> (B,)`` whose gradient a penalty constrains.
+
+        For a scalar critic this is the critic itself; Cramer and MMD objectives override it.
+        """
+        return lambda x: scalar(critic(x))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
+    """Raise ``ValueError`` naming ``name`` unless ``value`` is positive (or zero if allowed)."""
+    ok = value >= 0 if allow_zero else value > 0
+    if not ok or not torch.isfinite(torch.tensor(float(value))):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {bound} and finite, got {value!r}")

@@ -1,0 +1,119 @@
+"""Maximum mean discrepancy: kernels, MMD^2 estimators and the MMD-GAN objective (Binkowski et al. 2018)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from .base import Objective, Witness, check_positive
+
+
+class Kernel:
+    """A positive-definite kernel on feature vectors: ``k(x (n, d), y (m, d)) -> (n, m)``."""
+
+    def __call__(self, x: Tensor, y: Tensor) -> Tensor:
+        raise NotImplementedError
+
+
+def _sqdist(x: Tensor, y: Tensor) -> Tensor:
+    d = x.pow(2).sum(1, keepdim=True) - 2 * x @ y.T + y.pow(2).sum(1).unsqueeze(0)
+    return d.clamp_min(0)
+
+
+class MixRBF(Kernel):
+    """sum_s exp(-||x - y||^2 / (2 s^2)) (+ <x, y> if ``linear``)."""
+
+    def __init__(self, sigmas: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0), linear: bool = False):
+        for s in sigmas:
+            check_positive("sigmas", s)
+        self.sigmas, self.linear = tuple(float(s) for s in sigmas), linear
+
+    def __call__(self, x: Tensor, y: Tensor) -> Tensor:
+        d = _sqdist(x, y)
+        k = sum(torch.exp(-d / (2 * s * s)) for s in self.sigmas)
+        return k + x @ y.T if self.linear else k
+
+    def __repr__(self) -> str:
+        return f"MixRBF(sigmas={self.sigmas}, linear={self.linear})"
+
+
+class MixRQ(Kernel):
+    """Rational quadratic mixture sum_a (1 + ||x - y||^2 / (2a))^(-a) (+ <x, y> if ``linear``).
+
+    The default alphas (0.2, 0.5, 1, 2, 5) with the linear term are Binkowski et al.'s "rq*" kernel.
+    """
+
+    def __init__(self, alphas: Sequence[float] = (0.2, 0.5, 1.0, 2.0, 5.0), linear: bool = True):
+        for a in alphas:
+            check_positive("alphas", a)
+        self.alphas, self.linear = tuple(float(a) for a in alphas), linear
+
+    def __call__(self, x: Tensor, y: Tensor) -> Tensor:
+        d = _sqdist(x, y)
+        k = sum((1 + d / (2 * a)).pow(-a) for a in self.alphas)
+        return k + x @ y.T if self.linear else k
+
+    def __repr__(self) -> str:
+        return f"MixRQ(alphas={self.alphas}, linear={self.linear})"
+
+
+KERNELS = {"rbf": MixRBF, "rq": MixRQ}
+
+
+def make_kernel(name: str, linear: bool | None = None) -> Kernel:
+    """``"rbf"`` (mixture of RBFs) or ``"rq"`` (mixture of rational quadratics); ``linear`` adds <x, y>."""
+    if name not in KERNELS:
+        raise ValueError(f"kernel must be one of {sorted(KERNELS)}, got {name!r}")
+    return KERNELS[name]() if linear is None else KERNELS[name](linear=linear)
+
+
+def mmd2(x: Tensor, y: Tensor, kernel: Kernel, unbiased: bool = True) -> Tensor:
+    """MMD^2 between samples ``x (m, d)`` and ``y (n, d)``.
+
+    unbiased: sum_{i != j} k(x_i, x_j) / (m(m-1)) + sum_{i != j} k(y_i, y_j) / (n(n-1)) - 2 mean k(x, y)
+    biased:   the same with the diagonals included and every sum divided by its number of terms.
+    """
+    x, y = x.reshape(x.shape[0], -1), y.reshape(y.shape[0], -1)
+    m, n = x.shape[0], y.shape[0]
+    kxx, kyy, kxy = kernel(x, x), kernel(y, y), kernel(x, y)
+    if not unbiased:
+        return kxx.mean() + kyy.mean() - 2 * kxy.mean()
+    if m < 2 or n < 2:
+        raise ValueError("the unbiased MMD^2 estimator needs at least 2 samples on each side")
+    sxx = (kxx.sum() - kxx.diagonal().sum()) / (m * (m - 1))
+    syy = (kyy.sum() - kyy.diagonal().sum()) / (n * (n - 1))
+    return sxx + syy - 2 * kxy.mean()
+
+
+class MMD(Objective):
+    """MMD GAN: the critic h maps samples to features, the loss is MMD^2 of the features under ``kernel``.
+
+    critic: max MMD^2(h(x_r), h(x_g)) (minus a penalty on the witness' gradient);  generator: min the same.
+    witness f(x) = mean_i k(h(x), h(x_r,i)) - mean_j k(h(x), h(x_g,j))  (Binkowski et al. 2018, Sec. 3).
+    """
+
+    needs_real_for_generator = True
+    is_distance = True
+    scalar_critic = False
+
+    def __init__(self, kernel: str = "rq", linear: bool | None = None, unbiased: bool = True):
+        self.kernel = make_kernel(kernel, linear)
+        self.unbiased = unbiased
+        self.name = f"mmd:{kernel}"
+
+    def critic_loss(self, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Tensor:
+        return -mmd2(real_out, fake_outs[0], self.kernel, self.unbiased)
+
+    def generator_loss(self, fake_outs: Sequence[Tensor], real_out: Tensor | None = None) -> Tensor:
+        if real_out is None:
+            raise ValueError("the MMD generator loss needs the critic's output on a real batch")
+        return mmd2(real_out, fake_outs[0], self.kernel, self.unbiased)
+
+    def witness(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
+        h_r, h_g = real_out, fake_outs[0]
+        return lambda x: (lambda h: self.kernel(h, h_r).mean(1) - self.kernel(h, h_g).mean(1))(critic(x))
+
+    def __repr__(self) -> str:
+        return f"MMD(kernel={self.kernel!r}, unbiased={self.unbiased})"

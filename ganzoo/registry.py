@@ -1,0 +1,64 @@
+"""Registry of named network architectures.
+
+Exported generators name their architecture in ``config.json``; loading only ever builds classes
+registered here (a config cannot name an import path).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from torch import nn
+
+_MODELS: dict[str, type[nn.Module]] = {}
+
+
+def register_model(name: str):
+    """Class decorator: register ``cls`` under ``name`` and make it remember its constructor arguments.
+
+    The registered class gains ``self.config`` (the bound constructor arguments, defaults applied) and
+    ``self.arch_name``.
+    """
+
+    def deco(cls: type[nn.Module]) -> type[nn.Module]:
+        if name in _MODELS and _MODELS[name] is not cls:
+            raise ValueError(f"architecture name {name!r} is already registered to {_MODELS[name].__name__}")
+        sig = inspect.signature(cls.__init__)
+        orig_init = cls.__init__
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            bound = sig.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            orig_init(self, *args, **kwargs)
+            self.config = {k: v for k, v in bound.arguments.items() if k != "self"}
+            self.arch_name = name
+
+        __init__.__signature__ = sig  # type: ignore[attr-defined]
+        __init__.__doc__ = orig_init.__doc__
+        cls.__init__ = __init__  # type: ignore[method-assign]
+        _MODELS[name] = cls
+        return cls
+
+    return deco
+
+
+def list_models() -> list[str]:
+    """Names of all registered architectures."""
+    return sorted(_MODELS)
+
+
+def get_model_class(name: str) -> type[nn.Module]:
+    if name not in _MODELS:
+        raise ValueError(f"unknown architecture {name!r}; registered architectures: {list_models()}")
+    return _MODELS[name]
+
+
+def build_model(name: str, config: dict[str, Any]) -> nn.Module:
+    """Instantiate the registered architecture ``name`` with keyword arguments ``config``."""
+    cls = get_model_class(name)
+    params = inspect.signature(cls.__init__).parameters
+    unknown = sorted(set(config) - set(params))
+    if unknown:
+        raise ValueError(f"architecture {name!r} does not take argument(s) {unknown}")
+    return cls(**config)

@@ -1,0 +1,31 @@
+"""A progress bar that counts generator iterations (papers' unit), not Lightning batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lightning.pytorch.callbacks import TQDMProgressBar
+
+
+class GeneratorIterationBar(TQDMProgressBar):
+    """TQDM bar whose position is the module's ``gen_iters`` and whose total is ``max_gen_iters``.
+
+    The postfix shows the critic iterations and the logged distance estimate.
+    """
+
+    def on_train_epoch_start(self, trainer, pl_module, *args: Any) -> None:
+        super().on_train_epoch_start(trainer, pl_module)
+        total = getattr(pl_module, "max_gen_iters", None)
+        if total is not None:
+            self.train_progress_bar.reset(total=total)
+            self.train_progress_bar.n = getattr(pl_module, "gen_iters", 0)
+            self.train_progress_bar.set_description("generator iterations")
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx: int) -> None:
+        if not hasattr(pl_module, "gen_iters") or getattr(pl_module, "max_gen_iters", None) is None:
+            return super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+        bar, n = self.train_progress_bar, pl_module.gen_iters
+        if bar is not None and n != bar.n and self._should_update(n, bar.total):
+            bar.n = n
+            bar.set_postfix(self.get_metrics(trainer, pl_module))
+            bar.refresh()

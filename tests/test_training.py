@@ -1,0 +1,227 @@
+"""The shared adversarial module: schedule, counters, EMA, validation, export/load/sample."""
+
+import json
+
+import lightning as L
+import pytest
+import torch
+from conftest import quiet_trainer
+
+import ganzoo
+from ganzoo.data import Toy2DDataModule
+from ganzoo.nets import MLPCritic, MLPGenerator
+from ganzoo.objectives import Wasserstein
+from ganzoo.training import AdversarialModule, CriticSchedule, OptimizerSpec
+
+
+class CountingOptimizerSteps(L.Callback):
+    """Counts real optimizer steps of the generator's and critic's optimizers by wrapping ``step``."""
+
+    def on_fit_start(self, trainer, pl_module):
+        self.counts = {"g": 0, "d": 0}
+        g_opt, d_opt = trainer.optimizers
+        for key, opt in (("g", g_opt), ("d", d_opt)):
+            orig = opt.step
+
+            def step(*a, _orig=orig, _key=key, **k):
+                self.counts[_key] += 1
+                return _orig(*a, **k)
+
+            opt.step = step
+
+
+def small(variant=ganzoo.WGANGP, **kw):
+    return variant(hidden_dim=16, n_layers=2, **kw)
+
+
+def test_schedule_values():
+    s = CriticSchedule(5)
+    assert [s.critic_steps(g) for g in (0, 1, 24, 25, 500)] == [5] * 5
+    w = CriticSchedule(5, wgan_warmup=True)
+    assert [w.critic_steps(g) for g in (0, 24, 25, 26, 499, 500, 501, 1000, 1001)] == [
+        100, 100, 5, 5, 5, 100, 5, 100, 5
+    ]
+    # 25 warm-up iterations of 100, then 5 per iteration except iteration 500 and 1000 (100 each)
+    assert w.total_critic_steps(1001) == 25 * 100 + (1001 - 25 - 2) * 5 + 2 * 100
+
+
+@pytest.mark.parametrize("n_critic,gen_iters", [(5, 4), (1, 7), (3, 2)])
+def test_n_critic_step_counts(tmp_path, n_critic, gen_iters):
+    L.seed_everything(0)
+    m = small(n_critic=n_critic, max_gen_iters=gen_iters)
+    counter = CountingOptimizerSteps()
+    tr = quiet_trainer(tmp_path, callbacks=[counter])
+    tr.fit(m, Toy2DDataModule(batch_size=32))
+    assert counter.counts == {"g": gen_iters, "d": n_critic * gen_iters}
+    assert (m.gen_iters, m.critic_iters) == (gen_iters, n_critic * gen_iters)
+    # Lightning's global_step counts every optimizer step, ganzoo's counters do not
+    assert tr.global_step == (n_critic + 1) * gen_iters
+
+
+def test_wgan_warmup_step_counts(tmp_path):
+    L.seed_everything(0)
+    m = small(ganzoo.WGAN, max_gen_iters=27)
+    assert m.schedule.wgan_warmup
+    counter = CountingOptimizerSteps()
+    quiet_trainer(tmp_path, callbacks=[counter]).fit(m, Toy2DDataModule(batch_size=16))
+    assert counter.counts == {"g": 27, "d": 25 * 100 + 2 * 5}
+
+
+class RecordingBatches(L.Callback):
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        self.batches = getattr(self, "batches", []) + [batch.clone()]
+
+
+def test_fresh_real_batch_every_critic_step(tmp_path):
+    m = small(n_critic=5, max_gen_iters=2)
+    rec = RecordingBatches()
+    quiet_trainer(tmp_path, callbacks=[rec]).fit(m, Toy2DDataModule(batch_size=8))
+    assert len(rec.batches) == 10
+    for i in range(len(rec.batches)):
+        for j in range(i):
+            assert not torch.equal(rec.batches[i], rec.batches[j])
+
+
+def test_clipping_holds_after_every_critic_step(tmp_path):
+    class CheckClip(L.Callback):
+        def on_train_batch_end(self, trainer, pl_module, *a):
+            assert max(p.abs().max().item() for p in pl_module.critic.parameters()) <= 0.01 + 1e-7
+
+    m = small(ganzoo.WGAN, wgan_warmup=False, lr=1e-2, max_gen_iters=10)
+    quiet_trainer(tmp_path, callbacks=[CheckClip()]).fit(m, Toy2DDataModule(batch_size=16))
+    at_bound = sum((p.abs() > 0.01 - 1e-6).sum().item() for p in m.critic.parameters())
+    assert at_bound > 0  # with lr 1e-2 the clip is active
+
+
+def test_ema_tracks_generator_and_copies_buffers(tmp_path):
+    m = small(max_gen_iters=20, ema_decay=0.9, n_critic=1, lr=1e-2)
+    g0 = [p.detach().clone() for p in m.generator.parameters()]
+    ema_expected = [p.clone() for p in g0]
+
+    class Track(L.Callback):
+        def on_train_batch_end(self, trainer, pl_module, *a):
+            for e, p in zip(ema_expected, pl_module.generator.parameters()):
+                e.mul_(0.9).add_(0.1 * p.detach())
+
+    quiet_trainer(tmp_path, callbacks=[Track()]).fit(m, Toy2DDataModule(batch_size=16))
+    for e, p in zip(ema_expected, m.generator_ema.parameters()):
+        torch.testing.assert_close(p, e, rtol=1e-5, atol=1e-6)
+    assert not all(torch.equal(a, b) for a, b in zip(m.generator_ema.parameters(), m.generator.parameters()))
+    # buffers (e.g. batch-norm statistics) are copied, not averaged
+    g = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+    from ganzoo.training import make_ema, update_ema
+
+    e = make_ema(g)
+    g(torch.randn(64, 2) * 3 + 1)
+    update_ema(e, g, 0.99)
+    torch.testing.assert_close(e[1].running_mean, g[1].running_mean)
+    torch.testing.assert_close(e[1].running_var, g[1].running_var)
+
+
+@pytest.mark.parametrize(
+    "make,param",
+    [
+        (lambda: small(n_critic=0), "n_critic"),
+        (lambda: small(n_critic=-3), "n_critic"),
+        (lambda: small(gp_weight=-1.0), "gp_weight"),
+        (lambda: small(ganzoo.WGAN, clip=0.0), "clip"),
+        (lambda: small(ganzoo.WGAN, clip=-0.01), "clip"),
+        (lambda: small(ganzoo.FGAN, divergence="tv"), "divergence"),
+        (lambda: small(ganzoo.MMDGAN, kernel="laplace"), "kernel"),
+        (lambda: small(lr=0.0), "lr"),
+        (lambda: small(betas=(0.5, 1.5)), "betas"),
+        (lambda: small(max_gen_iters=0), "max_gen_iters"),
+        (lambda: small(ema_decay=1.0), "ema_decay"),
+        (lambda: small(data_dim=0), "out_dim"),
+    ],
+)
+def test_invalid_hyperparameters_fail_at_construction(make, param):
+    with pytest.raises(ValueError, match=param):
+        make()
+
+
+def test_unknown_objective_name():
+    from ganzoo.objectives import make_objective
+
+    with pytest.raises(ValueError, match="objective"):
+        make_objective("wasserstein2")
+
+
+def test_generator_output_must_match_data():
+    g, d = MLPGenerator(2, 3, 16, 1), MLPCritic(3, 1, 16, 1)
+    with pytest.raises(ValueError, match="data_shape"):
+        AdversarialModule(g, d, Wasserstein(), data_shape=(2,))
+    # and against the datamodule, before any training step
+    m = AdversarialModule(g, d, Wasserstein(), max_gen_iters=1)
+    with pytest.raises(ValueError, match="data_dim"):
+        quiet_trainer("/tmp").fit(m, Toy2DDataModule())
+
+
+def test_scalar_objective_rejects_feature_critic():
+    g, d = MLPGenerator(2, 2, 16, 1), MLPCritic(2, 8, 16, 1)
+    with pytest.raises(ValueError, match="scalar critic"):
+        AdversarialModule(g, d, Wasserstein())
+
+
+def test_optimizer_spec():
+    with pytest.raises(ValueError, match="optimizer"):
+        OptimizerSpec("lbfgs")
+    m = small(ganzoo.WGAN)
+    g_opt, d_opt = m.configure_optimizers()
+    assert isinstance(d_opt, torch.optim.RMSprop) and d_opt.param_groups[0]["lr"] == 5e-5
+    m = small()
+    g_opt, d_opt = m.configure_optimizers()
+    assert isinstance(d_opt, torch.optim.Adam) and d_opt.param_groups[0]["betas"] == (0.0, 0.9)
+
+
+def test_paper_defaults():
+    assert (ganzoo.DCGAN().g_spec.lr, ganzoo.DCGAN().g_spec.betas) == (2e-4, (0.5, 0.999))
+    w = ganzoo.WGAN()
+    assert (w.constraints[0].clip, w.schedule.n_critic, w.schedule.wgan_warmup, w.d_spec.name) == (
+        0.01, 5, True, "rmsprop"
+    )
+    gp = ganzoo.WGANGP()
+    assert (gp.constraints[0].weight, gp.schedule.n_critic, gp.d_spec.lr, gp.d_spec.betas) == (
+        10.0, 5, 1e-4, (0.0, 0.9)
+    )
+    sn = ganzoo.SNGAN()
+    assert (sn.objective.name, sn.constraints[0].name, sn.schedule.n_critic, sn.d_spec.lr) == (
+        "hinge", "spectral_norm", 5, 2e-4
+    )
+    c = ganzoo.CramerGAN()
+    assert c.critic.net[-1].out_features == 256 and c.objective.n_fake_batches == 2
+    assert c.constraints[0].weight == 10.0
+
+
+def test_export_load_sample_roundtrip(tmp_path):
+    L.seed_everything(0)
+    m = small(max_gen_iters=3, ema_decay=0.5)
+    quiet_trainer(tmp_path).fit(m, Toy2DDataModule(batch_size=16))
+    folder = tmp_path / "generator"
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.safetensors"]
+    cfg = json.loads((folder / "config.json").read_text())
+    assert cfg["architecture"] == "mlp_generator" and cfg["args"]["hidden_dim"] == 16
+    assert cfg["training"]["generator_iterations"] == 3 and cfg["training"]["ema"] is True
+    g = ganzoo.load(folder)
+    assert not g.training
+    for a, b in zip(g.state_dict().values(), m.generator_ema.state_dict().values()):
+        torch.testing.assert_close(a, b)
+    x = ganzoo.sample(folder, 50, seed=3)
+    assert x.shape == (50, 2)
+    torch.testing.assert_close(x, ganzoo.sample(g, 50, seed=3, batch_size=7))
+    assert not torch.equal(x, ganzoo.sample(g, 50, seed=4))
+
+
+def test_load_refuses_pickles_and_unknown_architectures(tmp_path):
+    (tmp_path / "pickled").mkdir()
+    torch.save({"w": torch.zeros(1)}, tmp_path / "pickled" / "pytorch_model.bin")
+    with pytest.raises(FileNotFoundError, match="never loaded"):
+        ganzoo.load(tmp_path / "pickled")
+    from ganzoo.hub import save_generator
+
+    save_generator(MLPGenerator(2, 2, 8, 1), tmp_path / "g")
+    cfg = json.loads((tmp_path / "g" / "config.json").read_text())
+    cfg["architecture"] = "os.system"
+    (tmp_path / "g" / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match="unknown architecture"):
+        ganzoo.load(tmp_path / "g")
