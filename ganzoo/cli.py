@@ -33,7 +33,8 @@ class GanzooCLI(LightningCLI):
         cfg = self._get(self.config_init, "trainer", default={})
         if cfg.get("logger") in (None, True):
             root = cfg.get("default_root_dir") or os.getcwd()
-            kwargs["logger"] = [CSVLogger(root, name="logs"), TensorBoardLogger(root, name="logs")]
+            csv = CSVLogger(root, name="logs")
+            kwargs["logger"] = [csv, TensorBoardLogger(root, name="logs", version=csv.version)]
         return super().instantiate_trainer(**kwargs)
 
     def after_fit(self) -> None:
