@@ -1,0 +1,85 @@
+"""Train every variant's 8-Gaussians recipe and regenerate the README's results table and figure grid.
+
+    python bench/toy2d.py [--out runs/bench_toy2d] [--variants wgan_gp sngan ...] [--no-readme]
+
+Writes ``<out>/results.json``, ``docs/toy2d_grid.png`` and the table between the README markers
+``<!-- toy2d:start -->`` / ``<!-- toy2d:end -->``. Each variant runs its recipe unchanged through the CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import time
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from ganzoo.cli import GanzooCLI
+from ganzoo.data.toy2d import toy_samples
+from ganzoo.plots import plot_toy, save_figure
+from ganzoo.sampling import sample
+from ganzoo.training.report import critic_surface
+
+ROOT = Path(__file__).resolve().parents[1]
+VARIANTS = ["wgan_gp", "sngan", "cramer_gan", "mmd_gan", "dcgan", "wgan", "fgan"]
+
+
+def run(variant: str, out: Path):
+    t = time.perf_counter()
+    cli = GanzooCLI(args=["fit", "--config", str(ROOT / "recipes" / variant / "8gaussians.yaml"),
+                          "--trainer.default_root_dir", str(out / variant),
+                          "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false"])
+    seconds = time.perf_counter() - t
+    metrics = json.loads((out / variant / "metrics.json").read_text())
+    metrics["wall_s"] = seconds
+    return cli.model, metrics
+
+
+def table(results: dict[str, dict]) -> str:
+    rows = ["| variant | W1 | real-vs-real W1 | W1 / baseline | modes | high-quality | G iters | wall time |",
+            "|---|---|---|---|---|---|---|---|"]
+    for v, m in results.items():
+        rows.append(f"| {m['variant']} (`recipes/{v}/8gaussians.yaml`) | {m['w1']:.3f} | {m['w1_baseline']:.3f} | "
+                    f"{m['w1'] / m['w1_baseline']:.2f} | {m['modes']}/{m['n_modes']} | {m['high_quality']:.2f} | "
+                    f"{m['generator_iterations']} | {m['wall_s']:.0f} s |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="runs/bench_toy2d")
+    ap.add_argument("--variants", nargs="*", default=VARIANTS)
+    ap.add_argument("--no-readme", action="store_true")
+    args = ap.parse_args()
+    out = Path(args.out)
+    results, models = {}, {}
+    for v in args.variants:
+        models[v], results[v] = run(v, out)
+        print(json.dumps({v: results[v]}), flush=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    cols = min(4, len(results))
+    rows = math.ceil(len(results) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.8 * rows), squeeze=False)
+    real = toy_samples("8gaussians", 1000, 7)
+    for ax, (v, m) in zip(axes.ravel(), results.items()):
+        model = models[v].cpu()
+        fake = sample(model.export_generator, 1000, seed=0)
+        plot_toy(ax, real, fake, critic_surface(model, real[:512]),
+                 f"{m['variant']}: W1 {m['w1']:.3f} ({m['w1'] / m['w1_baseline']:.1f}x), modes {m['modes']}/8")
+    for ax in axes.ravel()[len(results):]:
+        ax.axis("off")
+    save_figure(fig, ROOT / "docs" / "toy2d_grid.png")
+    md = table(results)
+    print(md)
+    if not args.no_readme:
+        readme = ROOT / "README.md"
+        text = readme.read_text()
+        block = f"<!-- toy2d:start -->\n{md}\n<!-- toy2d:end -->"
+        readme.write_text(re.sub(r"<!-- toy2d:start -->.*?<!-- toy2d:end -->", block, text, flags=re.S))
+
+
+if __name__ == "__main__":
+    main()
