@@ -31,6 +31,8 @@ class GanzooCLI(LightningCLI):
 
     def instantiate_trainer(self, **kwargs):
         cfg = self._get(self.config_init, "trainer", default={})
+        if cfg.get("enable_progress_bar") is False:  # our bar comes from trainer_defaults; drop it when disabled
+            self.trainer_defaults["callbacks"] = []
         if cfg.get("logger") in (None, True):
             root = cfg.get("default_root_dir") or os.getcwd()
             csv = CSVLogger(root, name="logs")

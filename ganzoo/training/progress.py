@@ -21,6 +21,12 @@ class GeneratorIterationBar(TQDMProgressBar):
             self.train_progress_bar.n = getattr(pl_module, "gen_iters", 0)
             self.train_progress_bar.set_description("generator iterations")
 
+    def get_metrics(self, trainer, pl_module) -> dict[str, Any]:
+        metrics = super().get_metrics(trainer, pl_module)
+        if hasattr(pl_module, "progress_metrics"):
+            metrics.update(pl_module.progress_metrics())
+        return metrics
+
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx: int) -> None:
         if not hasattr(pl_module, "gen_iters") or getattr(pl_module, "max_gen_iters", None) is None:
             return super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)

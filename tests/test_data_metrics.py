@@ -1,0 +1,79 @@
+"""2-D benchmarks built as in the WGAN-GP toy code, and the exact toy metrics."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ganzoo.data.toy2d import DATASETS, Toy2DDataModule, ToySampler, line_samples, mode_centers, toy_samples
+from ganzoo.metrics.toy import evaluate_toy, mode_stats, w1_exact
+
+
+def test_8gaussians_construction():
+    x = ToySampler("8gaussians", 0).sample(40_000).double()
+    centers, std = mode_centers("8gaussians")
+    # centres at radius 2 / 1.414 on the axes and diagonals
+    torch.testing.assert_close(centers.norm(dim=1), torch.full((8,), 2 / 1.414), rtol=1e-6, atol=1e-6)
+    d, idx = torch.cdist(x, centers.double()).min(1)
+    resid = x - centers.double()[idx]
+    assert abs(resid.std().item() - 0.02 / 1.414) < 0.02 * 0.02 / 1.414 * 5
+    counts = torch.bincount(idx, minlength=8).double() / len(x)
+    assert (counts - 1 / 8).abs().max() < 0.01  # uniform choice of centre
+
+
+def test_25gaussians_construction():
+    s = ToySampler("25gaussians", 0)
+    assert s._grid.shape == (100_000, 2)
+    centers, std = mode_centers("25gaussians")
+    d, idx = torch.cdist(s._grid.double(), centers.double()).min(1)
+    assert torch.bincount(idx, minlength=25).tolist() == [4000] * 25  # 100000/25 points per centre
+    resid = s._grid.double() - centers.double()[idx]
+    assert abs(resid.std().item() - 0.05 / 2.828) < 1e-3 * 0.05
+    # batches walk through the fixed, shuffled set in order and wrap around
+    a = s.sample(256)
+    torch.testing.assert_close(a, s._grid[:256])
+
+
+def test_swissroll_matches_sklearn_formula():
+    x = toy_samples("swissroll", 20_000, 0).double()
+    # t ~ U[1.5 pi, 4.5 pi]; radius t / 7.5 up to noise 0.25 / 7.5
+    r = x.norm(dim=1) * 7.5
+    assert 1.5 * math.pi - 1.5 < r.min() and r.max() < 4.5 * math.pi + 1.5
+    assert abs(r.mean().item() - 3 * math.pi) < 0.15
+
+
+def test_line_example_and_datamodule():
+    p = line_samples(0.7, 1000, torch.Generator().manual_seed(0))
+    assert torch.all(p[:, 0] == 0.7) and 0 <= p[:, 1].min() and p[:, 1].max() <= 1
+    for name in DATASETS:
+        dm = Toy2DDataModule(name, batch_size=32)
+        batch = next(iter(dm.train_dataloader()))
+        assert batch.shape == (32, 2)
+    with pytest.raises(ValueError, match="dataset"):
+        Toy2DDataModule("moons")
+    with pytest.raises(ValueError, match="batch_size"):
+        Toy2DDataModule(batch_size=1)
+
+
+def test_w1_exact_simple_cases():
+    x = torch.randn(300, 2, generator=torch.Generator().manual_seed(1))
+    assert w1_exact(x, x) == pytest.approx(0.0, abs=1e-9)
+    shift = torch.tensor([0.3, -0.4])
+    assert w1_exact(x, x + shift) == pytest.approx(0.5, rel=1e-6)  # a translation moves every point by |shift|
+    a, b = np.zeros((1, 2)), np.array([[3.0, 4.0]])
+    assert w1_exact(a, b) == pytest.approx(5.0)
+
+
+def test_mode_stats_and_baseline():
+    real = toy_samples("8gaussians", 2000, 0)
+    centers, std = mode_centers("8gaussians")
+    s = mode_stats(real, centers, std)
+    assert s["modes"] == 8 and s["high_quality"] > 0.98  # 3 std in 2-D holds 98.9% of a Gaussian
+    collapsed = centers[:1].repeat(2000, 1)
+    c = mode_stats(collapsed, centers, std)
+    assert c["modes"] == 1 and c["high_quality"] == 1.0
+    ev = evaluate_toy(real, "8gaussians")
+    assert ev["modes"] == 8 and ev["w1"] < 2 * ev["w1_baseline"]
+    far = evaluate_toy(collapsed, "8gaussians")
+    assert far["w1"] > 10 * far["w1_baseline"]
