@@ -103,6 +103,8 @@ class AdversarialModule(L.LightningModule):
         self.gen_iters = 0
         self.critic_iters = 0
         self._cycle = 0  # critic steps done towards the next generator step
+        self._log_buffer: list[tuple[int, int, dict[str, Tensor]]] = []
+        self._last_logs: dict[str, Tensor] = {}
 
     # ------------------------------------------------------------------ construction checks
     @torch.no_grad()
@@ -207,14 +209,14 @@ class AdversarialModule(L.LightningModule):
     # own step (the critic iteration), so every step's value is kept at a fraction of the cost.
     def _record(self, logs: dict[str, Tensor]) -> None:
         self._last_logs = logs
-        buf = self.__dict__.setdefault("_log_buffer", [])
+        buf = self._log_buffer
         buf.append((self.critic_iters, self.gen_iters, logs))
         every = self.trainer.log_every_n_steps if self._trainer is not None else 50
         if len(buf) >= max(1, every):
             self._flush_logs()
 
     def _flush_logs(self) -> None:
-        buf = self.__dict__.get("_log_buffer", [])
+        buf = self._log_buffer
         if buf and self._trainer is not None and self.loggers:
             flat = torch.stack([v.float().reshape(()) for _, _, logs in buf for v in logs.values()]).tolist()
             i = 0
@@ -230,9 +232,8 @@ class AdversarialModule(L.LightningModule):
     def progress_metrics(self) -> dict[str, float]:
         """What the progress bar shows: counters and the last distance estimate."""
         out: dict[str, float] = {"g_iter": self.gen_iters, "d_iter": self.critic_iters}
-        last = getattr(self, "_last_logs", {})
-        if "distance" in last:
-            out["distance"] = round(float(last["distance"]), 4)
+        if "distance" in self._last_logs:
+            out["distance"] = round(float(self._last_logs["distance"]), 4)
         return out
 
     def on_train_epoch_end(self) -> None:
