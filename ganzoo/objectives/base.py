@@ -58,6 +58,10 @@ class Objective:
         """
         return lambda x: scalar(critic(x))
 
+    def surface(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
+        """The witness as a function of any number of points (for plots); the witness itself by default."""
+        return self.witness(critic, real_out, fake_outs)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 

@@ -58,3 +58,8 @@ class Energy(Objective):
     def witness(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
         h_g2 = fake_outs[1]
         return lambda x: self.surrogate(critic(x), h_g2)
+
+    def surface(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
+        """E_{x'_g} f(x): the surrogate averaged over the whole second batch (any number of points x)."""
+        h_g2 = fake_outs[1]
+        return lambda x: (lambda h: torch.cdist(h, h_g2).mean(1) - _norm(h))(critic(x))

@@ -22,7 +22,7 @@ def critic_surface(module: AdversarialModule, real: torch.Tensor):
     module.critic.eval()
     with torch.no_grad():
         fakes = [sample(module.generator, len(real), seed=s) for s in range(module.objective.n_fake_batches)]
-        witness = module.objective.witness(module.critic, module.critic(real), [module.critic(f) for f in fakes])
+        witness = module.objective.surface(module.critic, module.critic(real), [module.critic(f) for f in fakes])
     return witness
 
 
