@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,13 @@ def save_generator(generator: nn.Module, folder: str | os.PathLike, extra: dict[
     state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.tmp-"))
-    save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
-    (tmp / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
-    replace_dir(tmp, folder)
+    try:
+        save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
+        (tmp / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
+        replace_dir(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return folder
 
 
