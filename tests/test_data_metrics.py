@@ -77,3 +77,10 @@ def test_mode_stats_and_baseline():
     assert ev["modes"] == 8 and ev["w1"] < 2 * ev["w1_baseline"]
     far = evaluate_toy(collapsed, "8gaussians")
     assert far["w1"] > 10 * far["w1_baseline"]
+
+
+def test_diverged_samples_are_reported_not_hidden():
+    x = toy_samples("8gaussians", 2000, 0)
+    x[5] = float("nan")
+    ev = evaluate_toy(x, "8gaussians")
+    assert math.isnan(ev["w1"]) and ev["non_finite"] == pytest.approx(1 / 2000)

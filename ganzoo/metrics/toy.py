@@ -45,7 +45,14 @@ def evaluate_toy(samples: Tensor, dataset: str, seed: int = 1234) -> dict:
     """W1 to fresh real samples of the same size, the real-vs-real W1 baseline, and mode statistics."""
     n = len(samples)
     real_a, real_b = toy_samples(dataset, n, seed), toy_samples(dataset, n, seed + 1)
-    out = {"n": n, "w1": w1_exact(samples, real_a), "w1_baseline": w1_exact(real_b, real_a)}
+    finite = torch.isfinite(samples).all(1)
+    out = {
+        "n": n,
+        # a generator that produced NaN/inf (a diverged run) has no finite W1
+        "w1": w1_exact(samples, real_a) if bool(finite.all()) else float("nan"),
+        "w1_baseline": w1_exact(real_b, real_a),
+        "non_finite": float((~finite).double().mean()),
+    }
     mc = mode_centers(dataset)
     if mc is not None:
         out.update(mode_stats(samples.detach().cpu(), *mc))

@@ -31,8 +31,9 @@ class MixRBF(Kernel):
         self.sigmas, self.linear = tuple(float(s) for s in sigmas), linear
 
     def __call__(self, x: Tensor, y: Tensor) -> Tensor:
-        d = _sqdist(x, y)
-        k = sum(torch.exp(-d / (2 * s * s)) for s in self.sigmas)
+        d = _sqdist(x, y).unsqueeze(0)
+        two_s2 = 2 * torch.tensor(self.sigmas, dtype=d.dtype, device=d.device).pow(2).view(-1, 1, 1)
+        k = torch.exp(-d / two_s2).sum(0)  # all bandwidths in one broadcast op
         return k + x @ y.T if self.linear else k
 
     def __repr__(self) -> str:
@@ -51,8 +52,9 @@ class MixRQ(Kernel):
         self.alphas, self.linear = tuple(float(a) for a in alphas), linear
 
     def __call__(self, x: Tensor, y: Tensor) -> Tensor:
-        d = _sqdist(x, y)
-        k = sum((1 + d / (2 * a)).pow(-a) for a in self.alphas)
+        d = _sqdist(x, y).unsqueeze(0)
+        a = torch.tensor(self.alphas, dtype=d.dtype, device=d.device).view(-1, 1, 1)
+        k = torch.exp(-a * torch.log1p(d / (2 * a))).sum(0)  # (1 + d / 2a)^-a, all alphas at once
         return k + x @ y.T if self.linear else k
 
     def __repr__(self) -> str:
@@ -77,7 +79,9 @@ def mmd2(x: Tensor, y: Tensor, kernel: Kernel, unbiased: bool = True) -> Tensor:
     """
     x, y = x.reshape(x.shape[0], -1), y.reshape(y.shape[0], -1)
     m, n = x.shape[0], y.shape[0]
-    kxx, kyy, kxy = kernel(x, x), kernel(y, y), kernel(x, y)
+    z = torch.cat([x, y])
+    k = kernel(z, z)  # one kernel matrix, then its blocks
+    kxx, kyy, kxy = k[:m, :m], k[m:, m:], k[:m, m:]
     if not unbiased:
         return kxx.mean() + kyy.mean() - 2 * kxy.mean()
     if m < 2 or n < 2:
@@ -113,7 +117,13 @@ class MMD(Objective):
 
     def witness(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
         h_r, h_g = real_out, fake_outs[0]
-        return lambda x: (lambda h: self.kernel(h, h_r).mean(1) - self.kernel(h, h_g).mean(1))(critic(x))
+        both, m = torch.cat([h_r, h_g]), h_r.shape[0]
+
+        def f(x: Tensor) -> Tensor:
+            k = self.kernel(critic(x), both)
+            return k[:, :m].mean(1) - k[:, m:].mean(1)
+
+        return f
 
     def __repr__(self) -> str:
         return f"MMD(kernel={self.kernel!r}, unbiased={self.unbiased})"
