@@ -62,7 +62,8 @@ def main() -> None:
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     cols = min(4, len(results))
     rows = math.ceil(len(results) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 4.0 * rows), squeeze=False)
+    fig.subplots_adjust(wspace=0.45, hspace=0.3)
     real = toy_samples("8gaussians", 1000, 7)
     for ax, (v, m) in zip(axes.ravel(), results.items()):
         model = models[v].cpu()
