@@ -209,10 +209,9 @@ class AdversarialModule(L.LightningModule):
     # own step (the critic iteration), so every step's value is kept at a fraction of the cost.
     def _record(self, logs: dict[str, Tensor]) -> None:
         self._last_logs = logs
-        buf = self._log_buffer
-        buf.append((self.critic_iters, self.gen_iters, logs))
+        self._log_buffer.append((self.critic_iters, self.gen_iters, logs))
         every = self.trainer.log_every_n_steps if self._trainer is not None else 50
-        if len(buf) >= max(1, every):
+        if len(self._log_buffer) >= max(1, every):
             self._flush_logs()
 
     def _flush_logs(self) -> None:
