@@ -105,9 +105,12 @@ class _Stream(IterableDataset):
 class Toy2DDataModule(L.LightningDataModule):
     """An endless stream of fresh batches ``(batch_size, 2)`` of a 2-D benchmark.
 
+    Each DDP rank draws its own stream (seed + rank). The data position (batches consumed by training) is
+    part of checkpoints: a resumed run gets exactly the batches an uninterrupted run would have got.
+
     Args:
         dataset: one of ``8gaussians``, ``25gaussians``, ``swissroll``, ``line``.
-        batch_size: points per batch (one batch per critic step).
+        batch_size: points per batch (one batch per critic step; per rank under DDP).
         seed: seed of the data stream (each DDP rank adds its rank).
     """
 
@@ -121,21 +124,34 @@ class Toy2DDataModule(L.LightningDataModule):
             raise ValueError(f"batch_size must be an integer >= 2, got {batch_size!r}")
         self.dataset, self.batch_size, self.seed = dataset, batch_size, seed
         self.sampler: ToySampler | None = None
+        self.consumed = 0  # batches handed to training_step (the loader may have drawn one more ahead)
+
+    def _rank(self) -> int:
+        return self.trainer.global_rank if self.trainer is not None else 0
 
     def train_dataloader(self) -> DataLoader:
-        rank = self.trainer.global_rank if self.trainer is not None else 0
         if self.sampler is None:
-            self.sampler = ToySampler(self.dataset, self.seed + rank)
+            self.sampler = ToySampler(self.dataset, self.seed + self._rank())
+            for _ in range(self.consumed):  # resume: replay the stream up to the saved position
+                self.sampler.sample(self.batch_size)
         return DataLoader(_Stream(self.sampler, self.batch_size), batch_size=None, num_workers=0)
 
+    def on_before_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
+        if self.trainer is not None and self.trainer.training:
+            self.consumed += 1
+        return batch
+
     def state_dict(self) -> dict:
-        if self.sampler is None:
-            return {}
-        return {"rng": self.sampler.gen.get_state(), "pos": self.sampler._pos}
+        return {"consumed": self.consumed, "batch_size": self.batch_size, "seed": self.seed}
 
     def load_state_dict(self, state: dict) -> None:
-        if state:
-            rank = self.trainer.global_rank if self.trainer is not None else 0
-            self.sampler = ToySampler(self.dataset, self.seed + rank)
-            self.sampler.gen.set_state(state["rng"])
-            self.sampler._pos = state["pos"]
+        if "consumed" not in state:
+            raise ValueError("checkpoint has no 2-D data position (written by an older ganzoo?)")
+        if (state["batch_size"], state["seed"]) != (self.batch_size, self.seed):
+            raise ValueError(
+                f"checkpoint's data stream (batch_size={state['batch_size']}, seed={state['seed']}) differs from "
+                f"this datamodule's (batch_size={self.batch_size}, seed={self.seed})"
+                "; resume with the same data settings"
+            )
+        self.consumed = state["consumed"]
+        self.sampler = None  # rebuilt and fast-forwarded by train_dataloader

@@ -15,7 +15,9 @@ from ganzoo.constraints import Constraint
 from ganzoo.objectives import Objective
 from ganzoo.objectives.base import check_positive
 
+from . import rng
 from .ema import make_ema, update_ema
+from .guard import DivergenceError, all_finite, describe_divergence
 from .schedule import CriticSchedule
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
@@ -66,6 +68,12 @@ class AdversarialModule(L.LightningModule):
         constraints: Lipschitz constraints (:mod:`ganzoo.constraints`).
         data_shape: shape of one data sample; checked against the generator's output now and against
             the datamodule's ``data_shape`` at setup.
+        check_finite: the divergence guard: before every optimizer step, check that the losses and
+            gradients are finite and raise :class:`DivergenceError` (naming the step, loss and value) if not.
+
+    Reliability: checkpoints hold both networks, the EMA copy, both optimizers, ganzoo's counters, every
+    rank's RNG states and (through the datamodule) the data position, so a resumed run continues exactly.
+    Local checkpoint files are written atomically. Under DDP see :mod:`ganzoo.training.ddp`.
     """
 
     def __init__(
@@ -82,6 +90,7 @@ class AdversarialModule(L.LightningModule):
         ema_decay: float | None = None,
         data_shape: Sequence[int] | None = None,
         export_dir: str | None = "generator",
+        check_finite: bool = True,
     ):
         super().__init__()
         self.automatic_optimization = False
@@ -105,6 +114,9 @@ class AdversarialModule(L.LightningModule):
         self._cycle = 0  # critic steps done towards the next generator step
         self._log_buffer: list[tuple[int, int, dict[str, Tensor]]] = []
         self._last_logs: dict[str, Tensor] = {}
+        self.check_finite = check_finite
+        self._ddp: dict[str, nn.Module] = {}  # separate DDP wrappers ('ddp_gan'); a dict, so not submodules
+        self._pending_rng: dict[str, Tensor] | None = None
 
     # ------------------------------------------------------------------ construction checks
     @torch.no_grad()
@@ -131,7 +143,25 @@ class AdversarialModule(L.LightningModule):
         return out_shape
 
     def setup(self, stage: str) -> None:
-        dm = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
+        if self._trainer is None:
+            return
+        precision = str(self.trainer.precision)
+        if precision.startswith("16"):
+            raise ValueError(
+                f"precision={precision!r} is not supported by ganzoo: float16 needs loss scaling, and the critic's "
+                "gradient penalties take autograd.grad of its output, which the scaler would also have to scale "
+                "and unscale. Use precision='bf16-mixed' (float32's exponent range, no scaler; penalties are "
+                "computed in float32) or '32-true'."
+            )
+        from lightning.pytorch.plugins.io import TorchCheckpointIO
+
+        from .checkpoint_io import AtomicCheckpointIO
+        from .ddp import ensure_gan_compatible
+
+        ensure_gan_compatible(self.trainer.strategy)
+        if type(self.trainer.strategy.checkpoint_io) is TorchCheckpointIO:
+            self.trainer.strategy.checkpoint_io = AtomicCheckpointIO()
+        dm = getattr(self.trainer, "datamodule", None)
         shape = getattr(dm, "data_shape", None)
         if shape is not None and tuple(shape) != self.output_shape:
             raise ValueError(
@@ -146,26 +176,35 @@ class AdversarialModule(L.LightningModule):
     def forward(self, z: Tensor) -> Tensor:
         return self.generator(z)
 
-    def _fakes(self, n: int) -> list[Tensor]:
-        return [
-            self.generator(sample_latent(self.generator, n, self.device))
-            for _ in range(self.objective.n_fake_batches)
-        ]
+    def set_ddp_wrappers(self, wrap) -> None:
+        """Wrap generator and critic separately (``wrap(module) -> DDP``), or drop the wrappers (``None``)."""
+        self._ddp = {} if wrap is None else {"generator": wrap(self.generator), "critic": wrap(self.critic)}
+
+    def _fakes(self, n: int, generator: nn.Module | None = None) -> list[Tensor]:
+        g = generator if generator is not None else self.generator
+        return [g(sample_latent(self.generator, n, self.device)) for _ in range(self.objective.n_fake_batches)]
+
+    def _guard(self, losses: dict[str, Tensor], net: nn.Module, what: str) -> None:
+        if self.check_finite and not bool(all_finite(losses, list(net.named_parameters()))):
+            where = f"{what} step, generator iteration {self.gen_iters}, critic iteration {self.critic_iters}"
+            raise DivergenceError(describe_divergence(losses, list(net.named_parameters()), where))
 
     def critic_step(self, real: Tensor, opt) -> dict[str, Tensor]:
+        critic = self._ddp.get("critic", self.critic)  # all critic calls of this step go through its wrapper
         with torch.no_grad():
             fakes = self._fakes(real.shape[0])
-        real_out = self.critic(real)
-        fake_outs = [self.critic(f) for f in fakes]
+        real_out = critic(real).float()  # losses in float32 under mixed precision
+        fake_outs = [critic(f).float() for f in fakes]
         loss = self.objective.critic_loss(real_out, fake_outs)
-        witness = self.objective.witness(self.critic, real_out, fake_outs)
+        witness = self.objective.witness(critic, real_out, fake_outs)
         penalty = torch.zeros((), device=self.device)
         for c in self.constraints:
-            p = c.penalty(witness, real, fakes[0])
+            p = c.penalty(witness, real, fakes[0])  # computed in float32 with autocast disabled
             if p is not None:
                 penalty = penalty + p
         opt.zero_grad(set_to_none=True)
         self.manual_backward(loss + penalty)
+        self._guard({"d_loss": loss, "penalty": penalty}, self.critic, "critic")
         opt.step()
         for c in self.constraints:
             c.after_critic_step(self.critic)
@@ -174,13 +213,14 @@ class AdversarialModule(L.LightningModule):
         return {"d_loss": loss.detach(), "penalty": penalty.detach(), "estimate": estimate}
 
     def generator_step(self, real: Tensor, opt) -> dict[str, Tensor]:
-        self.toggle_optimizer(opt)
-        fakes = self._fakes(real.shape[0])
-        fake_outs = [self.critic(f) for f in fakes]
-        real_out = self.critic(real) if self.objective.needs_real_for_generator else None
+        self.toggle_optimizer(opt)  # freezes the critic: only generator gradients are computed (and synced)
+        fakes = self._fakes(real.shape[0], self._ddp.get("generator"))
+        fake_outs = [self.critic(f).float() for f in fakes]
+        real_out = self.critic(real).float() if self.objective.needs_real_for_generator else None
         loss = self.objective.generator_loss(fake_outs, real_out)
         opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
+        self._guard({"g_loss": loss}, self.generator, "generator")
         opt.step()
         self.untoggle_optimizer(opt)
         if self.generator_ema is not None:
@@ -188,6 +228,9 @@ class AdversarialModule(L.LightningModule):
         return {"g_loss": loss.detach()}
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
+        if self._pending_rng is not None:  # restored here, after Lightning's own start-up draws
+            rng.restore(self._pending_rng)
+            self._pending_rng = None
         real = batch[0] if isinstance(batch, (list, tuple)) else batch
         g_opt, d_opt = self.optimizers()
         logs = self.critic_step(real, d_opt)
@@ -251,12 +294,23 @@ class AdversarialModule(L.LightningModule):
         checkpoint["ganzoo_counters"] = {
             "gen_iters": self.gen_iters, "critic_iters": self.critic_iters, "cycle": self._cycle,
         }
+        state = rng.capture()
+        if self._trainer is not None and self.trainer.world_size > 1:  # every rank's states (rank 0 writes)
+            state = {k: self.all_gather(v) for k, v in state.items()}
+        else:
+            state = {k: v.unsqueeze(0) for k, v in state.items()}
+        checkpoint["ganzoo_rng"] = {k: v.cpu() for k, v in state.items()}
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         c = checkpoint.get("ganzoo_counters", {})
         self.gen_iters = c.get("gen_iters", 0)
         self.critic_iters = c.get("critic_iters", 0)
         self._cycle = c.get("cycle", 0)
+        states = checkpoint.get("ganzoo_rng")
+        if states:
+            rank = self.trainer.global_rank if self._trainer is not None else 0
+            if rank < len(states["torch"]):
+                self._pending_rng = {k: v[rank] for k, v in states.items()}
 
     def on_fit_end(self) -> None:
         if self.export_dir and self.trainer.is_global_zero and self.gen_iters > 0:

@@ -1,0 +1,255 @@
+"""Exact resume, atomic checkpoints, the divergence guard and mixed precision (single process, CPU)."""
+
+import glob
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import lightning as L
+import pytest
+import torch
+from conftest import quiet_trainer
+from lightning.pytorch.callbacks import ModelCheckpoint
+
+import ganzoo
+from ganzoo.constraints import R1, GradientPenalty
+from ganzoo.data import Toy2DDataModule
+from ganzoo.nets import MLPCritic, MLPGenerator
+from ganzoo.objectives import Wasserstein
+from ganzoo.training import AdversarialModule
+from ganzoo.training.checkpoint_io import AtomicCheckpointIO
+from ganzoo.training.guard import DivergenceError
+
+TINY = dict(hidden_dim=16, n_layers=2)
+VARIANTS = {
+    "WGANGP": dict(max_gen_iters=10),
+    "SNGAN": dict(max_gen_iters=10),
+    "CramerGAN": dict(max_gen_iters=10, feature_dim=8),
+    "MMDGAN": dict(max_gen_iters=10, feature_dim=8),
+    "WGAN": dict(max_gen_iters=3),  # the warm-up schedule: 100 critic steps per generator iteration
+    "DCGAN": dict(max_gen_iters=20),
+    "FGAN": dict(max_gen_iters=20),
+}
+
+
+def build(name, **kw):
+    return getattr(ganzoo, name)(**TINY, ema_decay=0.9, **{**VARIANTS[name], **kw})
+
+
+class SimulatedCrash(RuntimeError):
+    pass
+
+
+class CrashAt(L.Callback):
+    """Simulates a crash (an exception from inside the loop) once the critic has made ``at`` steps."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if pl_module.critic_iters >= self.at:
+            raise SimulatedCrash(f"simulated crash at critic iteration {pl_module.critic_iters}")
+
+
+def ckpt_trainer(root, **kw):
+    return L.Trainer(
+        accelerator="cpu", devices=1, logger=False, enable_progress_bar=False, enable_model_summary=False,
+        default_root_dir=str(root), max_epochs=-1, **kw,
+    )
+
+
+def params(m):
+    return {k: v.detach().clone() for k, v in m.state_dict().items()}
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_resume_reaches_the_uninterrupted_weights_exactly(tmp_path, name):
+    L.seed_everything(0)
+    full = build(name)
+    quiet_trainer(tmp_path / "a").fit(full, Toy2DDataModule(batch_size=32, seed=3))
+    total = full.critic_iters
+
+    # the same run, checkpointed by Lightning's ModelCheckpoint and killed part-way
+    L.seed_everything(0)
+    ckdir = tmp_path / "ck"
+    every = 7
+    cb = ModelCheckpoint(dirpath=ckdir, every_n_train_steps=every, save_top_k=-1, filename="{step}")
+    tr = ckpt_trainer(tmp_path / "b", callbacks=[cb, CrashAt(total * 2 // 3)])
+    part = build(name)
+    with pytest.raises(SimulatedCrash):
+        tr.fit(part, Toy2DDataModule(batch_size=32, seed=3))
+    assert 0 < part.gen_iters < full.gen_iters
+    last = max(glob.glob(str(ckdir / "*.ckpt")), key=lambda p: int(p.split("step=")[1].split(".")[0]))
+
+    # a fresh process would start with another global RNG state: scramble it to prove it is restored
+    torch.manual_seed(12345)
+    resumed = build(name)
+    quiet_trainer(tmp_path / "c").fit(resumed, Toy2DDataModule(batch_size=32, seed=3), ckpt_path=last)
+    assert (resumed.gen_iters, resumed.critic_iters) == (full.gen_iters, full.critic_iters)
+    a, b = params(full), params(resumed)
+    assert a.keys() == b.keys() and any("generator_ema" in k for k in a)
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_checkpoint_holds_rng_data_position_and_loads_without_pickle(tmp_path):
+    L.seed_everything(0)
+    m = build("WGANGP", max_gen_iters=4)
+    cb = ModelCheckpoint(dirpath=tmp_path, every_n_train_steps=6, save_top_k=-1, filename="{step}")
+    ckpt_trainer(tmp_path, callbacks=[cb]).fit(m, Toy2DDataModule(batch_size=32))
+    path = str(tmp_path / "step=6.ckpt")  # 5 critic steps + 1 generator step
+    ck = torch.load(path, weights_only=True)  # no pickled objects in a ganzoo checkpoint
+    assert set(ck["ganzoo_rng"]) >= {"torch", "python", "numpy"}
+    assert ck["ganzoo_rng"]["torch"].shape[0] == 1  # one row per rank
+    assert ck["Toy2DDataModule"]["consumed"] == ck["ganzoo_counters"]["critic_iters"] == 5
+    assert len(ck["optimizer_states"]) == 2
+
+
+def test_resume_with_other_data_settings_is_refused(tmp_path):
+    L.seed_everything(0)
+    m = build("WGANGP", max_gen_iters=1)
+    ckpt_trainer(tmp_path, callbacks=[ModelCheckpoint(dirpath=tmp_path, filename="last")]).fit(
+        m, Toy2DDataModule(batch_size=32)
+    )
+    with pytest.raises(ValueError, match="batch_size=32.*batch_size=64"):
+        quiet_trainer(tmp_path).fit(build("WGANGP", max_gen_iters=2), Toy2DDataModule(batch_size=64),
+                                    ckpt_path=str(tmp_path / "last.ckpt"))
+
+
+# ---------------------------------------------------------------------------------------------- divergence
+class PoisonCritic(L.Callback):
+    """Writes NaN into one critic weight before critic iteration ``at``."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        if pl_module.critic_iters == self.at:
+            with torch.no_grad():
+                next(pl_module.critic.parameters()).view(-1)[0] = float("nan")
+
+
+def test_divergence_guard_names_step_loss_value_and_keeps_last_checkpoint(tmp_path):
+    L.seed_everything(0)
+    m = build("WGANGP", max_gen_iters=50)
+    cb = ModelCheckpoint(dirpath=tmp_path, every_n_train_steps=6, save_top_k=-1, filename="{step}")
+    tr = ckpt_trainer(tmp_path, callbacks=[cb, PoisonCritic(at=23)])
+    with pytest.raises(DivergenceError) as err:
+        tr.fit(m, Toy2DDataModule(batch_size=32))
+    msg = str(err.value)
+    assert "critic step, generator iteration 4, critic iteration 23" in msg
+    assert "d_loss = nan" in msg
+    ckpts = glob.glob(str(tmp_path / "*.ckpt"))
+    assert ckpts and not glob.glob(str(tmp_path / ".*tmp"))
+    for path in ckpts:
+        state = torch.load(path, weights_only=True)["state_dict"]
+        assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point()), path
+    restored = ganzoo.WGANGP.load_from_checkpoint(max(ckpts, key=os.path.getmtime), weights_only=True)
+    assert all(torch.isfinite(p).all() for p in restored.parameters())
+
+
+def test_divergence_guard_catches_a_non_finite_gradient(tmp_path):
+    """A finite loss whose gradient is NaN (d sqrt|x| at x = 0) is caught too, before the generator moves."""
+
+    class NaNGradient(Wasserstein):
+        def generator_loss(self, fake_outs, real_out=None):
+            out = fake_outs[0]
+            return super().generator_loss(fake_outs, real_out) + (out - out.detach()).abs().sqrt().sum()
+
+    L.seed_everything(0)
+    m = AdversarialModule(MLPGenerator(hidden_dim=16), MLPCritic(hidden_dim=16), NaNGradient(), max_gen_iters=5)
+    before = params(m)
+    with pytest.raises(DivergenceError, match=r"generator step, generator iteration 0.*non-finite gradient in"):
+        quiet_trainer(tmp_path).fit(m, Toy2DDataModule(batch_size=32))
+    assert all(torch.equal(before[k], v) for k, v in params(m).items() if k.startswith("generator."))
+
+
+def test_guard_can_be_disabled(tmp_path):
+    L.seed_everything(0)
+    m = build("WGANGP", max_gen_iters=6)
+    m.check_finite = False
+    quiet_trainer(tmp_path, callbacks=[PoisonCritic(at=3)]).fit(m, Toy2DDataModule(batch_size=32))
+    assert not all(torch.isfinite(p).all() for p in m.critic.parameters())
+
+
+# ---------------------------------------------------------------------------------------------- atomic saves
+class Unpicklable:
+    def __reduce__(self):
+        raise RuntimeError("serialization failed half-way")
+
+
+def test_atomic_checkpoint_io_keeps_the_old_file_when_a_save_fails(tmp_path):
+    io = AtomicCheckpointIO()
+    path = tmp_path / "last.ckpt"
+    io.save_checkpoint({"w": torch.arange(4.0)}, path)
+    with pytest.raises(RuntimeError, match="half-way"):
+        io.save_checkpoint({"w": torch.zeros(10_000_000), "bad": Unpicklable()}, path)
+    assert torch.equal(torch.load(path, weights_only=True)["w"], torch.arange(4.0))
+    assert os.listdir(tmp_path) == ["last.ckpt"]  # no temporary file left behind
+
+
+SAVER = """
+import sys, torch
+from ganzoo.training.checkpoint_io import AtomicCheckpointIO
+io, i = AtomicCheckpointIO(), 0
+while True:
+    i += 1
+    io.save_checkpoint({"i": torch.tensor(i), "w": torch.full((8_000_000,), float(i))}, sys.argv[1])
+    print(i, flush=True)
+"""
+
+
+def test_killing_the_process_during_saves_never_leaves_a_corrupt_checkpoint(tmp_path):
+    path = tmp_path / "last.ckpt"
+    for delay in (0.05, 0.21):
+        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(path)], stdout=subprocess.PIPE, text=True)
+        proc.stdout.readline()  # at least one complete save exists
+        time.sleep(delay)  # then kill it at some point of a later (32 MB) save
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        ck = torch.load(path, weights_only=True)
+        assert torch.all(ck["w"] == ck["i"].float())
+    assert all(not name.endswith(".tmp") or name.startswith(".") for name in os.listdir(tmp_path))
+
+
+def test_module_installs_atomic_checkpoint_io(tmp_path):
+    tr = quiet_trainer(tmp_path)
+    tr.fit(build("WGANGP", max_gen_iters=1), Toy2DDataModule(batch_size=32))
+    assert isinstance(tr.strategy.checkpoint_io, AtomicCheckpointIO)
+
+
+# ---------------------------------------------------------------------------------------------- precision
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_bf16_mixed_trains_every_variant(tmp_path, name):
+    L.seed_everything(0)
+    m = build(name, max_gen_iters=2)
+    quiet_trainer(tmp_path, precision="bf16-mixed").fit(m, Toy2DDataModule(batch_size=32))
+    assert m.gen_iters == 2
+    assert all(p.dtype == torch.float32 and torch.isfinite(p).all() for p in m.parameters())
+
+
+@pytest.mark.parametrize("constraint", [GradientPenalty(10.0), R1(10.0)], ids=["gp", "r1"])
+def test_penalties_are_float32_under_bf16_autocast(constraint):
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.Tanh(), torch.nn.Linear(64, 1))
+    real, fake = torch.randn(64, 2), torch.randn(64, 2)
+
+    def witness(x):
+        return critic(x).squeeze(1)
+
+    torch.manual_seed(1)
+    ref = constraint.penalty(witness, real, fake)
+    torch.manual_seed(1)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert critic(real).dtype == torch.bfloat16  # the ordinary forward is bf16 here
+        amp = constraint.penalty(witness, real, fake)
+    assert amp.dtype == torch.float32
+    assert torch.allclose(amp, ref, rtol=1e-6, atol=0)  # a bf16 penalty would differ by ~1e-2 relative
+
+
+def test_float16_precision_is_refused_with_a_clear_message(tmp_path):
+    tr = quiet_trainer(tmp_path, precision="16-true")
+    with pytest.raises(ValueError, match=r"precision='16-true' is not supported.*bf16-mixed"):
+        tr.fit(build("WGANGP", max_gen_iters=1), Toy2DDataModule(batch_size=32))
