@@ -1,7 +1,7 @@
 """ganzoo: classic GANs as PyTorch Lightning modules.
 
-The sampling path (``load``, ``sample``, ``list_models``) does not import Lightning; variants and data
-modules are imported on first use.
+The sampling path (``load``, ``sample``, ``list_models``, ``list_pretrained``) does not import Lightning;
+variants, data modules and the Hub client (``push_to_hub``, ``save_generator``) are imported on first use.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 from ganzoo import nets as _nets  # noqa: F401  (registers the architectures)
 from ganzoo.registry import list_models
 from ganzoo.sampling import load, sample
+from ganzoo.zoo import list_pretrained
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,8 @@ _LAZY = {
     "WGANGP": "ganzoo.variants",
     "VARIANTS": "ganzoo.variants",
     "Toy2DDataModule": "ganzoo.data",
+    "push_to_hub": "ganzoo.hub",
+    "save_generator": "ganzoo.hub",
 }
 
 
@@ -35,4 +38,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
 
 
-__all__ = ["list_models", "load", "sample", "__version__", *_LAZY]
+__all__ = ["list_models", "list_pretrained", "load", "sample", "__version__", *_LAZY]

@@ -1,0 +1,112 @@
+"""The training command line (LightningCLI): ``ganzoo fit --config recipes/<variant>/<dataset>.yaml``.
+
+After ``fit`` the generator is exported to ``<default_root_dir>/generator/`` with its model card; for 2-D data
+a figure and exact metrics are written beside it and go into the card. ``--push_to_hub org/name`` then
+uploads the exported folder (weights, config, card, sample figure) in one commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from pathlib import Path
+
+from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+
+from ganzoo.data.toy2d import Toy2DDataModule
+from ganzoo.training import AdversarialModule
+from ganzoo.training.progress import GeneratorIterationBar
+
+
+def _config_files(argv: list[str]) -> list[str]:
+    files = []
+    for i, a in enumerate(argv):
+        if a == "--config" and i + 1 < len(argv):
+            files.append(argv[i + 1])
+        elif a.startswith("--config="):
+            files.append(a.split("=", 1)[1])
+    return files
+
+
+class GanzooCLI(LightningCLI):
+    """LightningCLI with ganzoo's defaults: CSV + TensorBoard logs, a generator-iteration progress bar,
+    a model card for the exported generator and ``--push_to_hub``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("subclass_mode_model", True)
+        kwargs.setdefault("subclass_mode_data", True)
+        kwargs.setdefault("trainer_defaults", {"max_epochs": -1, "callbacks": [GeneratorIterationBar()]})
+        kwargs.setdefault("save_config_kwargs", {"overwrite": True})
+        argv = kwargs.get("args")
+        self._argv = [str(a) for a in argv] if isinstance(argv, (list, tuple)) else []
+        super().__init__(AdversarialModule, *args, **kwargs)
+
+    def add_arguments_to_parser(self, parser) -> None:
+        parser.add_argument(
+            "--push_to_hub", type=str | None, default=None,
+            help="After fit: upload the exported generator with its model card to this Hub repository (org/name).",
+        )
+
+    def before_instantiate_classes(self) -> None:
+        repo_id = self._get(self.config, "push_to_hub")
+        if repo_id is not None:
+            from ganzoo.hub import check_repo_id
+
+            check_repo_id(repo_id, "--push_to_hub")
+
+    def instantiate_trainer(self, **kwargs):
+        cfg = self._get(self.config_init, "trainer", default={})
+        if cfg.get("enable_progress_bar") is False:  # our bar comes from trainer_defaults; drop it when disabled
+            self.trainer_defaults["callbacks"] = []
+        if cfg.get("logger") in (None, True):
+            root = cfg.get("default_root_dir") or os.getcwd()
+            csv = CSVLogger(root, name="logs")
+            kwargs["logger"] = [csv, TensorBoardLogger(root, name="logs", version=csv.version)]
+        return super().instantiate_trainer(**kwargs)
+
+    def before_fit(self) -> None:
+        if self._get(self.config, "push_to_hub") and not self.model.export_dir:
+            raise ValueError("--push_to_hub needs the exported generator; do not set model.export_dir to null")
+
+    def after_fit(self) -> None:
+        trainer, model, dm = self.trainer, self.model, self.datamodule
+        if not trainer.is_global_zero or model.gen_iters == 0:
+            return
+        out = trainer.default_root_dir
+        card: dict = {}
+        grid = None
+        if isinstance(dm, Toy2DDataModule):
+            from ganzoo.cards import toy_results
+            from ganzoo.training.report import toy_report
+
+            metrics = toy_report(model, dm.dataset, out)
+            print(json.dumps(metrics))
+            print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
+            card.update(dataset=dm.dataset, results=toy_results(metrics, dm.dataset))
+            grid = os.path.join(out, "samples.png")
+        if not model.export_dir:
+            return
+        folder = Path(out) / model.export_dir
+        repo_id = self._get(self.config, "push_to_hub")
+        recipes = [Path(p) for p in _config_files(self._argv)]
+        from ganzoo.cards import write_card
+
+        write_card(
+            folder, sample_grid=grid, repo_id=repo_id,
+            recipe="\n\n".join(p.read_text() for p in recipes if p.is_file()) or None,
+            command="ganzoo " + shlex.join(self._argv) if self._argv else None, **card,
+        )
+        print(f"exported generator to {folder}")
+        if repo_id:
+            from ganzoo.hub import push_to_hub
+
+            try:
+                url = push_to_hub(folder, repo_id, commit_message=f"ganzoo fit: {model.gen_iters} generator iterations")
+            except Exception as e:
+                raise RuntimeError(
+                    f"--push_to_hub {repo_id}: upload failed ({e}). The generator is saved in {folder}; push it "
+                    f"later with ganzoo.push_to_hub({str(folder)!r}, {repo_id!r})"
+                ) from e
+            print(f"pushed {folder} to {repo_id}: {url}")

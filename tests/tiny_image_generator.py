@@ -1,0 +1,33 @@
+"""A test-only registered image generator (the real image networks are another issue's work).
+
+``TinyImageGenerator``: z (B, latent_dim) [+ labels (B,)] -> images (B, C, H, W) in [-1, 1] (tanh), so the
+generic sampling path (output_range, num_classes, output_type="pil") is exercised without real image nets.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ganzoo.registry import register_model
+
+
+@register_model("test_tiny_image_generator")
+class TinyImageGenerator(nn.Module):
+    def __init__(self, latent_dim: int = 3, channels: int = 1, size: int = 4, num_classes: int = 0,
+                 latent_distribution: str = "normal"):
+        super().__init__()
+        self.latent_dim, self.num_classes = latent_dim, num_classes
+        self.latent_distribution = latent_distribution
+        self.output_shape = (channels, size, size)
+        self.output_range = (-1.0, 1.0)
+        self.fc = nn.Linear(latent_dim, channels * size * size)
+        self.embed = nn.Embedding(num_classes, channels * size * size) if num_classes else None
+
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        h = self.fc(z)
+        if self.embed is not None:
+            if labels is None:
+                raise ValueError("labels are required for a conditional generator")
+            h = h + self.embed(labels)
+        return torch.tanh(h).reshape(len(z), *self.output_shape)
