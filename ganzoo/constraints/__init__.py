@@ -59,10 +59,14 @@ def _grad_norm(witness: Witness, x: Tensor) -> Tensor:
     return grad.reshape(grad.shape[0], -1).norm(2, dim=1)
 
 
-def interpolate(real: Tensor, fake: Tensor) -> Tensor:
-    """x_hat = eps x_r + (1 - eps) x_g with one eps ~ U[0, 1] per sample."""
+def interpolate(real: Tensor, fake: Tensor, eps: Tensor | None = None) -> Tensor:
+    """x_hat = eps x_r + (1 - eps) x_g with one eps ~ U[0, 1] per sample (or the given ``eps``, shape ``(B,)``)."""
     dtype = torch.promote_types(real.dtype, torch.float32)
-    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=dtype)
+    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+    if eps is None:
+        eps = torch.rand(shape, device=real.device, dtype=dtype)
+    else:
+        eps = eps.to(device=real.device, dtype=dtype).reshape(shape)
     return eps * real.detach().to(dtype) + (1 - eps) * fake.detach().to(dtype)
 
 
@@ -78,10 +82,14 @@ class GradientPenalty(Constraint):
         self.weight, self.one_sided, self.target = float(weight), one_sided, float(target)
         self.name = "gradient_penalty_one_sided" if one_sided else "gradient_penalty"
 
+    def draw_eps(self, real: Tensor) -> Tensor | None:
+        """The interpolation weights ``(B,)``; ``None`` draws U[0, 1] from the global RNG (override to fix them)."""
+        return None
+
     def penalty(self, witness: Witness, real: Tensor, fake: Tensor) -> Tensor | None:
         if self.weight == 0:
             return None
-        excess = _grad_norm(witness, interpolate(real, fake)) - self.target
+        excess = _grad_norm(witness, interpolate(real, fake, self.draw_eps(real))) - self.target
         if self.one_sided:
             excess = excess.clamp_min(0)
         return self.weight * excess.pow(2).mean()
