@@ -30,7 +30,7 @@ import ganzoo  # noqa: E402
 from ganzoo.cards import toy_results, write_card  # noqa: E402
 from ganzoo.io import atomic_write_bytes, replace_dir  # noqa: E402
 from ganzoo.metrics.toy import evaluate_toy  # noqa: E402
-from ganzoo.serialization import read_config  # noqa: E402
+from ganzoo.serialization import default_file_mode, read_config  # noqa: E402
 from ganzoo.zoo import INDEX_PATH, INDEX_VERSION, ZOO_DIR  # noqa: E402
 
 ENTRIES = {
@@ -88,9 +88,12 @@ def main() -> None:
             shutil.copyfile(exported / f, tmp / f)
         write_card(
             tmp, sample_grid=work / "samples.png", name=args.name, repo_id=spec["repo_id"],
-            description=spec["description"], dataset=spec["dataset"], results=results,
+            load_id=args.name, description=spec["description"], dataset=spec["dataset"], results=results,
             recipe=(ROOT / spec["recipe"]).read_text(), command=f"ganzoo fit --config {spec['recipe']}",
         )
+        os.chmod(tmp, default_file_mode(directory=True))
+        for f in tmp.iterdir():
+            os.chmod(f, default_file_mode())
         replace_dir(tmp, ZOO_DIR / args.name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -20,7 +20,7 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from ganzoo.io import atomic_write_bytes
-from ganzoo.serialization import CARD_NAME, read_config
+from ganzoo.serialization import CARD_NAME, default_file_mode, read_config
 
 TEMPLATE_PATH = Path(__file__).with_name("templates") / "model_card.md"
 SAMPLE_GRID_NAME = "samples.png"
@@ -138,12 +138,14 @@ def make_card(
     recipe: str | None = None,
     command: str | None = None,
     sample_grid: str | None = None,
+    load_id: str | None = None,
     license: str = "apache-2.0",
 ) -> ModelCard:
     """Render the model card of a generator described by ``config`` (the content of its ``config.json``).
 
     ``results`` become the YAML ``model-index``; ``recipe`` is the training YAML; ``sample_grid`` the
-    relative path of the sample image inside the repository folder.
+    relative path of the sample image inside the repository folder; ``load_id`` what the usage snippet
+    passes to ``ganzoo.load`` (default: ``repo_id``, else ``name``).
     """
     from ganzoo import __version__
 
@@ -203,7 +205,9 @@ def make_card(
              "protocol": _fmt_args(r.metric_args)}
             for r in results
         ],
-        load_id=repo_id or name or "path/to/folder",
+        load_id=load_id or repo_id or name or "path/to/folder",
+        load_note=(f"`{load_id}` is a zoo entry bundled with ganzoo (it loads without a download); its Hub "
+                   f"repository id is `{repo_id}`." if load_id and repo_id and load_id != repo_id else None),
         sample_note=("(64, C, H, W) images in [0, 1]" if is_image else f"({64}, {shape[0] if shape else 'd'}) points")
         + ("; labels=[...] picks classes" if num_classes else ""),
         command=command,
@@ -230,9 +234,11 @@ def write_card(folder: str | os.PathLike, *, sample_grid: str | os.PathLike | No
         if src.resolve() != dst.resolve():
             tmp = folder / f".{SAMPLE_GRID_NAME}.tmp"
             shutil.copyfile(src, tmp)
+            os.chmod(tmp, default_file_mode())
             os.replace(tmp, dst)
         rel_grid = SAMPLE_GRID_NAME
     card = make_card(config, sample_grid=rel_grid, **info)
     path = folder / CARD_NAME
     atomic_write_bytes(path, str(card).encode("utf-8"))
+    os.chmod(path, default_file_mode())
     return path

@@ -37,6 +37,7 @@ from ganzoo.serialization import (
     CONFIG_NAME,
     FORMAT_VERSION,
     WEIGHTS_NAME,
+    default_file_mode,
     generator_config,
     load_generator,
     read_config,
@@ -174,6 +175,7 @@ def save_generator(
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.tmp-"))
     try:
         hub.save_pretrained(tmp)
+        os.chmod(tmp, default_file_mode(directory=True))  # mkdtemp makes it private
         replace_dir(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

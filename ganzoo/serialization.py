@@ -37,6 +37,13 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def default_file_mode(directory: bool = False) -> int:
+    """Permissions a plain ``open``/``mkdir`` would give (0o666 / 0o777 minus the umask); temp files get 0o600."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if directory else 0o666) & ~umask
+
+
 def generator_config(generator: nn.Module) -> dict[str, Any]:
     """The ``config.json`` content describing a registered generator.
 
