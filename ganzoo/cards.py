@@ -161,13 +161,14 @@ def make_card(
     tags = ["ganzoo", "gan", "pytorch", "safetensors"]
     if variant:
         tags.append(str(variant).lower())
-    if dataset in DATASETS and dataset not in ("fashion_mnist", "mnist", "cifar10", "celeba"):
+    hub_dataset = _dataset(dataset)[0] if dataset else None
+    if hub_dataset and hub_dataset.startswith("ganzoo/toy2d-"):
         tags.append("toy-2d")
+        hub_dataset = None  # generated on the fly, not a Hub dataset
     data = ModelCardData(
         library_name="ganzoo", license=license, tags=tags,
         pipeline_tag=IMAGE_TASK[0] if is_image and not num_classes else None,
-        datasets=[_dataset(dataset)[0]] if dataset and _dataset(dataset)[0] in ("fashion_mnist", "mnist",
-                                                                              "cifar10", "celeba") else None,
+        datasets=[hub_dataset] if hub_dataset else None,
         model_name=model_name if results else None,
         eval_results=list(results) or None,
     )

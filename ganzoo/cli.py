@@ -23,17 +23,21 @@ def __getattr__(name: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = list(argv if argv is not None else sys.argv[1:])
+    """Entry point of the ``ganzoo`` command; ``argv`` defaults to ``sys.argv[1:]``."""
+    from_sys = argv is None
+    argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "sample":
         from ganzoo.sample_cli import main as sample_main
 
         sample_main(argv[1:])
         return
+    if argv and argv[0] in ("-h", "--help"):
+        print("ganzoo sample MODEL --n 64 --seed 0 --out grid.png   sample a generator (see: ganzoo sample --help)\n")
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*LitLogger.*")
     from ganzoo.fit_cli import GanzooCLI
 
-    GanzooCLI(args=argv)
+    GanzooCLI(args=None if from_sys else argv)  # None: LightningCLI reads sys.argv itself (no warning)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sys
 from pathlib import Path
 
 from lightning.pytorch.cli import LightningCLI
@@ -40,7 +41,7 @@ class GanzooCLI(LightningCLI):
         kwargs.setdefault("trainer_defaults", {"max_epochs": -1, "callbacks": [GeneratorIterationBar()]})
         kwargs.setdefault("save_config_kwargs", {"overwrite": True})
         argv = kwargs.get("args")
-        self._argv = [str(a) for a in argv] if isinstance(argv, (list, tuple)) else []
+        self._argv = [str(a) for a in (argv if isinstance(argv, (list, tuple)) else sys.argv[1:])]
         super().__init__(AdversarialModule, *args, **kwargs)
 
     def add_arguments_to_parser(self, parser) -> None:

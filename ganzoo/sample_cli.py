@@ -72,9 +72,12 @@ def main(argv: list[str] | None = None) -> Path:
         raise SystemExit(f"ganzoo sample: --n must be >= 1, got {args.n}")
     if args.seed < 0:
         raise SystemExit(f"ganzoo sample: --seed must be >= 0, got {args.seed}")
-    model = load(args.model, args.revision, device=args.device)
     labels = args.labels[0] if args.labels is not None and len(args.labels) == 1 else args.labels
-    x = sample(model, args.n, seed=args.seed, labels=labels, batch_size=args.batch_size, device=args.device)
+    try:
+        model = load(args.model, args.revision, device=args.device)
+        x = sample(model, args.n, seed=args.seed, labels=labels, batch_size=args.batch_size, device=args.device)
+    except (FileNotFoundError, ValueError) as e:
+        raise SystemExit(f"ganzoo sample: {e}") from None
     if out.suffix == ".npy":
         buf = io.BytesIO()
         np.save(buf, x.numpy())

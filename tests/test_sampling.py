@@ -166,6 +166,11 @@ def test_sample_cli_writes_a_grid_and_npy(tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "x.npy"), ganzoo.sample(g, 5, seed=3, labels=2).numpy())
     with pytest.raises(SystemExit, match="--out must end in .png or .npy"):
         main(["sample", str(folder), "--out", str(tmp_path / "x.jpg")])
+    with pytest.raises(SystemExit, match=r"ganzoo sample: labels must lie in \[0, 2\]"):
+        main(["sample", str(folder), "--labels", "7", "--out", str(tmp_path / "y.png")])
+    with pytest.raises(SystemExit, match="ganzoo sample: name_or_path='nope': not an existing local folder"):
+        main(["sample", "nope", "--out", str(tmp_path / "y.png")])
+    assert not (tmp_path / "y.png").exists()
 
 
 def test_ganzoo_sample_does_not_import_lightning(tmp_path):
