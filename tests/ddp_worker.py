@@ -1,17 +1,43 @@
-"""Run by tests/test_ddp.py: train a harness model under a DDP strategy and save every rank's weights.
+"""Run by tests/test_ddp.py under a 2-process DDP strategy (Lightning re-launches this script for rank 1).
 
-usage: python tests/ddp_worker.py VARIANT STRATEGY DEVICES OUT_DIR
+    python tests/ddp_worker.py VARIANT STRATEGY DEVICES OUT_DIR   # harness model: save every rank's weights
+    python tests/ddp_worker.py all STRATEGY DEVICES OUT_DIR       # every variant, a few steps each
 """
 
+import json
 import sys
 
+import lightning as L
 import torch
 from ddp_harness import FixedGlobalBatches, build, trainer
 from safetensors.torch import save_file
 
+import ganzoo
+from ganzoo.data import Toy2DDataModule
+
+
+def smoke(strategy: str, devices: int, out: str) -> None:
+    """Each variant for a few generator iterations; record counters, finiteness and a weight checksum per rank."""
+    report = {}
+    for name in sorted(ganzoo.VARIANTS):
+        L.seed_everything(0)
+        m = ganzoo.VARIANTS[name](hidden_dim=16, n_layers=2, max_gen_iters=2)
+        m.export_dir = None
+        tr = trainer(out, strategy=strategy, devices=devices)
+        tr.fit(m, Toy2DDataModule(batch_size=16))
+        flat = torch.cat([p.detach().reshape(-1) for p in m.parameters()])
+        report[name] = {"gen_iters": m.gen_iters, "finite": bool(torch.isfinite(flat).all()),
+                        "checksum": float(flat.double().sum())}
+    with open(f"{out}/smoke_rank{tr.global_rank}.json", "w") as f:
+        json.dump(report, f)
+
+
 if __name__ == "__main__":
     variant, strategy, devices, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     torch.set_num_threads(1)
+    if variant == "all":
+        smoke(strategy, devices, out)
+        sys.exit(0)
     m = build(variant)
     tr = trainer(out, strategy=strategy, devices=devices)
     tr.fit(m, FixedGlobalBatches())

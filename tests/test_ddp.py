@@ -28,13 +28,17 @@ def single_process(variant, root):
     return m
 
 
-def run_ddp(variant, strategy, out):
+def run_worker(variant, strategy, out):
     out.mkdir()
     env = {"OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE), **{k: v for k, v in __import__("os").environ.items()
                                                              if k not in ("OMP_NUM_THREADS",)}}
     r = subprocess.run([sys.executable, str(HERE / "ddp_worker.py"), variant, strategy, "2", str(out)],
                        capture_output=True, text=True, timeout=300, env=env, cwd=HERE)
     assert r.returncode == 0, r.stderr[-3000:]
+
+
+def run_ddp(variant, strategy, out):
+    run_worker(variant, strategy, out)
     return load_file(out / "rank0.safetensors"), load_file(out / "rank1.safetensors")
 
 
@@ -57,6 +61,19 @@ def test_ddp_two_processes_match_one_process_on_the_full_batch(tmp_path, variant
     init = build(variant).state_dict()
     moved = max((state[k] - init[k]).abs().max().item() for k in state if k.startswith("critic."))
     assert moved > 1e-3 > 100 * worst
+
+
+@pytest.mark.parametrize("strategy", ["ddp", "ddp_gan"])
+def test_every_variant_trains_under_ddp(tmp_path, strategy):
+    """All variants, one after another in one 2-process launch: same counters and weights on both ranks."""
+    import json
+
+    run_worker("all", strategy, tmp_path / "out")
+    r0, r1 = (json.loads((tmp_path / "out" / f"smoke_rank{r}.json").read_text()) for r in (0, 1))
+    assert set(r0) == {"cramer_gan", "dcgan", "fgan", "mmd_gan", "sngan", "wgan", "wgan_gp"}
+    for name in r0:
+        assert r0[name]["gen_iters"] == 2 and r0[name]["finite"], (name, r0[name])
+        assert r0[name] == r1[name], name  # the ranks stayed in sync
 
 
 def test_all_pairs_energy_distance_is_not_a_mean_over_shards():
