@@ -2,6 +2,7 @@
 
     python tests/ddp_worker.py VARIANT STRATEGY DEVICES OUT_DIR   # harness model: save every rank's weights
     python tests/ddp_worker.py all STRATEGY DEVICES OUT_DIR       # every variant, a few steps each
+    torchrun --nnodes 2 --node_rank R ... tests/ddp_worker.py VARIANT STRATEGY 1 OUT_DIR 2   # 2 "nodes"
 """
 
 import json
@@ -34,12 +35,13 @@ def smoke(strategy: str, devices: int, out: str) -> None:
 
 if __name__ == "__main__":
     variant, strategy, devices, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    num_nodes = int(sys.argv[5]) if len(sys.argv) > 5 else 1
     torch.set_num_threads(1)
     if variant == "all":
         smoke(strategy, devices, out)
         sys.exit(0)
     m = build(variant)
-    tr = trainer(out, strategy=strategy, devices=devices)
+    tr = trainer(out, strategy=strategy, devices=devices, num_nodes=num_nodes)
     tr.fit(m, FixedGlobalBatches())
     state = {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}
     state["_counters"] = torch.tensor([m.gen_iters, m.critic_iters])

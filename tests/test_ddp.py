@@ -63,6 +63,31 @@ def test_ddp_two_processes_match_one_process_on_the_full_batch(tmp_path, variant
     assert moved > 1e-3 > 100 * worst
 
 
+def test_two_nodes_through_torchrun_match_one_process(tmp_path):
+    """num_nodes=2 x devices=1, launched as two torchrun "nodes" on this machine (TorchElasticEnvironment)."""
+    import os
+
+    out = tmp_path / "nodes"
+    out.mkdir()
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE)}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc_per_node", "1",
+                          "--node_rank", str(rank), "--master_addr", "127.0.0.1", "--master_port", "29561",
+                          str(HERE / "ddp_worker.py"), "WGANGP", "ddp_gan", "1", str(out), "2"],
+                         env=env, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for rank in (0, 1)
+    ]
+    logs = [p.communicate(timeout=300)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs), logs[0][-2000:] + logs[1][-2000:]
+    assert "MEMBER: 2/2" in logs[1] or "MEMBER: 2/2" in logs[0]
+    ref = single_process("WGANGP", tmp_path / "single").state_dict()
+    for r in (0, 1):
+        got = load_file(out / f"rank{r}.safetensors")
+        got.pop("_counters")
+        for k, v in ref.items():
+            torch.testing.assert_close(got[k], v, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("strategy", ["ddp", "ddp_gan"])
 def test_every_variant_trains_under_ddp(tmp_path, strategy):
     """All variants, one after another in one 2-process launch: same counters and weights on both ranks."""
