@@ -1,6 +1,6 @@
 """Time per generator iteration: 1 process vs 2 DDP processes (gloo, CPU), and the two DDP wrappings.
 
-    python bench/ddp_overhead.py [--iters 300] [--warmup 30] [--out bench/results/ddp_overhead.json]
+    python bench/ddp_overhead.py [--iters 300] [--warmup 10] [--hidden 128 512] [--readme README.md]
 
 Model: the WGAN-GP 8-Gaussians recipe's networks (MLP, hidden 128, n_critic 5, batch 128 per process).
 Runs, one after another in this one invocation so the ratios compare like with like:
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 
-def worker(strategy: str, devices: int, iters: int, warmup: int) -> None:
+def worker(strategy: str, devices: int, iters: int, warmup: int, hidden: int) -> None:
     import lightning as L
     import torch
 
@@ -42,7 +42,7 @@ def worker(strategy: str, devices: int, iters: int, warmup: int) -> None:
                 self.t1 = time.perf_counter()
 
     L.seed_everything(0, verbose=False)
-    model = ganzoo.WGANGP(hidden_dim=128, gp_weight=0.1, lr=5e-4, betas=(0.5, 0.9), max_gen_iters=warmup + iters)
+    model = ganzoo.WGANGP(hidden_dim=hidden, gp_weight=0.1, lr=5e-4, betas=(0.5, 0.9), max_gen_iters=warmup + iters)
     model.export_dir = None
     clock = Clock()
     kw = {} if devices == 1 else {"strategy": strategy}
@@ -55,10 +55,10 @@ def worker(strategy: str, devices: int, iters: int, warmup: int) -> None:
         print("RESULT", json.dumps({"ms_per_gen_iter": 1000 * (clock.t1 - clock.t0) / iters}), flush=True)
 
 
-def run(strategy: str, devices: int, iters: int, warmup: int) -> float:
+def run(strategy: str, devices: int, iters: int, warmup: int, hidden: int) -> float:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
     cmd = [sys.executable, __file__, "--worker", strategy, str(devices), "--iters", str(iters),
-           "--warmup", str(warmup)]
+           "--warmup", str(warmup), "--hidden", str(hidden)]
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     lines = [line for line in r.stdout.splitlines() if line.startswith("RESULT ")]
     if r.returncode != 0 or not lines:
@@ -69,31 +69,48 @@ def run(strategy: str, devices: int, iters: int, warmup: int) -> float:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--iters", type=int, default=300)
-    p.add_argument("--warmup", type=int, default=30)
+    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--hidden", type=int, nargs="+", default=[128, 512],
+                   help="MLP widths; a width w runs iters * 128 / w iterations (at least 30)")
     p.add_argument("--out", default="bench/results/ddp_overhead.json")
+    p.add_argument("--readme", default="README.md", help="README to update between ddp markers ('' to skip)")
     p.add_argument("--worker", nargs=2, metavar=("STRATEGY", "DEVICES"), help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
-        return worker(a.worker[0], int(a.worker[1]), a.iters, a.warmup)
+        return worker(a.worker[0], int(a.worker[1]), a.iters, a.warmup, a.hidden[0])
 
     runs = {"1 proc": ("auto", 1), "ddp (find_unused_parameters)": ("ddp", 2), "ddp_gan (separate wrappers)":
             ("ddp_gan", 2)}
-    ms = {}
-    for name, (strategy, devices) in runs.items():
-        print(f"running {name} ...", flush=True)
-        ms[name] = run(strategy, devices, a.iters, a.warmup)
-    base = ms["1 proc"]
-    print(f"\nWGAN-GP 8-Gaussians networks, batch 128 per process, {a.iters} generator iterations (n_critic 5)")
-    print(f"{'run':32s} {'ms / G iter':>12s} {'vs 1 proc':>10s} {'samples/s vs 1 proc':>20s}")
-    for name, v in ms.items():
-        procs = runs[name][1]
-        print(f"{name:32s} {v:12.2f} {v / base:10.2f} {procs * base / v:20.2f}")
-    ratio = ms["ddp (find_unused_parameters)"] / ms["ddp_gan (separate wrappers)"]
-    print(f"\nwhole-module ddp / ddp_gan time ratio: {ratio:.2f}")
+    results = {}
+    for hidden in a.hidden:
+        ms = {}
+        for name, (strategy, devices) in runs.items():
+            print(f"running hidden={hidden}: {name} ...", flush=True)
+            ms[name] = run(strategy, devices, max(30, a.iters * 128 // hidden), a.warmup, hidden)
+        results[hidden] = ms
+    lines = [f"WGAN-GP 8-Gaussians networks (3 hidden layers), batch 128 per process, {a.iters} x 128 / width "
+             "generator iterations (n_critic 5) after a warm-up, one thread per process", "",
+             "| MLP width | run | ms / generator iteration | time vs 1 proc | samples/s vs 1 proc |",
+             "|---|---|---|---|---|"]
+    for hidden, ms in results.items():
+        base = ms["1 proc"]
+        for name, v in ms.items():
+            lines.append(f"| {hidden} | {name} | {v:.1f} | {v / base:.2f} | {runs[name][1] * base / v:.2f} |")
+    lines.append("")
+    for hidden, ms in results.items():
+        ratio = ms["ddp (find_unused_parameters)"] / ms["ddp_gan (separate wrappers)"]
+        lines.append(f"width {hidden}: whole-module ddp / ddp_gan time = {ratio:.2f}")
+    print("\n" + "\n".join(lines))
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"iters": a.iters, "warmup": a.warmup, "ms_per_gen_iter": ms,
-                               "ddp_over_ddp_gan": ratio}, indent=2) + "\n")
+    out.write_text(json.dumps({"iters": a.iters, "warmup": a.warmup, "ms_per_gen_iter": results}, indent=2) + "\n")
+    if a.readme:
+        readme = Path(a.readme)
+        text = readme.read_text()
+        start, end = "<!-- ddp:start -->", "<!-- ddp:end -->"
+        i, j = text.index(start) + len(start), text.index(end)
+        block = ("\nMeasured by `python bench/ddp_overhead.py` on the 2-core CPU (gloo):\n\n" + "\n".join(lines) + "\n")
+        readme.write_text(text[:i] + block + text[j:])
     print(f"wrote {out}")
 
 
