@@ -5,7 +5,8 @@
     python bench/make_zoo_entry.py --push_to_hub        # also upload the entry to its Hub repository
 
 Steps: ``ganzoo fit --config <recipe>`` in a fresh process (seeded by the recipe); load the exported
-``generator/`` folder with ``ganzoo.load`` and evaluate 2000 samples (seed 0) with the exact 2-D metrics; write
+``generator/`` folder with ``ganzoo.load`` and evaluate 5 draws of 2000 samples (seeds 0-4) with the exact 2-D
+metrics (means over the draws, ``ganzoo.metrics.toy.evaluate_generator``); write
 the model card (metrics in its ``model-index``); copy the folder into ``ganzoo/zoo/<name>/`` and the card into
 ``model_cards/<name>/``; update ``ganzoo/zoo/index.json``; finally load the entry by name in a fresh offline
 process and sample it.
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import ganzoo  # noqa: E402
 from ganzoo.cards import toy_results, write_card  # noqa: E402
 from ganzoo.io import atomic_write_bytes, replace_dir  # noqa: E402
-from ganzoo.metrics.toy import evaluate_toy  # noqa: E402
+from ganzoo.metrics.toy import DRAWS, evaluate_generator  # noqa: E402
 from ganzoo.serialization import default_file_mode, read_config  # noqa: E402
 from ganzoo.zoo import INDEX_PATH, INDEX_VERSION, ZOO_DIR  # noqa: E402
 
@@ -75,8 +76,7 @@ def main() -> None:
 
     # evaluate the exported artifact, loaded the way users load it
     g = ganzoo.load(exported)
-    fake = ganzoo.sample(g, N_EVAL, seed=EVAL_SEED)
-    metrics = evaluate_toy(fake, spec["dataset"])
+    metrics = evaluate_generator(g, spec["dataset"], N_EVAL, draws=DRAWS, seed=EVAL_SEED)
     results = toy_results(metrics, spec["dataset"], sample_seed=EVAL_SEED)
     training = read_config(exported).get("training", {})
     print(json.dumps(metrics, indent=2))
@@ -113,7 +113,7 @@ def main() -> None:
         "metrics": {
             "w1": round(metrics["w1"], 4), "w1_real_vs_real": round(metrics["w1_baseline"], 4),
             "modes": metrics["modes"], "n_modes": metrics["n_modes"],
-            "high_quality": round(metrics["high_quality"], 4), "n_eval": N_EVAL,
+            "high_quality": round(metrics["high_quality"], 4), "n_eval": N_EVAL, "draws": metrics["draws"],
             "generator_iterations": training.get("generator_iterations"),
             "train_seconds": round(train_s) if train_s else old.get("metrics", {}).get("train_seconds"),
         },

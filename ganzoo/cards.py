@@ -64,6 +64,8 @@ def toy_results(metrics: Mapping[str, Any], dataset: str, *, sample_seed: int = 
             metric_args={
                 "n_fake": n, "n_real": n, "ground_cost": "euclidean", "solver": "exact (POT ot.emd2)",
                 "real_vs_real_w1": round(float(metrics["w1_baseline"]), 4), "sample_seed": sample_seed,
+                **({"draws": int(metrics["draws"]), "statistic": "mean over draws (seeds sample_seed + d)",
+                    "w1_std": round(float(metrics["w1_std"]), 4)} if "draws" in metrics else {}),
             },
         )
     ]

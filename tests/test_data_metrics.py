@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+import ganzoo
 from ganzoo.data.toy2d import DATASETS, Toy2DDataModule, ToySampler, line_samples, mode_centers, toy_samples
 from ganzoo.metrics.toy import evaluate_toy, mode_stats, w1_exact
 
@@ -84,3 +85,21 @@ def test_diverged_samples_are_reported_not_hidden():
     x[5] = float("nan")
     ev = evaluate_toy(x, "8gaussians")
     assert math.isnan(ev["w1"]) and ev["non_finite"] == pytest.approx(1 / 2000)
+
+
+def test_evaluate_generator_averages_independent_draws():
+    from ganzoo.metrics.toy import evaluate_generator
+    from ganzoo.nets import MLPGenerator
+
+    torch.manual_seed(0)
+    g = MLPGenerator(hidden_dim=16).eval()
+    one = evaluate_generator(g, "8gaussians", n=300, draws=1, seed=7)
+    direct = evaluate_toy(ganzoo.sample(g, 300, seed=7), "8gaussians", seed=1234)
+    assert one["w1"] == direct["w1"] and one["w1_baseline"] == direct["w1_baseline"] and one["w1_std"] == 0
+    three = evaluate_generator(g, "8gaussians", n=300, draws=3, seed=7)
+    singles = [evaluate_toy(ganzoo.sample(g, 300, seed=7 + d), "8gaussians", seed=1234 + 2 * d) for d in range(3)]
+    assert three["w1"] == pytest.approx(np.mean([s["w1"] for s in singles]), rel=1e-12)
+    assert three["w1_std"] == pytest.approx(np.std([s["w1"] for s in singles], ddof=1), rel=1e-12)
+    assert three["modes"] == min(s["modes"] for s in singles) and three["draws"] == 3
+    with pytest.raises(ValueError, match="draws"):
+        evaluate_generator(g, "8gaussians", draws=0)

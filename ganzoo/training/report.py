@@ -10,7 +10,7 @@ import torch
 
 from ganzoo.data.toy2d import toy_samples
 from ganzoo.io import atomic_write_bytes
-from ganzoo.metrics.toy import evaluate_toy
+from ganzoo.metrics.toy import DRAWS, evaluate_generator
 from ganzoo.plots import plot_toy, save_figure
 from ganzoo.sampling import sample
 
@@ -27,11 +27,14 @@ def critic_surface(module: AdversarialModule, real: torch.Tensor):
 
 
 @torch.no_grad()
-def toy_report(module: AdversarialModule, dataset: str, out_dir: str, n: int = 2000, seed: int = 0) -> dict:
-    """Sample ``n`` points, compute exact metrics, write ``metrics.json`` and ``samples.png`` in ``out_dir``."""
+def toy_report(
+    module: AdversarialModule, dataset: str, out_dir: str, n: int = 2000, seed: int = 0, draws: int = DRAWS
+) -> dict:
+    """Exact metrics of the exported generator (means over ``draws`` draws of ``n`` points, see
+    :func:`ganzoo.metrics.toy.evaluate_generator`) in ``metrics.json`` and a figure ``samples.png``."""
     module = module.cpu()
+    metrics = evaluate_generator(module.export_generator, dataset, n, draws=draws, seed=seed)
     fake = sample(module.export_generator, n, seed=seed)
-    metrics = evaluate_toy(fake, dataset)
     metrics.update(
         variant=type(module).__name__, dataset=dataset, generator_iterations=module.gen_iters,
         critic_iterations=module.critic_iters,
