@@ -80,63 +80,50 @@ def test_save_refuses_unregistered_modules(tmp_path):
     assert not (tmp_path / "g").exists()
 
 
+def _set(**fields):
+    """An edit of config.json: top-level ``fields``, or ``args__name`` for a constructor argument."""
+
+    def edit(cfg):
+        for key, value in fields.items():
+            if key.startswith("args__"):
+                cfg["args"][key[6:]] = value
+            else:
+                cfg[key] = value
+
+    return edit
+
+
+# how -> (edit of the parsed config.json, or raw bytes for a file, and the error it must give)
+CORRUPTIONS = {
+    "malformed_json": (("config.json", b'{"architecture": "mlp_generator", '), r"config\.json: malformed JSON"),
+    "not_an_object": (("config.json", b"[1, 2]"), r"config\.json: expected a JSON object"),
+    "import_path": (_set(architecture="ganzoo.nets.mlp.MLPGenerator"),
+                    r"config\.json: unknown architecture 'ganzoo\.nets\.mlp\.MLPGenerator'"),
+    "critic": (_set(architecture="mlp_critic", args={"in_dim": 2, "hidden_dim": 8, "n_layers": 1}),
+               r"config\.json: architecture 'mlp_critic' is not a generator"),
+    "unknown_arg": (_set(args__module_path="os"), r"config\.json: .*does not take argument\(s\) \['module_path'\]"),
+    "bad_arg_value": (_set(args__hidden_dim=-3), r"config\.json: hidden_dim must be an integer >= 1"),
+    "inconsistent_latent_dim": (_set(latent_dim=5), r"config\.json: 'latent_dim' is 5 but"),
+    "newer_format": (_set(format_version=99), r"config\.json: format_version 99 is newer"),
+    "wrong_shapes": (_set(args__hidden_dim=9), r"model\.safetensors: weights do not match.*size mismatch"),
+    "missing_key": (_set(args__n_layers=2), r"model\.safetensors: weights do not match.*Missing key"),
+    "unexpected_key": (_set(args__n_layers=0), r"model\.safetensors: weights do not match.*Unexpected key"),
+    "truncated": (("model.safetensors", None), r"model\.safetensors: not a readable safetensors file"),
+    "garbage": (("model.safetensors", b"\x00" * 3), r"model\.safetensors: not a readable safetensors file"),
+}
+
+
 def _corrupt(folder: Path, how: str) -> str:
-    cfg_path, w = folder / "config.json", folder / "model.safetensors"
-    cfg = json.loads(cfg_path.read_text())
-    if how == "malformed_json":
-        cfg_path.write_text('{"architecture": "mlp_generator", ')
-        return r"config\.json: malformed JSON"
-    if how == "not_an_object":
-        cfg_path.write_text("[1, 2]")
-        return r"config\.json: expected a JSON object"
-    if how == "import_path":
-        cfg["architecture"] = "ganzoo.nets.mlp.MLPGenerator"
-        cfg_path.write_text(json.dumps(cfg))
-        return r"config\.json: unknown architecture 'ganzoo\.nets\.mlp\.MLPGenerator'"
-    if how == "critic":
-        cfg["architecture"], cfg["args"] = "mlp_critic", {"in_dim": 2, "hidden_dim": 8, "n_layers": 1}
-        cfg_path.write_text(json.dumps(cfg))
-        return r"config\.json: architecture 'mlp_critic' is not a generator"
-    if how == "unknown_arg":
-        cfg["args"]["module_path"] = "os"
-        cfg_path.write_text(json.dumps(cfg))
-        return r"config\.json: .*does not take argument\(s\) \['module_path'\]"
-    if how == "bad_arg_value":
-        cfg["args"]["hidden_dim"] = -3
-        cfg_path.write_text(json.dumps(cfg))
-        return r"config\.json: hidden_dim must be an integer >= 1"
-    if how == "inconsistent_latent_dim":
-        cfg["latent_dim"] = 5
-        cfg_path.write_text(json.dumps(cfg))
-        return r"config\.json: 'latent_dim' is 5 but"
-    if how == "newer_format":
-        cfg["format_version"] = 99
-        cfg_path.write_text(json.dumps(cfg))
-        return r"config\.json: format_version 99 is newer"
-    if how == "wrong_shapes":
-        cfg["args"]["hidden_dim"] = 9
-        cfg_path.write_text(json.dumps(cfg))
-        return r"model\.safetensors: weights do not match.*size mismatch"
-    if how == "missing_key":
-        cfg["args"]["n_layers"] = 2
-        cfg_path.write_text(json.dumps(cfg))
-        return r"model\.safetensors: weights do not match.*Missing key"
-    if how == "unexpected_key":
-        cfg["args"]["n_layers"] = 0
-        cfg_path.write_text(json.dumps(cfg))
-        return r"model\.safetensors: weights do not match.*Unexpected key"
-    if how == "truncated":
-        w.write_bytes(w.read_bytes()[:-20])
-        return r"model\.safetensors: not a readable safetensors file"
-    if how == "garbage":
-        w.write_bytes(b"\x00" * 3)
-        return r"model\.safetensors: not a readable safetensors file"
-    raise AssertionError(how)
-
-
-CORRUPTIONS = ["malformed_json", "not_an_object", "import_path", "critic", "unknown_arg", "bad_arg_value",
-               "inconsistent_latent_dim", "newer_format", "wrong_shapes", "missing_key", "unexpected_key",
-               "truncated", "garbage"]
+    change, pattern = CORRUPTIONS[how]
+    if callable(change):
+        cfg = json.loads((folder / "config.json").read_text())
+        change(cfg)
+        (folder / "config.json").write_text(json.dumps(cfg))
+    else:
+        name, data = change
+        path = folder / name
+        path.write_bytes(path.read_bytes()[:-20] if data is None else data)  # None: cut the file short
+    return pattern
 
 
 @pytest.mark.parametrize("how", CORRUPTIONS)
