@@ -253,3 +253,16 @@ def test_float16_precision_is_refused_with_a_clear_message(tmp_path):
     tr = quiet_trainer(tmp_path, precision="16-true")
     with pytest.raises(ValueError, match=r"precision='16-true' is not supported.*bf16-mixed"):
         tr.fit(build("WGANGP", max_gen_iters=1), Toy2DDataModule(batch_size=32))
+
+
+def test_guard_accepts_huge_but_finite_gradients():
+    """An L2 norm of a gradient with entries of 1e20 overflows to inf; the guard must not call that divergence."""
+    from ganzoo.training.guard import all_finite
+
+    p = torch.nn.Parameter(torch.zeros(3))
+    p.grad = torch.tensor([1e20, -1e20, 1.0])
+    assert bool(all_finite({"loss": torch.tensor(1.0)}, [("w", p)]))
+    p.grad[2] = float("nan")
+    assert not bool(all_finite({"loss": torch.tensor(1.0)}, [("w", p)]))
+    p.grad[2] = float("-inf")
+    assert not bool(all_finite({"loss": torch.tensor(1.0)}, [("w", p)]))
