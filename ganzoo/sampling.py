@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ganzoo.checks import check_int
 from ganzoo.serialization import load_generator
 
 OUTPUT_TYPES = ("tensor", "numpy", "pil")
@@ -91,11 +92,6 @@ def load(
         raise HubLoadError(f"could not load {text!r}; tried:\n  - " + "\n  - ".join(tried)) from None
 
 
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
 def latents(
     indices: Sequence[int] | Tensor,
     seed: int,
@@ -108,8 +104,8 @@ def latents(
     ``(0, i, 0, 0)``), so its latent depends only on ``(seed, i)``. ``distribution`` is ``"normal"`` (standard
     normal) or ``"uniform"`` (uniform on [-1, 1]).
     """
-    _check_int("seed", seed, 0)
-    _check_int("latent_dim", latent_dim, 1)
+    check_int("seed", seed, 0)
+    check_int("latent_dim", latent_dim, 1)
     if distribution not in ("normal", "uniform"):
         raise ValueError(f"latent distribution must be 'normal' or 'uniform', got {distribution!r}")
     idx = [int(i) for i in indices]
@@ -165,10 +161,10 @@ def sample(
     ints in ``[0, num_classes)``) picks classes of a conditional model; without them sample ``i`` gets class
     ``i % num_classes``. A module is moved to ``device`` when one is given.
     """
-    _check_int("n", n, 1)
-    _check_int("batch_size", batch_size, 1)
+    check_int("n", n, 1)
+    check_int("batch_size", batch_size, 1)
     if seed is not None:
-        _check_int("seed", seed, 0)
+        check_int("seed", seed, 0)
     if output_type not in OUTPUT_TYPES:
         raise ValueError(f"output_type must be one of {OUTPUT_TYPES}, got {output_type!r}")
     if not isinstance(model, nn.Module):

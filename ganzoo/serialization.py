@@ -20,6 +20,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from ganzoo.checks import check_int
 from ganzoo.registry import build_model, list_models
 
 CONFIG_NAME = "config.json"
@@ -83,9 +84,11 @@ def write_generator_files(generator: nn.Module, folder: Path, extra: dict[str, A
 
 
 def _check_int(path: Path, config: dict, key: str, minimum: int) -> None:
-    v = config.get(key)
-    if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < minimum):
-        raise ValueError(f"{path}: '{key}' must be an integer >= {minimum}, got {v!r}")
+    if config.get(key) is not None:
+        try:
+            check_int(f"'{key}'", config[key], minimum)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
 
 
 def read_config(folder: str | os.PathLike) -> dict[str, Any]:

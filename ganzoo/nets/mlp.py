@@ -5,14 +5,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ganzoo.checks import check_int
 from ganzoo.registry import register_model
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
-
-
-def _check_int(name: str, value: int, minimum: int = 1) -> None:
-    if not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 def _mlp(in_dim: int, hidden_dim: int, n_layers: int, out_dim: int, act: type[nn.Module]) -> nn.Sequential:
@@ -57,8 +53,8 @@ class MLPGenerator(Generator):
     ):
         super().__init__()
         for name, v in (("latent_dim", latent_dim), ("out_dim", out_dim), ("hidden_dim", hidden_dim)):
-            _check_int(name, v)
-        _check_int("n_layers", n_layers, 0)
+            check_int(name, v)
+        check_int("n_layers", n_layers, 0)
         if latent_distribution not in LATENT_DISTRIBUTIONS:
             raise ValueError(
                 f"latent_distribution must be one of {LATENT_DISTRIBUTIONS}, got {latent_distribution!r}"
@@ -78,8 +74,8 @@ class MLPCritic(nn.Module):
     def __init__(self, in_dim: int = 2, out_dim: int = 1, hidden_dim: int = 512, n_layers: int = 3):
         super().__init__()
         for name, v in (("in_dim", in_dim), ("out_dim", out_dim), ("hidden_dim", hidden_dim)):
-            _check_int(name, v)
-        _check_int("n_layers", n_layers, 1)
+            check_int(name, v)
+        check_int("n_layers", n_layers, 1)
         self.in_dim = in_dim
         self.net = _mlp(in_dim, hidden_dim, n_layers, out_dim, nn.ReLU)
 
