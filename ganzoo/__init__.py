@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "AdversarialModule": "ganzoo.training",
+    "CGAN": "ganzoo.variants",
     "CramerGAN": "ganzoo.variants",
     "DCGAN": "ganzoo.variants",
     "FGAN": "ganzoo.variants",

@@ -20,7 +20,7 @@ from ganzoo.data import Toy2DDataModule
 def smoke(strategy: str, devices: int, out: str) -> None:
     """Each variant for a few generator iterations; record counters, finiteness and a weight checksum per rank."""
     report = {}
-    for name in sorted(ganzoo.VARIANTS):
+    for name in sorted(set(ganzoo.VARIANTS) - {"cgan"}):  # the 2-D variants (cgan: labelled images)
         L.seed_everything(0)
         m = ganzoo.VARIANTS[name](hidden_dim=16, n_layers=2, max_gen_iters=2)
         m.export_dir = None

@@ -11,8 +11,8 @@ from ganzoo.cli import GanzooCLI, main
 RECIPES = sorted((Path(__file__).resolve().parents[1] / "recipes").glob("*/8gaussians.yaml"))
 
 
-def test_every_variant_has_a_recipe():
-    assert {p.parent.name for p in RECIPES} == set(ganzoo.VARIANTS)
+def test_every_unconditional_variant_has_a_2d_recipe():
+    assert {p.parent.name for p in RECIPES} == set(ganzoo.VARIANTS) - {"cgan"}  # cgan needs labelled images
 
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=lambda p: p.parent.name)

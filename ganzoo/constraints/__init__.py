@@ -82,6 +82,15 @@ class GradientPenalty(Constraint):
         self.weight, self.one_sided, self.target = float(weight), one_sided, float(target)
         self.name = "gradient_penalty_one_sided" if one_sided else "gradient_penalty"
 
+    def prepare(self, critic: nn.Module) -> None:
+        bn = [n for n, m in critic.named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if bn and self.weight > 0:
+            raise ValueError(
+                f"the gradient penalty is per-sample, but the critic has batch norm ({', '.join(bn[:3])}), which mixes "
+                "the samples of a batch (Gulrajani et al. 2017, sec. 4); use a critic without batch norm, e.g. "
+                "norm='layer' or 'none'"
+            )
+
     def draw_eps(self, real: Tensor) -> Tensor | None:
         """The interpolation weights ``(B,)``; ``None`` draws U[0, 1] from the global RNG (override to fix them)."""
         return None
@@ -148,7 +157,23 @@ def apply_spectral_norm(module: nn.Module, n_power_iterations: int = 1) -> nn.Mo
     return module
 
 
+CONSTRAINTS = {
+    "weight_clipping": WeightClipping,
+    "gradient_penalty": GradientPenalty,
+    "gradient_penalty_one_sided": lambda: GradientPenalty(one_sided=True),
+    "r1": R1,
+    "spectral_norm": SpectralNorm,
+}
+
+
+def make_constraint(name: str) -> Constraint:
+    """Build a constraint by name with its paper's defaults: one of ``CONSTRAINTS``."""
+    if name not in CONSTRAINTS:
+        raise ValueError(f"constraint must be one of {sorted(CONSTRAINTS)}, got {name!r}")
+    return CONSTRAINTS[name]()
+
+
 __all__ = [
-    "Constraint", "WeightClipping", "GradientPenalty", "R1", "SpectralNorm", "apply_spectral_norm",
+    "CONSTRAINTS", "make_constraint", "Constraint", "WeightClipping", "GradientPenalty", "R1", "SpectralNorm", "apply_spectral_norm",
     "interpolate",
 ]

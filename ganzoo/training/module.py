@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from .ema import make_ema, update_ema
 from .guard import DivergenceError, all_finite, describe_divergence
 from .schedule import CriticSchedule
 
+LR_SCHEDULES = ("constant", "linear")
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
 
 
@@ -42,6 +44,13 @@ class OptimizerSpec:
         if self.name == "adam":
             return torch.optim.Adam(params, lr=self.lr, betas=tuple(self.betas))
         return OPTIMIZERS[self.name](params, lr=self.lr)
+
+
+def linear_decay(gen_iter: int, start: int, end: int) -> float:
+    """LR factor of the linear schedule: 1 until generator iteration ``start``, then linearly to 0 at ``end``."""
+    if gen_iter <= start:
+        return 1.0
+    return max(0.0, 1.0 - (gen_iter - start) / max(1, end - start))
 
 
 def sample_latent(generator: nn.Module, n: int, device: torch.device) -> Tensor:
@@ -68,6 +77,14 @@ class AdversarialModule(L.LightningModule):
         constraints: Lipschitz constraints (:mod:`ganzoo.constraints`).
         data_shape: shape of one data sample; checked against the generator's output now and against
             the datamodule's ``data_shape`` at setup.
+        lr_schedule: ``"constant"`` or ``"linear"``: both learning rates decay linearly to 0 at
+            ``max_gen_iters``, starting at generator iteration ``lr_decay_start`` (SN-GAN: 0; pix2pix and
+            CycleGAN: half-way). Stepped once per generator iteration and saved in checkpoints.
+
+    Conditional models: when the generator has ``num_classes > 0``, batches must be ``(images, labels)``;
+    the generator is called as ``generator(z, labels)`` and the critic as ``critic(x, labels)``, and the fakes
+    of a step take the real batch's labels (so real and fake share one class distribution, and a penalty's
+    interpolates keep their labels).
         check_finite: the divergence guard: before every optimizer step, check that the losses and
             gradients are finite and raise :class:`DivergenceError` (naming the step, loss and value) if not.
 
@@ -91,6 +108,8 @@ class AdversarialModule(L.LightningModule):
         data_shape: Sequence[int] | None = None,
         export_dir: str | None = "generator",
         check_finite: bool = True,
+        lr_schedule: str = "constant",
+        lr_decay_start: int = 0,
     ):
         super().__init__()
         self.automatic_optimization = False
@@ -101,7 +120,17 @@ class AdversarialModule(L.LightningModule):
             raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}")
         if not hasattr(generator, "latent_dim"):
             raise ValueError("generator must have a `latent_dim` attribute")
+        if lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+        if lr_schedule == "linear" and max_gen_iters is None:
+            raise ValueError("lr_schedule='linear' decays to 0 at max_gen_iters; set max_gen_iters")
+        if not isinstance(lr_decay_start, int) or lr_decay_start < 0 or (
+            max_gen_iters is not None and lr_decay_start >= max_gen_iters
+        ):
+            raise ValueError(f"lr_decay_start must be an integer in [0, max_gen_iters), got {lr_decay_start!r}")
+        self.lr_schedule, self.lr_decay_start = lr_schedule, lr_decay_start
         self.generator, self.critic = generator, critic
+        self.num_classes = int(getattr(generator, "num_classes", 0) or 0)
         self.objective, self.constraints = objective, list(constraints)
         for c in self.constraints:
             c.prepare(self.critic)
@@ -117,6 +146,7 @@ class AdversarialModule(L.LightningModule):
         self.check_finite = check_finite
         self._ddp: dict[str, nn.Module] = {}  # separate DDP wrappers ('ddp_gan'); a dict, so not submodules
         self._pending_rng: dict[str, Tensor] | None = None
+        self.last_fid: float | None = None  # set by the image-metrics callback, shown in the progress bar
 
     # ------------------------------------------------------------------ construction checks
     @torch.no_grad()
@@ -125,13 +155,20 @@ class AdversarialModule(L.LightningModule):
         self.generator.eval()
         self.critic.eval()
         try:
-            fake = self.generator(sample_latent(self.generator, 2, torch.device("cpu")))
+            labels = torch.zeros(2, dtype=torch.long) if self.num_classes else None
+            critic_classes = int(getattr(self.critic, "num_classes", 0) or 0)
+            if critic_classes != self.num_classes:
+                raise ValueError(
+                    f"the generator has num_classes={self.num_classes} but the critic has num_classes="
+                    f"{critic_classes}; a conditional GAN needs both conditioned on the same classes"
+                )
+            fake = self._call(self.generator, sample_latent(self.generator, 2, torch.device("cpu")), labels)
             out_shape = tuple(fake.shape[1:])
             if data_shape is not None and tuple(data_shape) != out_shape:
                 raise ValueError(
                     f"generator output shape {out_shape} does not match data_shape {tuple(data_shape)}"
                 )
-            out = self.critic(fake)
+            out = self._call(self.critic, fake, labels)
             if self.objective.scalar_critic and out.shape[1:].numel() != 1:
                 raise ValueError(
                     f"objective {self.objective.name!r} needs a scalar critic, but the critic outputs "
@@ -166,12 +203,36 @@ class AdversarialModule(L.LightningModule):
         if shape is not None and tuple(shape) != self.output_shape:
             raise ValueError(
                 f"generator output shape {self.output_shape} does not match the data's shape {tuple(shape)} "
-                f"(datamodule {type(dm).__name__}); set the model's data_dim to match"
+                f"(datamodule {type(dm).__name__}); set the model's data_dim (2-D) or the networks' channels "
+                "and resolution (images) to match"
+            )
+        dm_classes = getattr(dm, "num_classes", None)
+        if self.num_classes and dm_classes is not None and dm_classes != self.num_classes:
+            raise ValueError(
+                f"the conditional model has num_classes={self.num_classes} but datamodule {type(dm).__name__} "
+                f"has {dm_classes} classes; set the networks' num_classes to {dm_classes}"
+                + (" (the data is unlabelled: use an unconditional model)" if dm_classes == 0 else "")
             )
 
     # ------------------------------------------------------------------ optimisation
     def configure_optimizers(self):
-        return [self.g_spec.build(self.generator.parameters()), self.d_spec.build(self.critic.parameters())]
+        opts = [self.g_spec.build(self.generator.parameters()), self.d_spec.build(self.critic.parameters())]
+        if self.lr_schedule == "constant":
+            return opts
+        decay = functools.partial(linear_decay, start=self.lr_decay_start, end=self.max_gen_iters)
+        return opts, [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in opts]
+
+    @staticmethod
+    def _call(net: Callable[..., Tensor], x: Tensor, labels: Tensor | None) -> Tensor:
+        return net(x) if labels is None else net(x, labels)
+
+    def _labels(self, batch: Any) -> Tensor | None:
+        """The batch's labels for a conditional model (``None`` for an unconditional one)."""
+        if not self.num_classes:
+            return None
+        if not isinstance(batch, (list, tuple)) or len(batch) < 2:
+            raise ValueError("a conditional model (num_classes > 0) needs batches of (images, labels)")
+        return batch[1]
 
     def forward(self, z: Tensor) -> Tensor:
         return self.generator(z)
@@ -180,19 +241,24 @@ class AdversarialModule(L.LightningModule):
         """Wrap generator and critic separately (``wrap(module) -> DDP``), or drop the wrappers (``None``)."""
         self._ddp = {} if wrap is None else {"generator": wrap(self.generator), "critic": wrap(self.critic)}
 
-    def _fakes(self, n: int, generator: nn.Module | None = None) -> list[Tensor]:
+    def _fakes(self, n: int, generator: nn.Module | None = None, labels: Tensor | None = None) -> list[Tensor]:
         g = generator if generator is not None else self.generator
-        return [g(sample_latent(self.generator, n, self.device)) for _ in range(self.objective.n_fake_batches)]
+        return [
+            self._call(g, sample_latent(self.generator, n, self.device), labels)
+            for _ in range(self.objective.n_fake_batches)
+        ]
 
     def _guard(self, losses: dict[str, Tensor], net: nn.Module, what: str) -> None:
         if self.check_finite and not bool(all_finite(losses, list(net.named_parameters()))):
             where = f"{what} step, generator iteration {self.gen_iters}, critic iteration {self.critic_iters}"
             raise DivergenceError(describe_divergence(losses, list(net.named_parameters()), where))
 
-    def critic_step(self, real: Tensor, opt) -> dict[str, Tensor]:
+    def critic_step(self, real: Tensor, opt, labels: Tensor | None = None) -> dict[str, Tensor]:
         critic = self._ddp.get("critic", self.critic)  # all critic calls of this step go through its wrapper
+        if labels is not None:
+            critic = functools.partial(critic, labels=labels)  # fakes and interpolates share the real labels
         with torch.no_grad():
-            fakes = self._fakes(real.shape[0])
+            fakes = self._fakes(real.shape[0], labels=labels)
         real_out = critic(real).float()  # losses in float32 under mixed precision
         fake_outs = [critic(f).float() for f in fakes]
         loss = self.objective.critic_loss(real_out, fake_outs)
@@ -212,11 +278,11 @@ class AdversarialModule(L.LightningModule):
             estimate = self.objective.estimate(real_out.detach(), [o.detach() for o in fake_outs])
         return {"d_loss": loss.detach(), "penalty": penalty.detach(), "estimate": estimate}
 
-    def generator_step(self, real: Tensor, opt) -> dict[str, Tensor]:
+    def generator_step(self, real: Tensor, opt, labels: Tensor | None = None) -> dict[str, Tensor]:
         self.toggle_optimizer(opt)  # freezes the critic: only generator gradients are computed (and synced)
-        fakes = self._fakes(real.shape[0], self._ddp.get("generator"))
-        fake_outs = [self.critic(f).float() for f in fakes]
-        real_out = self.critic(real).float() if self.objective.needs_real_for_generator else None
+        fakes = self._fakes(real.shape[0], self._ddp.get("generator"), labels)
+        fake_outs = [self._call(self.critic, f, labels).float() for f in fakes]
+        real_out = self._call(self.critic, real, labels).float() if self.objective.needs_real_for_generator else None
         loss = self.objective.generator_loss(fake_outs, real_out)
         opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
@@ -232,14 +298,18 @@ class AdversarialModule(L.LightningModule):
             rng.restore(self._pending_rng)
             self._pending_rng = None
         real = batch[0] if isinstance(batch, (list, tuple)) else batch
+        labels = self._labels(batch)
         g_opt, d_opt = self.optimizers()
-        logs = self.critic_step(real, d_opt)
+        logs = self.critic_step(real, d_opt, labels)
         self.critic_iters += 1
         self._cycle += 1
         if self._cycle >= self.schedule.critic_steps(self.gen_iters):
-            logs.update(self.generator_step(real, g_opt))
+            logs.update(self.generator_step(real, g_opt, labels))
             self._cycle = 0
             self.gen_iters += 1
+            if self.lr_schedule != "constant":
+                for sched in self.lr_schedulers():
+                    sched.step()
             if self.max_gen_iters is not None and self.gen_iters >= self.max_gen_iters:
                 self.trainer.should_stop = True
         est_name = "distance" if self.objective.is_distance else "critic_value"
@@ -276,6 +346,8 @@ class AdversarialModule(L.LightningModule):
         out: dict[str, float] = {"g_iter": self.gen_iters, "d_iter": self.critic_iters}
         if "distance" in self._last_logs:
             out["distance"] = round(float(self._last_logs["distance"]), 4)
+        if self.last_fid is not None:
+            out["fid"] = round(float(self.last_fid), 2)
         return out
 
     def on_train_epoch_end(self) -> None:

@@ -1,5 +1,6 @@
 """Thin variants: each picks an objective, a constraint, a schedule and the paper's defaults."""
 
+from .cgan import CGAN
 from .cramer_gan import CramerGAN
 from .dcgan import DCGAN
 from .fgan import FGAN
@@ -10,7 +11,7 @@ from .wgan_gp import WGANGP
 
 VARIANTS = {
     "dcgan": DCGAN, "wgan": WGAN, "wgan_gp": WGANGP, "sngan": SNGAN,
-    "cramer_gan": CramerGAN, "mmd_gan": MMDGAN, "fgan": FGAN,
+    "cramer_gan": CramerGAN, "mmd_gan": MMDGAN, "fgan": FGAN, "cgan": CGAN,
 }
 
-__all__ = ["CramerGAN", "DCGAN", "FGAN", "MMDGAN", "SNGAN", "WGAN", "WGANGP", "VARIANTS"]
+__all__ = ["CGAN", "CramerGAN", "DCGAN", "FGAN", "MMDGAN", "SNGAN", "WGAN", "WGANGP", "VARIANTS"]
