@@ -1,6 +1,7 @@
 """``ganzoo`` command line.
 
 * ``ganzoo sample MODEL --n 64 --seed 0 --out grid.png``: inference only; does not import Lightning.
+* ``ganzoo eval MODEL --data fashion_mnist --metrics fid,kid,is --n 10000``: image metrics as JSON.
 * ``ganzoo fit --config recipes/<variant>/<dataset>.yaml [--trainer.X ...] [--push_to_hub org/name]`` and the
   other training subcommands are Lightning's (LightningCLI, ``ganzoo.fit_cli.GanzooCLI``). After ``fit`` the
   generator is exported to ``<default_root_dir>/generator/`` with its model card; for 2-D data a figure and
@@ -31,8 +32,14 @@ def main(argv: list[str] | None = None) -> None:
 
         sample_main(argv[1:])
         return
+    if argv and argv[0] == "eval":
+        from ganzoo.eval_cli import main as eval_main
+
+        eval_main(argv[1:])
+        return
     if argv and argv[0] in ("-h", "--help"):
-        print("ganzoo sample MODEL --n 64 --seed 0 --out grid.png   sample a generator (see: ganzoo sample --help)\n")
+        print("ganzoo sample MODEL --n 64 --seed 0 --out grid.png   sample a generator (see: ganzoo sample --help)")
+        print("ganzoo eval MODEL --data fashion_mnist --metrics fid,kid --n 10000   image metrics as JSON\n")
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*LitLogger.*")
     from ganzoo.fit_cli import GanzooCLI

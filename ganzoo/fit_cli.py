@@ -46,11 +46,26 @@ class GanzooCLI(LightningCLI):
 
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_argument(
+            "--eval_n", type=int, default=10000,
+            help="Image data: FID/KID after fit from this many samples (against as many training images).",
+        )
+        parser.add_argument(
+            "--eval_metrics", type=list[str], default=["fid", "kid"],
+            help="Image data: metrics computed after fit (fid, kid, is); [] for the sample grid only.",
+        )
+        parser.add_argument(
             "--push_to_hub", type=str | None, default=None,
             help="After fit: upload the exported generator with its model card to this Hub repository (org/name).",
         )
 
     def before_instantiate_classes(self) -> None:
+        n = self._get(self.config, "eval_n")
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"--eval_n must be a positive integer, got {n!r}")
+        from ganzoo.training.image_eval import check_metrics
+
+        if self._get(self.config, "eval_metrics"):
+            check_metrics(self._get(self.config, "eval_metrics"))
         repo_id = self._get(self.config, "push_to_hub")
         if repo_id is not None:
             from ganzoo.hub import check_repo_id
@@ -86,6 +101,16 @@ class GanzooCLI(LightningCLI):
             print(json.dumps(metrics))
             print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
             card.update(dataset=dm.dataset, results=toy_results(metrics, dm.dataset))
+            grid = os.path.join(out, "samples.png")
+        elif len(getattr(dm, "data_shape", ())) == 3 and hasattr(dm, "reference_images"):
+            from ganzoo.training.image_eval import image_report, image_results
+
+            metrics = image_report(
+                model, dm, out, n=self._get(self.config, "eval_n"), metrics=self._get(self.config, "eval_metrics"),
+            )
+            print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, dict)}))
+            print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
+            card.update(dataset=dm.dataset_name, results=image_results(metrics, conditional=bool(model.num_classes)))
             grid = os.path.join(out, "samples.png")
         if not model.export_dir:
             return

@@ -1,10 +1,13 @@
 import os
+import tempfile
 import warnings
 
 import pytest
 import torch
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# real-image statistics cached by the metrics go to a fresh folder per test session, not the user's cache
+os.environ["GANZOO_CACHE"] = tempfile.mkdtemp(prefix="ganzoo-test-cache-")
 warnings.filterwarnings("ignore", message=".*does not have many workers.*")
 warnings.filterwarnings("ignore", message=".*LitLogger.*")
 
