@@ -174,6 +174,6 @@ def make_constraint(name: str) -> Constraint:
 
 
 __all__ = [
-    "CONSTRAINTS", "make_constraint", "Constraint", "WeightClipping", "GradientPenalty", "R1", "SpectralNorm", "apply_spectral_norm",
-    "interpolate",
+    "CONSTRAINTS", "make_constraint", "Constraint", "WeightClipping", "GradientPenalty", "R1", "SpectralNorm",
+    "apply_spectral_norm", "interpolate",
 ]
