@@ -31,11 +31,12 @@ VARIANTS = {
     "WGAN": dict(max_gen_iters=3),  # the warm-up schedule: 100 critic steps per generator iteration
     "DCGAN": dict(max_gen_iters=20),
     "FGAN": dict(max_gen_iters=20),
+    "WGANGP-linear_lr": dict(max_gen_iters=10, lr_schedule="linear"),  # schedulers resume too
 }
 
 
 def build(name, **kw):
-    return getattr(ganzoo, name)(**TINY, ema_decay=0.9, **{**VARIANTS[name], **kw})
+    return getattr(ganzoo, name.split("-")[0])(**TINY, ema_decay=0.9, **{**VARIANTS[name], **kw})
 
 
 class SimulatedCrash(RuntimeError):
