@@ -1,5 +1,11 @@
 """Generators and critics. Widths, depths and sizes are constructor arguments."""
 
+from .dcgan import DCGANCritic, DCGANGenerator
+from .layers import ConditionalBatchNorm2d, ProjectionHead
 from .mlp import MLPCritic, MLPGenerator
+from .resnet import ResNetCritic, ResNetGenerator
 
-__all__ = ["MLPCritic", "MLPGenerator"]
+__all__ = [
+    "ConditionalBatchNorm2d", "DCGANCritic", "DCGANGenerator", "MLPCritic", "MLPGenerator", "ProjectionHead",
+    "ResNetCritic", "ResNetGenerator",
+]
