@@ -1,3 +1,17 @@
+from .images import (
+    IMAGE_DATAMODULES,
+    CelebADataModule,
+    CIFAR10DataModule,
+    FashionMNISTDataModule,
+    ImageDataModule,
+    ImageFolderDataModule,
+    MNISTDataModule,
+    image_datamodule,
+)
 from .toy2d import DATASETS, Toy2DDataModule, ToySampler, line_samples, mode_centers, toy_samples
 
-__all__ = ["DATASETS", "Toy2DDataModule", "ToySampler", "line_samples", "mode_centers", "toy_samples"]
+__all__ = [
+    "DATASETS", "Toy2DDataModule", "ToySampler", "line_samples", "mode_centers", "toy_samples", "IMAGE_DATAMODULES",
+    "CelebADataModule", "CIFAR10DataModule", "FashionMNISTDataModule", "ImageDataModule", "ImageFolderDataModule",
+    "MNISTDataModule", "image_datamodule",
+]
