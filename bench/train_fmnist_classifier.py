@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> None:
             "script": "bench/train_fmnist_classifier.py"}
     atomic_write_bytes(args.out, save(state, metadata=meta))
     result = {"test_accuracy": round(acc, 4), "epochs": args.epochs, "seconds": round(seconds, 1),
-              "device": str(dev), "threads": torch.get_num_threads(), "sha256": sha256(args.out), "weights": str(args.out)}
+              "device": str(dev), "threads": torch.get_num_threads(), "sha256": sha256(args.out),
+              "weights": str(Path(args.out).resolve().relative_to(ROOT)) if str(args.out).startswith(str(ROOT))
+              else str(args.out)}
     atomic_write(ROOT / "bench" / "results" / "fmnist_classifier.json",
                  lambda f: f.write(json.dumps(result, indent=1).encode()))
     print(json.dumps(result))
