@@ -10,12 +10,12 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
+from conftest import quiet_trainer
 
 import ganzoo
 from ganzoo.cli import main
 from ganzoo.data.idx import default_fashion_mnist_dir
 from ganzoo.fit_cli import GanzooCLI
-from tests.conftest import quiet_trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 FM_RECIPES = sorted((ROOT / "recipes").glob("*/fashion_mnist.yaml"))
