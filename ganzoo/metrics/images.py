@@ -91,7 +91,7 @@ class Extractor:
                 logits.append(self.net.head(f).float().cpu())
             else:
                 x = x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
-                f, lg = self.net((x * 255).round().to(torch.uint8))
+                f, lg = self.net._torch_fidelity_forward((x * 255).round().to(torch.uint8))  # both heads, one pass
                 feats.append(f.float().cpu())
                 logits.append(lg.float().cpu())
         return torch.cat(feats), torch.cat(logits)
