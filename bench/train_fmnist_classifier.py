@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     meta = {"test_accuracy": f"{acc:.4f}", "epochs": str(args.epochs), "seed": str(args.seed),
             "script": "bench/train_fmnist_classifier.py"}
     atomic_write_bytes(args.out, save(state, metadata=meta))
+    os.chmod(args.out, 0o644)  # shipped with the package: readable by everyone
     result = {"test_accuracy": round(acc, 4), "epochs": args.epochs, "seconds": round(seconds, 1),
               "device": str(dev), "threads": torch.get_num_threads(), "sha256": sha256(args.out),
               "weights": str(Path(args.out).resolve().relative_to(ROOT)) if str(args.out).startswith(str(ROOT))

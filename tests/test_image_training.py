@@ -170,3 +170,33 @@ def test_lr_schedule_arguments_are_checked():
         ganzoo.WGANGP(lr_schedule="linear")
     with pytest.raises(ValueError, match="lr_decay_start"):
         ganzoo.WGANGP(lr_schedule="linear", max_gen_iters=10, lr_decay_start=10)
+
+
+@needs_fmnist
+def test_ganzoo_eval_prints_metrics_with_protocol(tmp_path, capsys):
+    from ganzoo.hub import save_generator
+    from ganzoo.nets import DCGANGenerator
+
+    torch.manual_seed(0)
+    save_generator(DCGANGenerator(width=8, num_classes=10), tmp_path / "g")
+    main(["eval", str(tmp_path / "g"), "--data", "fashion_mnist", "--metrics", "fid,kid,is", "--n", "300",
+          "--out", str(tmp_path / "m.json")])
+    out = json.loads(capsys.readouterr().out)
+    assert out == json.loads((tmp_path / "m.json").read_text())
+    assert out["fid"] > 0 and {"kid_mean", "kid_std", "is_mean", "is_std"} <= set(out)
+    assert out["protocol"]["n_fake"] == out["protocol"]["n_real"] == 300 and out["protocol"]["split"] == "train"
+    cov = out["class_coverage"]  # an untrained conditional generator: the classifier's view of its classes
+    assert len(cov["per_class_accuracy"]) == 10 and 0 <= cov["accuracy"] <= 1
+
+
+def test_ganzoo_eval_bad_input(tmp_path):
+    with pytest.raises(SystemExit, match="metrics must be a non-empty subset"):
+        main(["eval", "wgan_gp-8gaussians", "--metrics", "fid,lpips"])
+    with pytest.raises(SystemExit, match="not an image generator"):
+        main(["eval", "wgan_gp-8gaussians"])
+    with pytest.raises(SystemExit, match="unknown dataset 'svhn'"):
+        from ganzoo.hub import save_generator
+        from ganzoo.nets import DCGANGenerator
+
+        save_generator(DCGANGenerator(width=8), tmp_path / "g")
+        main(["eval", str(tmp_path / "g"), "--data", "svhn"])
