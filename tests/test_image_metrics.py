@@ -96,7 +96,9 @@ def test_kid_and_inception_score_sanity(test_set, tmp_path):
     noisy = compute_image_metrics((a + 0.3 * torch.randn_like(a)).clamp(0, 1), b, metrics=("kid", "is"),
                                   cache_dir=tmp_path, kid_subset_size=500)
     assert abs(same["kid_mean"]) < 0.05 * noisy["kid_mean"]
-    assert same["is_mean"] > 7.0  # ~10 classes predicted confidently
+    # at most 10 (10 classes, each predicted with certainty); real test images score 6.4 with the shipped classifier,
+    # whose softmax is not one-hot (92% accurate); pure noise scores under half of that
+    assert same["is_mean"] > 5.0
     uniform = compute_image_metrics(torch.rand(2000, 1, 32, 32), b, metrics=("is",), cache_dir=tmp_path)
     assert uniform["is_mean"] < 0.5 * same["is_mean"]
     proto = same["protocol"]
@@ -108,9 +110,16 @@ def test_class_coverage(test_set):
     x, y = test_set
     cov = class_coverage(x[:2000], labels=y[:2000])
     assert cov["classes_covered"] == 10 and cov["accuracy"] > 0.9
-    only = x[:2000][y[:2000] == 0]
-    assert class_coverage(only)["classes_covered"] <= 2  # shirts/pullovers may take a few T-shirts
-    assert class_coverage(only)["class_fractions"][0] > 0.8
+    # one class alone: the classifier puts most of it in that class; its confusions (T-shirt/shirt/pullover/coat,
+    # 1-10% each) can reach the 1% threshold, so a single class counts as 1-5 covered, never near 10
+    for c in range(10):
+        only = class_coverage(x[:2000][y[:2000] == c])
+        assert only["class_fractions"][c] > 0.75 and only["classes_covered"] <= 5, (c, only)
+    # five classes the classifier does not confuse (trouser, sandal, sneaker, bag, ankle boot): exactly those five
+    keep = torch.isin(y[:4000], torch.tensor([1, 5, 7, 8, 9]))
+    five = class_coverage(x[:4000][keep])
+    assert five["classes_covered"] == 5
+    assert all(five["class_fractions"][c] > 0.15 for c in (1, 5, 7, 8, 9))
 
 
 def test_real_features_are_cached_and_keyed(tmp_path):
