@@ -225,3 +225,25 @@ def test_load_refuses_pickles_and_unknown_architectures(tmp_path):
     (tmp_path / "g" / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(ValueError, match="unknown architecture"):
         ganzoo.load(tmp_path / "g")
+
+
+def test_progress_bar_total_is_what_max_epochs_allows(tmp_path):
+    """The bar counts generator iterations; when max_epochs stops training before max_gen_iters, its total says so
+    (12 batches an epoch x 2 epochs = 24 critic steps = 4 generator iterations at n_critic 5)."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from ganzoo.training.progress import GeneratorIterationBar
+
+    class Totals(GeneratorIterationBar):
+        seen: list = []
+
+        def on_train_epoch_start(self, trainer, pl_module, *args):
+            super().on_train_epoch_start(trainer, pl_module, *args)
+            self.seen.append(self.train_progress_bar.total)
+
+    bar = Totals()
+    m = ganzoo.WGANGP(max_gen_iters=1000, hidden_dim=8)
+    loader = DataLoader(TensorDataset(torch.randn(12 * 16, 2)), batch_size=16)
+    L.Trainer(accelerator="cpu", max_epochs=2, logger=False, enable_checkpointing=False, callbacks=[bar],
+              enable_model_summary=False, default_root_dir=str(tmp_path)).fit(m, loader)
+    assert m.gen_iters == 4 and bar.seen == [4, 4]

@@ -1,0 +1,78 @@
+"""Train Fashion-MNIST recipes for a given number of epochs and regenerate the README's image results.
+
+    python bench/fmnist.py [--variants dcgan ...] [--epochs 1] [--out runs/bench_fmnist] [--no-readme]
+
+Each variant runs ``ganzoo fit --config recipes/<variant>/fashion_mnist.yaml --trainer.max_epochs N`` unchanged
+through the CLI (10,000 generated vs 10,000 real training images, shipped classifier as the feature extractor).
+Writes ``<out>/results.json``, ``bench/results/fmnist.json``, ``docs/fmnist_<variant>_grid.png`` (the run's
+``samples.png``) and the table between the README markers ``<!-- fmnist:start -->`` / ``<!-- fmnist:end -->``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import shutil
+import time
+from pathlib import Path
+
+from ganzoo.cli import GanzooCLI
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(variant: str, epochs: int, out: Path) -> dict:
+    t = time.perf_counter()
+    GanzooCLI(args=["fit", "--config", str(ROOT / "recipes" / variant / "fashion_mnist.yaml"),
+                    "--trainer.max_epochs", str(epochs), "--trainer.default_root_dir", str(out / variant),
+                    "--trainer.enable_model_summary", "false"])
+    m = json.loads((out / variant / "metrics.json").read_text())
+    m["wall_s"] = time.perf_counter() - t
+    m["epochs"] = epochs
+    m["max_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    shutil.copyfile(out / variant / "samples.png", ROOT / "docs" / f"fmnist_{variant}_grid.png")
+    return m
+
+
+def table(results: dict[str, dict]) -> str:
+    rows = ["| recipe | epochs | G iters | FID | KID ×100 | classes covered | cGAN class accuracy | wall time |",
+            "|---|---|---|---|---|---|---|---|"]
+    for v, m in results.items():
+        cov = m.get("class_coverage", {})
+        acc = f"{100 * cov['accuracy']:.1f}%" if "accuracy" in cov else "–"
+        rows.append(f"| `recipes/{v}/fashion_mnist.yaml` | {m['epochs']} | {m['generator_iterations']} | "
+                    f"{m['fid']:.1f} | {100 * m['kid_mean']:.2f} ± {100 * m['kid_std']:.2f} | "
+                    f"{cov.get('classes_covered', '?')}/10 | {acc} | {m['wall_s']:.0f} s |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--variants", nargs="*", default=["dcgan"])
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--out", default="runs/bench_fmnist")
+    ap.add_argument("--no-readme", action="store_true")
+    args = ap.parse_args()
+    out = Path(args.out)
+    record = ROOT / "bench" / "results" / "fmnist.json"  # earlier runs of other variants are kept
+    results = json.loads(record.read_text()) if record.is_file() else {}
+    for v in args.variants:
+        results[v] = run(v, args.epochs, out)
+    (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    record.write_text(json.dumps(results, indent=1) + "\n")
+    md = table(results)
+    print(md)
+    if not args.no_readme:
+        readme = ROOT / "README.md"
+        text = readme.read_text()
+        new = re.sub(r"<!-- fmnist:start -->.*<!-- fmnist:end -->",
+                     lambda _: f"<!-- fmnist:start -->\n{md}\n<!-- fmnist:end -->", text, flags=re.S)
+        if new == text and "<!-- fmnist:start -->" not in text:
+            raise SystemExit("README.md has no <!-- fmnist:start --> / <!-- fmnist:end --> markers")
+        readme.write_text(new)
+
+
+if __name__ == "__main__":
+    main()
