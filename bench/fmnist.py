@@ -37,13 +37,13 @@ def run(variant: str, epochs: int, out: Path) -> dict:
 
 
 def table(results: dict[str, dict]) -> str:
-    rows = ["| recipe | epochs | G iters | FID | KID ×100 | classes covered | cGAN class accuracy | wall time |",
+    rows = ["| recipe | epochs | G iters | FID | KID | classes covered | cGAN class accuracy | wall time |",
             "|---|---|---|---|---|---|---|---|"]
-    for v, m in results.items():
+    for v, m in sorted(results.items(), key=lambda kv: kv[1]["fid"]):
         cov = m.get("class_coverage", {})
         acc = f"{100 * cov['accuracy']:.1f}%" if "accuracy" in cov else "–"
         rows.append(f"| `recipes/{v}/fashion_mnist.yaml` | {m['epochs']} | {m['generator_iterations']} | "
-                    f"{m['fid']:.1f} | {100 * m['kid_mean']:.2f} ± {100 * m['kid_std']:.2f} | "
+                    f"{m['fid']:.1f} | {m['kid_mean']:.2f} ± {m['kid_std']:.2f} | "
                     f"{cov.get('classes_covered', '?')}/10 | {acc} | {m['wall_s']:.0f} s |")
     return "\n".join(rows)
 
@@ -54,14 +54,16 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--out", default="runs/bench_fmnist")
     ap.add_argument("--no-readme", action="store_true")
+    ap.add_argument("--table-only", action="store_true", help="rebuild the README table from the recorded results")
     args = ap.parse_args()
     out = Path(args.out)
     record = ROOT / "bench" / "results" / "fmnist.json"  # earlier runs of other variants are kept
     results = json.loads(record.read_text()) if record.is_file() else {}
-    for v in args.variants:
-        results[v] = run(v, args.epochs, out)
-    (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-    record.write_text(json.dumps(results, indent=1) + "\n")
+    if not args.table_only:
+        for v in args.variants:
+            results[v] = run(v, args.epochs, out)
+        (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+        record.write_text(json.dumps(results, indent=1) + "\n")
     md = table(results)
     print(md)
     if not args.no_readme:

@@ -126,7 +126,7 @@ HAND = {
     "pearson": (lambda v: v, lambda t: 0.25 * t**2 + t),
     "hellinger": (lambda v: 1 - np.exp(-v), lambda t: t / (1 - t)),
     "js": (lambda v: LOG2 - np.log1p(np.exp(-v)), lambda t: -np.log(2 - np.exp(t))),
-    "gan": (lambda v: -np.log1p(np.exp(-v)), lambda t: -np.log(1 - np.exp(t))),
+    "gan": (lambda v: -np.log1p(np.exp(-v)), lambda t: -np.log(-np.expm1(t))),
 }
 # sup of dom f* (the domain is (-inf, sup))
 DOMAIN_SUP = {

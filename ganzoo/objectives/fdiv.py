@@ -84,7 +84,7 @@ F_DIVERGENCES: dict[str, FDivergence] = {
         "gan",
         f=lambda u: u * torch.log(u) - (u + 1) * torch.log(u + 1),
         f_prime=lambda u: torch.log(u / (u + 1)),
-        f_star=lambda t: -torch.log(1 - torch.exp(t)),
+        f_star=lambda t: -torch.log(-torch.expm1(t)),  # -log(1 - e^t) without cancellation near t = 0
         activation=lambda v: -F.softplus(-v),
         f_star_activation=F.softplus,
     ),
