@@ -1,6 +1,6 @@
 """ganzoo: classic GANs as PyTorch Lightning modules.
 
-The sampling path (``load``, ``sample``, ``list_models``, ``list_pretrained``) does not import Lightning;
+The sampling path (``load``, ``sample``, ``translate``, ``list_models``, ``list_pretrained``) does not import Lightning;
 variants, data modules and the Hub client (``push_to_hub``, ``save_generator``) are imported on first use.
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 from ganzoo import nets as _nets  # noqa: F401  (registers the architectures)
 from ganzoo.registry import list_models
 from ganzoo.sampling import load, sample
+from ganzoo.translation import translate
 from ganzoo.zoo import list_pretrained
 
 __version__ = "0.1.0"
@@ -20,9 +21,11 @@ _LAZY = {
     "AdversarialModule": "ganzoo.training",
     "CGAN": "ganzoo.variants",
     "CramerGAN": "ganzoo.variants",
+    "CycleGAN": "ganzoo.variants",
     "DCGAN": "ganzoo.variants",
     "FGAN": "ganzoo.variants",
     "MMDGAN": "ganzoo.variants",
+    "Pix2Pix": "ganzoo.variants",
     "SNGAN": "ganzoo.variants",
     "WGAN": "ganzoo.variants",
     "WGANGP": "ganzoo.variants",
@@ -39,4 +42,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
 
 
-__all__ = ["list_models", "list_pretrained", "load", "sample", "__version__", *_LAZY]
+__all__ = ["list_models", "list_pretrained", "load", "sample", "translate", "__version__", *_LAZY]

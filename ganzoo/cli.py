@@ -1,6 +1,7 @@
 """``ganzoo`` command line.
 
 * ``ganzoo sample MODEL --n 64 --seed 0 --out grid.png``: inference only; does not import Lightning.
+* ``ganzoo translate MODEL --input DIR --output DIR``: translate images (pix2pix, CycleGAN); no Lightning.
 * ``ganzoo eval MODEL --data fashion_mnist --metrics fid,kid,is --n 10000``: image metrics as JSON.
 * ``ganzoo fit --config recipes/<variant>/<dataset>.yaml [--trainer.X ...] [--push_to_hub org/name]`` and the
   other training subcommands are Lightning's (LightningCLI, ``ganzoo.fit_cli.GanzooCLI``). After ``fit`` the
@@ -32,6 +33,11 @@ def main(argv: list[str] | None = None) -> None:
 
         sample_main(argv[1:])
         return
+    if argv and argv[0] == "translate":
+        from ganzoo.translate_cli import main as translate_main
+
+        translate_main(argv[1:])
+        return
     if argv and argv[0] == "eval":
         from ganzoo.eval_cli import main as eval_main
 
@@ -39,7 +45,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if argv and argv[0] in ("-h", "--help"):
         print("ganzoo sample MODEL --n 64 --seed 0 --out grid.png   sample a generator (see: ganzoo sample --help)")
-        print("ganzoo eval MODEL --data fashion_mnist --metrics fid,kid --n 10000   image metrics as JSON\n")
+        print("ganzoo eval MODEL --data fashion_mnist --metrics fid,kid --n 10000   image metrics as JSON")
+        print("ganzoo translate MODEL --input DIR --output DIR [--direction AtoB]   pix2pix/CycleGAN inference\n")
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*LitLogger.*")
     from ganzoo.fit_cli import GanzooCLI

@@ -13,11 +13,11 @@ import shlex
 import sys
 from pathlib import Path
 
+import lightning as L
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 from ganzoo.data.toy2d import Toy2DDataModule
-from ganzoo.training import AdversarialModule
 from ganzoo.training.progress import GeneratorIterationBar
 
 
@@ -42,7 +42,7 @@ class GanzooCLI(LightningCLI):
         kwargs.setdefault("save_config_kwargs", {"overwrite": True})
         argv = kwargs.get("args")
         self._argv = [str(a) for a in (argv if isinstance(argv, (list, tuple)) else sys.argv[1:])]
-        super().__init__(AdversarialModule, *args, **kwargs)
+        super().__init__(L.LightningModule, *args, **kwargs)  # ganzoo.AdversarialModule or TranslationGAN
 
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_argument(
@@ -101,6 +101,15 @@ class GanzooCLI(LightningCLI):
             print(json.dumps(metrics))
             print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
             card.update(dataset=dm.dataset, results=toy_results(metrics, dm.dataset))
+            grid = os.path.join(out, "samples.png")
+        elif hasattr(model, "export_translator"):
+            from ganzoo.training.translation_eval import translation_report
+
+            metrics = translation_report(model, dm, out, n=self._get(self.config, "eval_n"),
+                                         fid="fid" in (self._get(self.config, "eval_metrics") or []))
+            print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, dict)}))
+            print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
+            card.update(dataset=getattr(dm, "dataset_name", None))
             grid = os.path.join(out, "samples.png")
         elif len(getattr(dm, "data_shape", ())) == 3 and hasattr(dm, "reference_images"):
             from ganzoo.training.image_eval import image_report, image_results

@@ -161,7 +161,7 @@ def load_generator(folder: str | os.PathLike, device: str | torch.device = "cpu"
         model = build_model(config["architecture"], config.get("args", {}))
     except (TypeError, ValueError) as e:
         raise ValueError(f"{cfg_path}: {e}") from None
-    if getattr(model, "latent_dim", None) is None:
+    if getattr(model, "latent_dim", None) is None and not getattr(model, "is_translator", False):
         raise ValueError(f"{cfg_path}: architecture {config['architecture']!r} is not a generator (no latent_dim)")
     _check_matches(cfg_path, config, model)
     try:

@@ -4,8 +4,18 @@ from .dcgan import DCGANCritic, DCGANGenerator
 from .layers import ConditionalBatchNorm2d, ProjectionHead
 from .mlp import MLPCritic, MLPGenerator
 from .resnet import ResNetCritic, ResNetGenerator
+from .translation import (
+    UNET_DEPTHS,
+    PatchDiscriminator,
+    PixelDiscriminator,
+    ResNetTranslator,
+    UNetGenerator,
+    receptive_field,
+    unet,
+)
 
 __all__ = [
     "ConditionalBatchNorm2d", "DCGANCritic", "DCGANGenerator", "MLPCritic", "MLPGenerator", "ProjectionHead",
-    "ResNetCritic", "ResNetGenerator",
+    "ResNetCritic", "ResNetGenerator", "UNET_DEPTHS", "PatchDiscriminator", "PixelDiscriminator", "ResNetTranslator",
+    "UNetGenerator", "receptive_field", "unet",
 ]

@@ -4,6 +4,7 @@ from .base import Objective, scalar
 from .energy import Energy, energy_distance_sq
 from .fdiv import F_DIVERGENCES, FGAN, FDivergence, variational_bound
 from .mmd import KERNELS, MMD, Kernel, MixRBF, MixRQ, make_kernel, mmd2
+from .reconstruction import cycle_loss, identity_loss, l1, reference_scale
 from .simple import Hinge, LeastSquares, Logistic, Wasserstein
 
 OBJECTIVES = {
@@ -28,5 +29,6 @@ def make_objective(name: str) -> Objective:
 __all__ = [
     "Objective", "scalar", "Energy", "energy_distance_sq", "F_DIVERGENCES", "FGAN", "FDivergence",
     "variational_bound", "KERNELS", "MMD", "Kernel", "MixRBF", "MixRQ", "make_kernel", "mmd2", "Hinge",
-    "LeastSquares", "Logistic", "Wasserstein", "OBJECTIVES", "make_objective",
+    "LeastSquares", "Logistic", "Wasserstein", "OBJECTIVES", "make_objective", "cycle_loss", "identity_loss", "l1",
+    "reference_scale",
 ]

@@ -19,6 +19,7 @@ from ganzoo.objectives.base import check_positive
 from . import rng
 from .ema import make_ema, update_ema
 from .guard import DivergenceError, all_finite, describe_divergence
+from .logbuffer import BufferedStepLogs, prepare_trainer
 from .schedule import CriticSchedule
 
 LR_SCHEDULES = ("constant", "linear")
@@ -60,7 +61,7 @@ def sample_latent(generator: nn.Module, n: int, device: torch.device) -> Tensor:
     return torch.randn(n, generator.latent_dim, device=device)
 
 
-class AdversarialModule(L.LightningModule):
+class AdversarialModule(BufferedStepLogs, L.LightningModule):
     """Generator + critic + objective + constraints + schedule, with manual optimization.
 
     Every ``training_step`` receives a fresh real batch and makes one critic step; after
@@ -182,22 +183,7 @@ class AdversarialModule(L.LightningModule):
     def setup(self, stage: str) -> None:
         if self._trainer is None:
             return
-        precision = str(self.trainer.precision)
-        if precision.startswith("16"):
-            raise ValueError(
-                f"precision={precision!r} is not supported by ganzoo: float16 needs loss scaling, and the critic's "
-                "gradient penalties take autograd.grad of its output, which the scaler would also have to scale "
-                "and unscale. Use precision='bf16-mixed' (float32's exponent range, no scaler; penalties are "
-                "computed in float32) or '32-true'."
-            )
-        from lightning.pytorch.plugins.io import TorchCheckpointIO
-
-        from .checkpoint_io import AtomicCheckpointIO
-        from .ddp import ensure_gan_compatible
-
-        ensure_gan_compatible(self.trainer.strategy)
-        if type(self.trainer.strategy.checkpoint_io) is TorchCheckpointIO:
-            self.trainer.strategy.checkpoint_io = AtomicCheckpointIO()
+        prepare_trainer(self.trainer)
         dm = getattr(self.trainer, "datamodule", None)
         shape = getattr(dm, "data_shape", None)
         if shape is not None and tuple(shape) != self.output_shape:
@@ -315,31 +301,6 @@ class AdversarialModule(L.LightningModule):
         est_name = "distance" if self.objective.is_distance else "critic_value"
         logs[est_name] = logs.pop("estimate")
         self._record(logs)
-
-    # ------------------------------------------------------------------ logging
-    # Lightning's ``self.log`` costs milliseconds per call, more than a 2-D training step. Per-step values are
-    # buffered as tensors and written to the loggers every ``log_every_n_steps`` critic steps, each with its
-    # own step (the critic iteration), so every step's value is kept at a fraction of the cost.
-    def _record(self, logs: dict[str, Tensor]) -> None:
-        self._last_logs = logs
-        self._log_buffer.append((self.critic_iters, self.gen_iters, logs))
-        every = self.trainer.log_every_n_steps if self._trainer is not None else 50
-        if len(self._log_buffer) >= max(1, every):
-            self._flush_logs()
-
-    def _flush_logs(self) -> None:
-        buf = self._log_buffer
-        if buf and self._trainer is not None and self.loggers:
-            flat = torch.stack([v.float().reshape(()) for _, _, logs in buf for v in logs.values()]).tolist()
-            i = 0
-            for d_iter, g_iter, logs in buf:
-                metrics = {"g_iter": g_iter}
-                for k in logs:
-                    metrics[f"train/{k}"] = flat[i]
-                    i += 1
-                for lg in self.loggers:
-                    lg.log_metrics(metrics, step=d_iter)
-        buf.clear()
 
     def progress_metrics(self) -> dict[str, float]:
         """What the progress bar shows: counters and the last distance estimate."""

@@ -2,9 +2,11 @@
 
 from .cgan import CGAN
 from .cramer_gan import CramerGAN
+from .cyclegan import CycleGAN
 from .dcgan import DCGAN
 from .fgan import FGAN
 from .mmd_gan import MMDGAN
+from .pix2pix import Pix2Pix
 from .sngan import SNGAN
 from .wgan import WGAN
 from .wgan_gp import WGANGP
@@ -13,5 +15,9 @@ VARIANTS = {
     "dcgan": DCGAN, "wgan": WGAN, "wgan_gp": WGANGP, "sngan": SNGAN,
     "cramer_gan": CramerGAN, "mmd_gan": MMDGAN, "fgan": FGAN, "cgan": CGAN,
 }
+TRANSLATION_VARIANTS = {"pix2pix": Pix2Pix, "cyclegan": CycleGAN}  # image-to-image: batches (a, b)
 
-__all__ = ["CGAN", "CramerGAN", "DCGAN", "FGAN", "MMDGAN", "SNGAN", "WGAN", "WGANGP", "VARIANTS"]
+__all__ = [
+    "CGAN", "CramerGAN", "CycleGAN", "DCGAN", "FGAN", "MMDGAN", "Pix2Pix", "SNGAN", "WGAN", "WGANGP", "VARIANTS",
+    "TRANSLATION_VARIANTS",
+]

@@ -1,0 +1,247 @@
+"""What pix2pix and CycleGAN share: the translator/discriminator pair of optimizers, the reference LR schedule,
+the image history pool and patch-wise adversarial losses.
+
+The unconditional :class:`~ganzoo.training.AdversarialModule` draws latents; translation GANs map images to
+images and add reconstruction terms, so they override the critic and generator steps on this small base
+(manual optimization, one discriminator step and one generator step per batch: ``n_critic = 1``, as both
+papers) instead of bending the latent-sampling step. Objectives are the core ones (``ganzoo.objectives``),
+applied to every patch of a PatchGAN's output map.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import lightning as L
+import torch
+from torch import Tensor, nn
+
+from ganzoo.checks import check_int
+from ganzoo.objectives import make_objective, reference_scale
+from ganzoo.objectives.base import check_positive
+from ganzoo.translation import Translator
+
+from .guard import DivergenceError, all_finite, describe_divergence
+from .logbuffer import BufferedStepLogs, prepare_trainer
+from .module import OptimizerSpec
+
+
+def reference_lr_factor(epoch: int, n_epochs: int, n_epochs_decay: int) -> float:
+    """LR factor of the pix2pix/CycleGAN reference ``linear`` policy for 0-based ``epoch``.
+
+    ``1 - max(0, epoch + 1 - n_epochs) / (n_epochs_decay + 1)``: 1 for the first ``n_epochs`` epochs, then a
+    linear decay whose last epoch (``n_epochs + n_epochs_decay - 1``) trains at ``1 / (n_epochs_decay + 1)``.
+    """
+    return 1.0 - max(0, epoch + 1 - n_epochs) / float(n_epochs_decay + 1)
+
+
+class ImagePool:
+    """History of generated images (Shrivastava et al. 2017; CycleGAN uses ``size=50``).
+
+    ``query(images)`` returns a batch of the same size: while fewer than ``size`` images are stored, each image
+    is stored and returned; afterwards each image is, with probability 1/2, swapped for a uniformly chosen stored
+    one (which is returned, the new one taking its place), else returned as is. ``size=0`` disables the pool.
+    """
+
+    def __init__(self, size: int = 50, seed: int = 0):
+        check_int("pool_size", size, 0)
+        self.size = size
+        self.images: list[Tensor] = []
+        self.generator = torch.Generator().manual_seed(seed)
+
+    @torch.no_grad()
+    def query(self, images: Tensor) -> Tensor:
+        if self.size == 0:
+            return images
+        out = []
+        for img in images.detach():
+            img = img.unsqueeze(0)
+            if len(self.images) < self.size:
+                self.images.append(img.clone())
+                out.append(img)
+            elif torch.rand((), generator=self.generator).item() < 0.5:
+                j = int(torch.randint(len(self.images), (), generator=self.generator))
+                out.append(self.images[j].clone())
+                self.images[j] = img.clone()
+            else:
+                out.append(img)
+        return torch.cat(out)
+
+    def state_dict(self) -> dict[str, Any]:
+        stored = torch.cat(self.images).cpu() if self.images else torch.zeros(0)
+        return {"size": self.size, "images": stored, "rng": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict[str, Any], device: torch.device | None = None) -> None:
+        self.size = int(state["size"])
+        self.images = [x.unsqueeze(0).to(device) for x in state["images"]] if state["images"].numel() else []
+        self.generator.set_state(state["rng"])
+
+
+class TranslationGAN(BufferedStepLogs, L.LightningModule):
+    """Base of :class:`~ganzoo.variants.Pix2Pix` and :class:`~ganzoo.variants.CycleGAN`.
+
+    Holds ``translator`` (a :class:`~ganzoo.translation.Translator`, one generator per direction, all trained by
+    one Adam optimizer) and ``critics`` (a ``ModuleDict`` of discriminators, one Adam optimizer). Training runs
+    ``n_epochs + n_epochs_decay`` epochs with the reference LR schedule (:func:`reference_lr_factor`), stepped at
+    every epoch end; ``max_gen_iters`` can stop earlier. Subclasses implement ``translation_step(batch)`` using
+    :meth:`adversarial_d`, :meth:`adversarial_g`, :meth:`step` and the batch ``(a, b)``.
+
+    Losses follow the reference implementation: the discriminator loss is the objective's real + fake terms
+    halved, the generator's adversarial term is the objective's generator loss, both on every patch of the
+    discriminator's output (``least_squares`` is rescaled to plain MSE: :func:`ganzoo.objectives.reference_scale`).
+    """
+
+    def __init__(
+        self,
+        directions: dict[str, dict[str, Any]],
+        critics: dict[str, nn.Module],
+        objective: str,
+        lr: float,
+        betas: tuple[float, float],
+        n_epochs: int,
+        n_epochs_decay: int,
+        max_gen_iters: int | None = None,
+        export_dir: str | None = "generator",
+        check_finite: bool = True,
+    ):
+        super().__init__()
+        self.automatic_optimization = False
+        check_int("n_epochs", n_epochs, 0)
+        check_int("n_epochs_decay", n_epochs_decay, 0)
+        if n_epochs + n_epochs_decay < 1:
+            raise ValueError("n_epochs + n_epochs_decay must be at least 1")
+        if max_gen_iters is not None:
+            check_int("max_gen_iters", max_gen_iters)
+        check_positive("lr", lr)
+        self.translator = Translator(directions)
+        self.critics = nn.ModuleDict(critics)
+        self.objective = make_objective(objective)
+        if not self.objective.scalar_critic or self.objective.n_fake_batches != 1:
+            raise ValueError(f"objective {objective!r} needs a feature critic; translation GANs take a scalar one "
+                             "(minimax, nonsaturating, least_squares, hinge, wasserstein)")
+        self.scale = reference_scale(self.objective)
+        self.opt_spec = OptimizerSpec("adam", lr, tuple(betas))
+        self.n_epochs, self.n_epochs_decay = n_epochs, n_epochs_decay
+        self.max_gen_iters, self.export_dir, self.check_finite = max_gen_iters, export_dir, check_finite
+        self.gen_iters = self.critic_iters = 0
+        self._log_buffer: list[tuple[int, int, dict[str, Tensor]]] = []
+        self._last_logs: dict[str, Tensor] = {}
+        self.last_fid: float | None = None
+
+    # ------------------------------------------------------------------ setup
+    @property
+    def max_epochs(self) -> int:
+        """Epochs of the reference schedule: ``n_epochs`` at the initial LR plus ``n_epochs_decay`` decaying."""
+        return self.n_epochs + self.n_epochs_decay
+
+    def setup(self, stage: str) -> None:
+        if self._trainer is None:
+            return
+        prepare_trainer(self.trainer)
+        dm = getattr(self.trainer, "datamodule", None)
+        for d in self.translator.directions:
+            src, dst = ("a", "b") if d == "AtoB" else ("b", "a")
+            want = getattr(dm, f"shape_{src}", None), getattr(dm, f"shape_{dst}", None)
+            c_in, c_out = self.translator.channels(d)
+            if want[0] is not None and (want[0][0], want[1][0]) != (c_in, c_out):
+                raise ValueError(
+                    f"the {d} generator maps {c_in} to {c_out} channels but datamodule {type(dm).__name__} has "
+                    f"{want[0][0]}-channel {src.upper()} images and {want[1][0]}-channel {dst.upper()} images; set "
+                    "in_channels/out_channels of the networks to match"
+                )
+
+    def configure_optimizers(self):
+        opts = [self.opt_spec.build(self.translator.parameters()), self.opt_spec.build(self.critics.parameters())]
+        decay = functools.partial(reference_lr_factor, n_epochs=self.n_epochs, n_epochs_decay=self.n_epochs_decay)
+        return opts, [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in opts]
+
+    def on_train_epoch_end(self) -> None:
+        for sched in self.lr_schedulers():
+            sched.step()
+        self._flush_logs()
+
+    def on_train_end(self) -> None:
+        self._flush_logs()
+
+    # ------------------------------------------------------------------ losses
+    def _patches(self, out: Tensor) -> Tensor:
+        return out.float().reshape(-1, 1)  # every patch of a PatchGAN map is one critic output
+
+    def adversarial_d(self, critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
+        """Discriminator loss: 1/2 (real term + fake term) of the objective, over all patches."""
+        return 0.5 * self.scale * self.objective.critic_loss(self._patches(critic(real)), [self._patches(critic(fake))])
+
+    def adversarial_g(self, critic: nn.Module, fake: Tensor) -> Tensor:
+        """Generator's adversarial loss on the fakes ``fake`` (``critic`` frozen by :meth:`step`)."""
+        return self.scale * self.objective.generator_loss([self._patches(critic(fake))])
+
+    def step(self, opt: Any, loss: Tensor, nets: Sequence[nn.Module], what: str, logs: dict[str, Tensor]) -> None:
+        """Backward ``loss`` and step ``opt``, after checking losses and gradients are finite."""
+        opt.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        if self.check_finite:
+            params = [p for net in nets for p in net.named_parameters()]
+            if not bool(all_finite(logs, params)):
+                where = f"{what} step, generator iteration {self.gen_iters}"
+                raise DivergenceError(describe_divergence(logs, params, where))
+        opt.step()
+
+    @staticmethod
+    def frozen(net: nn.Module, frozen: bool = True) -> None:
+        for p in net.parameters():
+            p.requires_grad_(not frozen)
+
+    # ------------------------------------------------------------------ training
+    def translation_step(self, a: Tensor, b: Tensor) -> dict[str, Tensor]:
+        raise NotImplementedError
+
+    def training_step(self, batch: Any, batch_idx: int) -> None:
+        if not isinstance(batch, (list, tuple)) or len(batch) != 2:
+            raise ValueError("translation GANs need batches (a, b) of images; use a paired or unpaired datamodule")
+        logs = self.translation_step(*batch)
+        self.gen_iters += 1
+        self.critic_iters += 1
+        if self.max_gen_iters is not None and self.gen_iters >= self.max_gen_iters:
+            self.trainer.should_stop = True
+        self._record({k: v.detach() for k, v in logs.items()})
+
+    def progress_metrics(self) -> dict[str, float]:
+        out: dict[str, float] = {"g_iter": self.gen_iters}
+        for k in ("g_adv", "d_loss", "l1", "cycle"):
+            if k in self._last_logs:
+                out[k] = round(float(self._last_logs[k]), 4)
+        if self.last_fid is not None:
+            out["fid"] = round(float(self.last_fid), 2)
+        return out
+
+    # ------------------------------------------------------------------ state and export
+    @property
+    def export_translator(self) -> Translator:
+        return self.translator
+
+    @property
+    def export_generator(self) -> Translator:  # the name the Hub, card and CLI code use
+        return self.translator
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["ganzoo_counters"] = {"gen_iters": self.gen_iters, "critic_iters": self.critic_iters}
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        c = checkpoint.get("ganzoo_counters", {})
+        self.gen_iters, self.critic_iters = c.get("gen_iters", 0), c.get("critic_iters", 0)
+
+    def on_fit_end(self) -> None:
+        if self.export_dir and self.trainer.is_global_zero and self.gen_iters > 0:
+            from ganzoo.hub import save_generator
+
+            folder = os.path.join(self.trainer.default_root_dir, self.export_dir)
+            save_generator(self.translator, folder, extra=self.export_metadata())
+
+    def export_metadata(self) -> dict[str, Any]:
+        return {
+            "variant": type(self).__name__, "objective": self.objective.name, "constraints": [],
+            "generator_iterations": self.gen_iters, "ema": False, "directions": list(self.translator.directions),
+        }

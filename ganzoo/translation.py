@@ -1,0 +1,117 @@
+"""Image-to-image translation at inference time: ``ganzoo.translate`` and the ``translator`` container.
+
+A trained pix2pix or CycleGAN model is exported as one registered :class:`Translator` holding a generator per
+direction (``"AtoB"``, and ``"BtoA"`` for CycleGAN). It is saved, pushed and loaded through the same folder
+format as the unconditional generators (``config.json`` naming registered architectures only, weights in
+``model.safetensors``), so ``ganzoo.load``/``ganzoo.push_to_hub`` work unchanged. This module does not import
+Lightning.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ganzoo.registry import build_model, register_model
+
+DIRECTIONS = ("AtoB", "BtoA")
+
+
+def check_direction(direction: Any, available: tuple[str, ...] | list[str] = DIRECTIONS) -> str:
+    if direction not in available:
+        raise ValueError(f"direction must be one of {list(available)}, got {direction!r}")
+    return direction
+
+
+@register_model("translator")
+class Translator(nn.Module):
+    """A generator per translation direction: images ``(B, C_in, H, W)`` in [-1, 1] -> ``(B, C_out, H, W)``.
+
+    ``directions`` maps ``"AtoB"``/``"BtoA"`` to a network spec ``{"arch": <registered translator>, **args}``
+    (e.g. ``{"AtoB": {"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 5}}``).
+    """
+
+    def __init__(self, directions: dict[str, dict[str, Any]]):
+        super().__init__()
+        if not isinstance(directions, dict) or not directions:
+            raise ValueError(f"directions must map 'AtoB'/'BtoA' to network specs, got {directions!r}")
+        nets = {}
+        for d, spec in directions.items():
+            check_direction(d)
+            if not isinstance(spec, dict) or "arch" not in spec:
+                raise ValueError(f"directions[{d!r}] must be a mapping with an 'arch' key, got {spec!r}")
+            net = build_model(spec["arch"], {k: v for k, v in spec.items() if k != "arch"})
+            if not getattr(net, "is_translator", False):
+                raise ValueError(f"directions[{d!r}]: architecture {spec['arch']!r} is not an image translator")
+            nets[d] = net
+        self.nets = nn.ModuleDict(nets)
+        self.is_translator = True
+        self.output_range = (-1.0, 1.0)
+        self.directions = tuple(nets)
+
+    def channels(self, direction: str) -> tuple[int, int]:
+        """(input channels, output channels) of ``direction``."""
+        net = self.nets[check_direction(direction, self.directions)]
+        return net.in_channels, net.out_channels
+
+    def forward(self, x: Tensor, direction: str = "AtoB") -> Tensor:
+        return self.nets[check_direction(direction, self.directions)](x)
+
+
+def _as_translator(model: Any, device: str | torch.device | None) -> Translator:
+    if isinstance(model, (str, os.PathLike)):
+        from ganzoo.sampling import load
+
+        model = load(model, device=device or "cpu")
+    if hasattr(model, "export_translator"):  # a Pix2Pix / CycleGAN LightningModule
+        model = model.export_translator
+    if not isinstance(model, Translator):
+        raise TypeError(
+            f"model must be a translation model (a Pix2Pix/CycleGAN module, a Translator, or the folder/Hub id of "
+            f"an exported one), got {type(model).__name__}"
+        )
+    return model
+
+
+@torch.no_grad()
+def translate(
+    model: Any,
+    images: Tensor,
+    direction: str = "AtoB",
+    *,
+    batch_size: int = 64,
+    input_range: tuple[float, float] = (0.0, 1.0),
+    device: str | torch.device | None = None,
+) -> Tensor:
+    """Translate ``images`` ``(N, C, H, W)`` (values in ``input_range``, default [0, 1]) in ``direction``.
+
+    ``model``: a ``Pix2Pix``/``CycleGAN`` module, an exported :class:`Translator`, or a folder / zoo name / Hub id
+    that ``ganzoo.load`` resolves. Returns float32 ``(N, C_out, H, W)`` in [0, 1] on the CPU. The networks run in
+    eval mode (U-Net dropout off) and their train/eval state is restored afterwards.
+    """
+    net = _as_translator(model, device)
+    check_direction(direction, net.directions)
+    if not isinstance(images, Tensor) or images.ndim != 4 or not images.is_floating_point():
+        raise ValueError(f"images must be a float tensor (N, C, H, W), got "
+                         f"{getattr(images, 'shape', type(images).__name__)}")
+    c_in, _ = net.channels(direction)
+    if images.shape[1] != c_in:
+        raise ValueError(f"images have {images.shape[1]} channels, the {direction} generator takes {c_in}")
+    lo, hi = input_range
+    if not lo < hi:
+        raise ValueError(f"input_range must be (lo, hi) with lo < hi, got {input_range!r}")
+    dev = torch.device(device) if device is not None else next(net.parameters()).device
+    was_training = net.training
+    net.eval()
+    try:
+        outs = []
+        for i in range(0, len(images), batch_size):
+            x = images[i:i + batch_size].to(dev, torch.float32)
+            x = (x - lo) / (hi - lo) * 2 - 1
+            outs.append(((net(x, direction) + 1) / 2).clamp(0, 1).cpu())
+    finally:
+        net.train(was_training)
+    return torch.cat(outs) if outs else images.new_zeros((0, net.channels(direction)[1], *images.shape[2:]))

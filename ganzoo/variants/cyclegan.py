@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from typing import Any
+
+from torch import Tensor
+
+from ganzoo.objectives import cycle_loss, identity_loss
+from ganzoo.training.translation import ImagePool, TranslationGAN
+
+from ._common import NetSpec, build_net
+
+# Zhu et al. (2017) and their reference code: ResNet generators (9 blocks), 70x70 PatchGANs, instance norm
+DEFAULT_GENERATOR: NetSpec = {"arch": "resnet_translator", "in_channels": 3, "out_channels": 3, "n_blocks": 9}
+DEFAULT_CRITIC: NetSpec = {"arch": "patch_discriminator", "in_channels": 3, "n_layers": 3, "norm": "instance"}
+
+
+class CycleGAN(TranslationGAN):
+    """CycleGAN (Zhu et al. 2017): G: A -> B, F: B -> A and discriminators D_B (judges B images) and D_A.
+
+    generators (one optimizer): L_adv(G, D_B) + L_adv(F, D_A) + lambda_cycle (||F(G(a)) - a||_1 + ||G(F(b)) - b||_1)
+    + lambda_identity * lambda_cycle (||G(b) - b||_1 + ||F(a) - a||_1); then each discriminator (one optimizer)
+    on its real images and on fakes drawn through an image history pool of ``pool_size``, its loss halved.
+    Paper defaults: LSGAN loss, lambda_cycle = 10, lambda_identity = 0.5, pool of 50, Adam(2e-4, (0.5, 0.999)),
+    ``n_epochs`` constant then ``n_epochs_decay`` decaying. ``generator`` gives the A -> B spec; B -> A swaps its
+    ``in_channels`` and ``out_channels``.
+    """
+
+    def __init__(
+        self,
+        generator: NetSpec | None = None,
+        critic: NetSpec | None = None,
+        objective: str = "least_squares",
+        lambda_cycle: float = 10.0,
+        lambda_identity: float = 0.5,
+        pool_size: int = 50,
+        lr: float = 2e-4,
+        betas: tuple[float, float] = (0.5, 0.999),
+        n_epochs: int = 100,
+        n_epochs_decay: int = 100,
+        max_gen_iters: int | None = None,
+        critic_b: NetSpec | None = None,
+        seed: int = 0,
+    ):
+        for name, v in (("lambda_cycle", lambda_cycle), ("lambda_identity", lambda_identity)):
+            if v < 0:
+                raise ValueError(f"{name} must be >= 0, got {v!r}")
+        g_ab = dict(generator if generator is not None else DEFAULT_GENERATOR)
+        g_ba = {**g_ab, "in_channels": g_ab.get("out_channels", 3), "out_channels": g_ab.get("in_channels", 3)}
+        if lambda_identity > 0 and g_ab.get("in_channels", 3) != g_ab.get("out_channels", 3):
+            raise ValueError("lambda_identity > 0 needs domains with the same channel count (G(b) must be defined); "
+                             "set lambda_identity=0")
+        spec_a = dict(critic if critic is not None else DEFAULT_CRITIC)
+        spec_b = dict(critic_b) if critic_b is not None else {**spec_a, "in_channels": g_ab.get("out_channels", 3)}
+        spec_a.setdefault("in_channels", g_ab.get("in_channels", 3))
+        critics = {"A": build_net(spec_a, "critic"), "B": build_net(spec_b, "critic_b")}
+        super().__init__({"AtoB": g_ab, "BtoA": g_ba}, critics, objective, lr, betas, n_epochs, n_epochs_decay,
+                         max_gen_iters)
+        self.lambda_cycle, self.lambda_identity = float(lambda_cycle), float(lambda_identity)
+        self.pools = {"A": ImagePool(pool_size, seed), "B": ImagePool(pool_size, seed + 1)}
+        self.save_hyperparameters()
+
+    def translation_step(self, a: Tensor, b: Tensor) -> dict[str, Tensor]:
+        g_opt, d_opt = self.optimizers()
+        G, F = self.translator.nets["AtoB"], self.translator.nets["BtoA"]
+        D_A, D_B = self.critics["A"], self.critics["B"]
+        self.toggle_optimizer(g_opt)  # discriminators frozen
+        fake_b, fake_a = G(a), F(b)
+        g_adv = self.adversarial_g(D_B, fake_b) + self.adversarial_g(D_A, fake_a)
+        cyc = cycle_loss(a, F(fake_b), b, G(fake_a))
+        loss = g_adv + self.lambda_cycle * cyc
+        logs = {"g_adv": g_adv, "cycle": cyc}
+        if self.lambda_identity > 0:
+            idt = identity_loss(a, F(a), b, G(b))
+            loss = loss + self.lambda_identity * self.lambda_cycle * idt
+            logs["identity"] = idt
+        self.step(g_opt, loss, [G, F], "generator", logs)
+        self.untoggle_optimizer(g_opt)
+        d_loss = (self.adversarial_d(D_B, b, self.pools["B"].query(fake_b))
+                  + self.adversarial_d(D_A, a, self.pools["A"].query(fake_a)))
+        self.step(d_opt, d_loss, [D_A, D_B], "discriminator", {"d_loss": d_loss})
+        return {**logs, "d_loss": d_loss}
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_save_checkpoint(checkpoint)
+        checkpoint["ganzoo_image_pools"] = {k: p.state_dict() for k, p in self.pools.items()}
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_load_checkpoint(checkpoint)
+        for k, state in checkpoint.get("ganzoo_image_pools", {}).items():
+            self.pools[k].load_state_dict(state)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ganzoo.objectives import l1
+from ganzoo.training.translation import TranslationGAN
+
+from ._common import NetSpec, build_net
+
+# Isola et al. (2017) and their reference code: U-Net 256 with batch norm and dropout, 70x70 PatchGAN on (A, B)
+DEFAULT_GENERATOR: NetSpec = {"arch": "unet_generator", "in_channels": 3, "out_channels": 3, "num_downs": 8}
+DEFAULT_CRITIC: NetSpec = {"arch": "patch_discriminator", "in_channels": 6, "n_layers": 3, "norm": "batch"}
+
+
+class Pix2Pix(TranslationGAN):
+    """pix2pix (Isola et al. 2017): a generator G: A -> B and a conditional discriminator D(a, b) on channel-stacked
+    pairs; D: max log D(a, b) + log(1 - D(a, G(a))), halved; G: min -log D(a, G(a)) + lambda_l1 ||b - G(a)||_1.
+
+    Paper defaults: U-Net generator, 70x70 PatchGAN, vanilla GAN loss (``"nonsaturating"``, the reference's
+    ``BCEWithLogits`` against "real"; any scalar objective works), lambda_l1 = 100, Adam(2e-4, betas (0.5, 0.999)),
+    ``n_epochs`` at the initial LR then ``n_epochs_decay`` epochs of linear decay. Per batch ``(a, b)``: one
+    discriminator step on ``G(a)`` detached, then one generator step.
+    """
+
+    def __init__(
+        self,
+        generator: NetSpec | None = None,
+        critic: NetSpec | None = None,
+        objective: str = "nonsaturating",
+        lambda_l1: float = 100.0,
+        lr: float = 2e-4,
+        betas: tuple[float, float] = (0.5, 0.999),
+        n_epochs: int = 100,
+        n_epochs_decay: int = 100,
+        max_gen_iters: int | None = None,
+    ):
+        if lambda_l1 < 0:
+            raise ValueError(f"lambda_l1 must be >= 0, got {lambda_l1!r}")
+        g_spec = dict(generator if generator is not None else DEFAULT_GENERATOR)
+        d = build_net(critic if critic is not None else DEFAULT_CRITIC, "critic")
+        g = build_net(g_spec, "generator")
+        pair_channels = getattr(g, "in_channels", 0) + getattr(g, "out_channels", 0)
+        if getattr(d, "in_channels", pair_channels) != pair_channels:
+            raise ValueError(
+                f"critic: the pix2pix discriminator sees (input, output) stacked on channels, so its in_channels must "
+                f"be {g.in_channels} + {g.out_channels} = {pair_channels}, got {d.in_channels}"
+            )
+        super().__init__({"AtoB": g_spec}, {"pair": d}, objective, lr, betas, n_epochs, n_epochs_decay, max_gen_iters)
+        self.lambda_l1 = float(lambda_l1)
+        self.save_hyperparameters()
+
+    def translation_step(self, a: Tensor, b: Tensor) -> dict[str, Tensor]:
+        g_opt, d_opt = self.optimizers()
+        G, D = self.translator.nets["AtoB"], self.critics["pair"]
+        fake = G(a)
+        d_loss = self.adversarial_d(D, torch.cat([a, b], 1), torch.cat([a, fake.detach()], 1))
+        self.step(d_opt, d_loss, [D], "discriminator", {"d_loss": d_loss})
+        self.toggle_optimizer(g_opt)  # D frozen: only generator gradients
+        g_adv = self.adversarial_g(D, torch.cat([a, fake], 1))
+        rec = l1(fake, b)
+        self.step(g_opt, g_adv + self.lambda_l1 * rec, [G], "generator", {"g_adv": g_adv, "l1": rec})
+        self.untoggle_optimizer(g_opt)
+        return {"d_loss": d_loss, "g_adv": g_adv, "l1": rec}

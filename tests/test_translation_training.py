@@ -1,0 +1,239 @@
+"""pix2pix and CycleGAN: reference losses, LR schedule, image pool, cycle/identity terms, training, export, translate."""
+
+import math
+
+import lightning as L
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+import ganzoo
+from ganzoo.objectives import cycle_loss, identity_loss
+from ganzoo.training.translation import ImagePool, reference_lr_factor
+from ganzoo.translation import Translator, translate
+
+UNET = {"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 5, "width": 8}
+PATCH2 = {"arch": "patch_discriminator", "in_channels": 2, "n_layers": 2, "width": 8}
+RESNET = {"arch": "resnet_translator", "in_channels": 1, "out_channels": 1, "n_blocks": 2, "width": 8}
+PATCH1 = {"arch": "patch_discriminator", "in_channels": 1, "n_layers": 2, "width": 8, "norm": "instance"}
+
+
+class PairsInMemory(L.LightningDataModule):
+    """(a, b) batches of smooth random 1x32x32 images (4x4 noise upsampled) with b = -a: a known mapping."""
+
+    shape_a = shape_b = (1, 32, 32)
+    paired = True
+    dataset_name = "negation"
+
+    def __init__(self, n: int = 16, batch_size: int = 4):
+        super().__init__()
+        g = torch.Generator().manual_seed(0)
+        coarse = torch.rand(n, 1, 4, 4, generator=g) * 2 - 1
+        self.a = F.interpolate(coarse, size=32, mode="bilinear", align_corners=False)
+        self.batch_size = batch_size
+
+    def train_dataloader(self):
+        return DataLoader(TensorDataset(self.a, -self.a), batch_size=self.batch_size)
+
+
+def trainer(tmp_path, **kw):
+    return L.Trainer(default_root_dir=tmp_path, enable_progress_bar=False, logger=False, enable_checkpointing=False,
+                     enable_model_summary=False, **kw)
+
+
+# ---------------------------------------------------------------- schedule and pool
+def test_reference_lr_schedule_at_epoch_boundaries():
+    # the reference 'linear' policy with n_epochs=100, n_epochs_decay=100 (epoch_count=1), 0-based epochs
+    assert [reference_lr_factor(e, 100, 100) for e in (0, 50, 98, 99)] == [1.0, 1.0, 1.0, 1.0]
+    assert reference_lr_factor(100, 100, 100) == pytest.approx(1 - 1 / 101)
+    assert reference_lr_factor(149, 100, 100) == pytest.approx(1 - 50 / 101)
+    assert reference_lr_factor(199, 100, 100) == pytest.approx(1 / 101)  # the last epoch never reaches zero
+    factors = [reference_lr_factor(e, 3, 4) for e in range(7)]
+    assert factors == pytest.approx([1, 1, 1, 4 / 5, 3 / 5, 2 / 5, 1 / 5])
+
+
+def test_schedule_is_applied_per_epoch_in_training(tmp_path):
+    m = ganzoo.Pix2Pix(UNET, PATCH2, n_epochs=2, n_epochs_decay=3, lr=1e-3)
+    lrs = []
+
+    class Spy(L.Callback):
+        def on_train_epoch_start(self, trainer, pl_module):
+            lrs.append([o.param_groups[0]["lr"] for o in pl_module.optimizers()])
+
+    trainer(tmp_path, max_epochs=m.max_epochs, callbacks=[Spy()]).fit(m, PairsInMemory(8, 4))
+    expected = [1e-3 * reference_lr_factor(e, 2, 3) for e in range(5)]
+    assert [g for g, _ in lrs] == pytest.approx(expected) and [d for _, d in lrs] == pytest.approx(expected)
+    assert m.gen_iters == 5 * 2
+
+
+def test_image_pool_statistics():
+    pool = ImagePool(50, seed=0)
+    first = torch.arange(50, dtype=torch.float32)[:, None]
+    assert torch.equal(pool.query(first), first)  # filling: every image stored and returned
+    swapped, trials, returned_old = 0, 10000, []
+    for t in range(trials):  # one image per query: a returned image differs from the new one iff it was swapped
+        out = pool.query(torch.full((1, 1), 1000.0 + t))
+        if out.item() != 1000.0 + t:
+            swapped += 1
+            returned_old.append((t, out.item()))
+        assert len(pool.images) == 50
+    # Binomial(10000, 1/2): sd 0.005; 0.47..0.53 is six standard deviations
+    assert 0.47 < swapped / trials < 0.53, swapped / trials
+    # a returned image is a uniformly chosen stored one; each slot is overwritten with probability 1/2 * 1/50 per
+    # query, so its age (queries since it was stored) is geometric with mean 100
+    ages = torch.tensor([t - (v - 1000.0) for t, v in returned_old if v >= 1000.0])
+    assert 90 < ages.float().mean().item() < 110, ages.float().mean().item()
+    assert any(v < 50 for _, v in returned_old)  # the images stored while filling are returned too
+    assert torch.equal(ImagePool(0).query(first), first)
+    with pytest.raises(ValueError, match="pool_size"):
+        ImagePool(-1)
+
+
+def test_image_pool_state_round_trips():
+    a, b = ImagePool(4, seed=3), ImagePool(4, seed=9)
+    a.query(torch.randn(6, 1, 2, 2))
+    b.load_state_dict(a.state_dict())
+    x = torch.randn(8, 1, 2, 2)
+    assert torch.equal(a.query(x), b.query(x))
+
+
+# ---------------------------------------------------------------- losses
+class Identity(nn.Module):
+    def forward(self, x):
+        return x
+
+
+def test_cycle_and_identity_terms_vanish_for_identity_generators():
+    x, y = torch.randn(3, 1, 8, 8), torch.randn(3, 1, 8, 8)
+    G = F_ = Identity()
+    assert cycle_loss(x, F_(G(x)), y, G(F_(y))).item() == 0.0
+    assert identity_loss(x, F_(x), y, G(y)).item() == 0.0
+    assert cycle_loss(x, x + 0.5, y, y).item() == pytest.approx(0.5)  # and they measure what they should
+    assert identity_loss(x, x, y, y - 2).item() == pytest.approx(2.0)
+
+
+def test_cyclegan_generator_loss_terms_vanish_when_translators_are_identities(tmp_path):
+    m = ganzoo.CycleGAN(RESNET, PATCH1, n_epochs=1, n_epochs_decay=0)
+    for net in m.translator.nets.values():  # make both translators exact identities: zero weights, pass-through
+        net.forward = lambda x: x
+    a, b = torch.rand(2, 1, 32, 32) * 2 - 1, torch.rand(2, 1, 32, 32) * 2 - 1
+    G, F_ = m.translator.nets["AtoB"], m.translator.nets["BtoA"]
+    assert cycle_loss(a, F_(G(a)), b, G(F_(b))).item() == 0.0
+    assert identity_loss(a, F_(a), b, G(b)).item() == 0.0
+
+
+def test_pix2pix_losses_equal_the_reference_formulas():
+    torch.manual_seed(0)
+    m = ganzoo.Pix2Pix(UNET, PATCH2)
+    D = m.critics["pair"]
+    a, b = torch.rand(2, 1, 32, 32) * 2 - 1, torch.rand(2, 1, 32, 32) * 2 - 1
+    fake = m.translator(a)
+    real_ab, fake_ab = torch.cat([a, b], 1), torch.cat([a, fake], 1)
+    bce = nn.BCEWithLogitsLoss()
+    ref_d = 0.5 * (bce(D(real_ab), torch.ones_like(D(real_ab))) + bce(D(fake_ab), torch.zeros_like(D(fake_ab))))
+    ref_g = bce(D(fake_ab), torch.ones_like(D(fake_ab)))
+    assert m.adversarial_d(D, real_ab, fake_ab).item() == pytest.approx(ref_d.item(), rel=1e-5)
+    assert m.adversarial_g(D, fake_ab).item() == pytest.approx(ref_g.item(), rel=1e-5)
+    assert m.lambda_l1 == 100.0 and m.opt_spec.lr == 2e-4 and m.opt_spec.betas == (0.5, 0.999)
+
+
+def test_cyclegan_lsgan_losses_equal_the_reference_formulas():
+    torch.manual_seed(0)
+    m = ganzoo.CycleGAN(RESNET, PATCH1)
+    D = m.critics["B"]
+    real, fake = torch.rand(2, 1, 32, 32), torch.rand(2, 1, 32, 32)
+    ref_d = 0.5 * (F.mse_loss(D(real), torch.ones_like(D(real))) + F.mse_loss(D(fake), torch.zeros_like(D(fake))))
+    ref_g = F.mse_loss(D(fake), torch.ones_like(D(fake)))
+    assert m.adversarial_d(D, real, fake).item() == pytest.approx(ref_d.item(), rel=1e-5)
+    assert m.adversarial_g(D, fake).item() == pytest.approx(ref_g.item(), rel=1e-5)
+    assert (m.lambda_cycle, m.lambda_identity, m.pools["A"].size) == (10.0, 0.5, 50)
+
+
+# ---------------------------------------------------------------- training, export, translate
+def test_pix2pix_learns_a_known_mapping_and_exports(tmp_path):
+    torch.manual_seed(0)
+    dm = PairsInMemory(16, 4)
+    m = ganzoo.Pix2Pix(UNET, PATCH2, n_epochs=15, n_epochs_decay=0, lr=1e-3)
+    a = (dm.a[:8] + 1) / 2
+    before = (translate(m, a) - (1 - a)).abs().mean().item()
+    trainer(tmp_path, max_epochs=m.max_epochs).fit(m, dm)
+    after = (translate(m, a) - (1 - a)).abs().mean().item()
+    print("pix2pix negation L1 before/after", before, after)
+    assert m.gen_iters == 60
+    assert after < 0.4 * before, (before, after)  # measured 0.180 -> 0.038
+    loaded = ganzoo.load(tmp_path / "generator")
+    assert isinstance(loaded, Translator) and loaded.directions == ("AtoB",)
+    assert torch.allclose(translate(loaded, a), translate(m, a), atol=1e-6)
+    with pytest.raises(ValueError, match="direction must be one of"):
+        translate(loaded, a, "BtoA")
+
+
+def test_cyclegan_trains_checkpoints_pools_and_translates_both_ways(tmp_path):
+    m = ganzoo.CycleGAN(RESNET, PATCH1, n_epochs=1, n_epochs_decay=1, pool_size=6)
+    t = L.Trainer(default_root_dir=tmp_path, max_epochs=m.max_epochs, enable_progress_bar=False, logger=False,
+                  enable_model_summary=False)
+    t.fit(m, PairsInMemory(8, 2))
+    assert m.gen_iters == 8 and len(m.pools["A"].images) == 6
+    assert set(m._last_logs) == {"g_adv", "cycle", "identity", "d_loss"}
+    assert all(math.isfinite(float(v)) for v in m._last_logs.values())
+    ckpt = next((tmp_path / "checkpoints").glob("*.ckpt"))
+    state = torch.load(ckpt, weights_only=True)
+    assert state["ganzoo_counters"]["gen_iters"] == 8 and state["ganzoo_image_pools"]["B"]["images"].shape[0] == 6
+    loaded = ganzoo.load(tmp_path / "generator")
+    x = torch.rand(3, 1, 32, 32)
+    for d in ("AtoB", "BtoA"):
+        y = translate(loaded, x, d)
+        assert y.shape == x.shape and 0 <= y.min() and y.max() <= 1
+
+
+def test_translate_cli_writes_files(tmp_path):
+    from PIL import Image
+
+    from ganzoo.cli import main
+
+    m = ganzoo.Pix2Pix(UNET, PATCH2)
+    from ganzoo.hub import save_generator
+
+    save_generator(m.export_translator, tmp_path / "model")
+    (tmp_path / "in").mkdir()
+    for i in range(3):
+        Image.fromarray((torch.rand(32, 32) * 255).byte().numpy(), "L").save(tmp_path / "in" / f"x{i}.png")
+    main(["translate", str(tmp_path / "model"), "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")])
+    outs = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert outs == ["x0.png", "x1.png", "x2.png"]
+    with Image.open(tmp_path / "out" / "x0.png") as im:
+        assert im.size == (32, 32) and im.mode == "L"
+    with pytest.raises(SystemExit, match="direction must be one of"):
+        main(["translate", str(tmp_path / "model"), "--input", str(tmp_path / "in"), "--output", "o",
+              "--direction", "sideways"])
+    with pytest.raises(SystemExit, match="not a folder"):
+        main(["translate", str(tmp_path / "model"), "--input", str(tmp_path / "nope"), "--output", "o"])
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="in_channels must be 1 \\+ 1 = 2"):
+        ganzoo.Pix2Pix(UNET, {**PATCH2, "in_channels": 1})
+    with pytest.raises(ValueError, match="lambda_l1"):
+        ganzoo.Pix2Pix(UNET, PATCH2, lambda_l1=-1)
+    with pytest.raises(ValueError, match="lambda_identity > 0"):
+        ganzoo.CycleGAN({**RESNET, "out_channels": 3}, PATCH1)
+    with pytest.raises(ValueError, match="objective"):
+        ganzoo.CycleGAN(RESNET, PATCH1, objective="mmd")
+    with pytest.raises(ValueError, match="n_epochs"):
+        ganzoo.Pix2Pix(UNET, PATCH2, n_epochs=-1)
+    with pytest.raises(ValueError, match="direction must be one of"):
+        Translator({"sideways": UNET})
+    with pytest.raises(TypeError, match="translation model"):
+        translate(nn.Identity(), torch.rand(1, 1, 32, 32))
+    with pytest.raises(ValueError, match="3 channels, the AtoB generator takes 1"):
+        translate(Translator({"AtoB": UNET}), torch.rand(1, 3, 32, 32))
+
+
+def test_datamodule_channel_mismatch_fails_at_setup(tmp_path):
+    class RGB(PairsInMemory):
+        shape_a = shape_b = (3, 32, 32)
+
+    with pytest.raises(ValueError, match="AtoB generator maps 1 to 1 channels"):
+        trainer(tmp_path, max_epochs=1).fit(ganzoo.Pix2Pix(UNET, PATCH2), RGB())
