@@ -1,4 +1,4 @@
-"""pix2pix and CycleGAN: reference losses, LR schedule, image pool, cycle/identity terms, training, export, translate."""
+"""pix2pix and CycleGAN: reference losses, LR schedule, image pool, cycle/identity terms, training, translate."""
 
 import math
 

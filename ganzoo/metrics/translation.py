@@ -37,7 +37,7 @@ def _fid(fake: Tensor, real: Tensor, dataset: str, extractor: str | None) -> dic
 
 def paired_scores(model: Any, a: Tensor, b: Tensor, direction: str = "AtoB", *, fid: bool = True,
                   dataset: str = "unknown", extractor: str | None = None) -> dict[str, Any]:
-    """L1, PSNR (and FID) of ``translate(model, a)`` against the ground truth ``b`` (both ``(N, C, H, W)`` in [0, 1])."""
+    """L1, PSNR (and FID) of ``translate(model, a)`` against the truth ``b`` (both ``(N, C, H, W)`` in [0, 1])."""
     if len(a) != len(b):
         raise ValueError(f"paired_scores: {len(a)} inputs but {len(b)} targets")
     out_imgs = translate(model, a, direction)
