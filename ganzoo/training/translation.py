@@ -33,9 +33,10 @@ def reference_lr_factor(epoch: int, n_epochs: int, n_epochs_decay: int) -> float
     """LR factor of the pix2pix/CycleGAN reference ``linear`` policy for 0-based ``epoch``.
 
     ``1 - max(0, epoch + 1 - n_epochs) / (n_epochs_decay + 1)``: 1 for the first ``n_epochs`` epochs, then a
-    linear decay whose last epoch (``n_epochs + n_epochs_decay - 1``) trains at ``1 / (n_epochs_decay + 1)``.
+    linear decay whose last epoch (``n_epochs + n_epochs_decay - 1``) trains at ``1 / (n_epochs_decay + 1)``; 0
+    after that.
     """
-    return 1.0 - max(0, epoch + 1 - n_epochs) / float(n_epochs_decay + 1)
+    return max(0.0, 1.0 - max(0, epoch + 1 - n_epochs) / float(n_epochs_decay + 1))
 
 
 class ImagePool:
@@ -86,7 +87,8 @@ class TranslationGAN(BufferedStepLogs, L.LightningModule):
     Holds ``translator`` (a :class:`~ganzoo.translation.Translator`, one generator per direction, all trained by
     one Adam optimizer) and ``critics`` (a ``ModuleDict`` of discriminators, one Adam optimizer). Training runs
     ``n_epochs + n_epochs_decay`` epochs with the reference LR schedule (:func:`reference_lr_factor`), stepped at
-    every epoch end; ``max_gen_iters`` can stop earlier. Subclasses implement ``translation_step(batch)`` using
+    every epoch end (a Trainer with ``max_epochs=-1``, the CLI's default, gets this length; ``--trainer.max_epochs``
+    or ``max_gen_iters`` stop earlier). Subclasses implement ``translation_step(batch)`` using
     :meth:`adversarial_d`, :meth:`adversarial_g`, :meth:`step` and the batch ``(a, b)``.
 
     Losses follow the reference implementation: the discriminator loss is the objective's real + fake terms
@@ -141,6 +143,9 @@ class TranslationGAN(BufferedStepLogs, L.LightningModule):
         if self._trainer is None:
             return
         prepare_trainer(self.trainer)
+        loop = self.trainer.fit_loop
+        if loop.max_epochs in (None, -1) and self.max_gen_iters is None:
+            loop.max_epochs = self.max_epochs  # the schedule's length, unless the trainer says otherwise
         dm = getattr(self.trainer, "datamodule", None)
         for d in self.translator.directions:
             src, dst = ("a", "b") if d == "AtoB" else ("b", "a")
