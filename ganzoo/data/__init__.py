@@ -8,10 +8,19 @@ from .images import (
     MNISTDataModule,
     image_datamodule,
 )
+from .pairs import (
+    EdgesToFashionDataModule,
+    PairedImageDataModule,
+    SneakerToBootDataModule,
+    TranslationDataModule,
+    UnpairedImageDataModule,
+    edge_map,
+)
 from .toy2d import DATASETS, Toy2DDataModule, ToySampler, line_samples, mode_centers, toy_samples
 
 __all__ = [
     "DATASETS", "Toy2DDataModule", "ToySampler", "line_samples", "mode_centers", "toy_samples", "IMAGE_DATAMODULES",
     "CelebADataModule", "CIFAR10DataModule", "FashionMNISTDataModule", "ImageDataModule", "ImageFolderDataModule",
-    "MNISTDataModule", "image_datamodule",
+    "MNISTDataModule", "image_datamodule", "EdgesToFashionDataModule", "PairedImageDataModule",
+    "SneakerToBootDataModule", "TranslationDataModule", "UnpairedImageDataModule", "edge_map",
 ]
