@@ -39,6 +39,9 @@ DATASETS: dict[str, tuple[str, str]] = {
 TOY_TASK = ("unconditional-generation", "2-D density matching")
 IMAGE_TASK = ("unconditional-image-generation", "Unconditional image generation")
 CONDITIONAL_IMAGE_TASK = ("image-generation", "Class-conditional image generation")
+TRANSLATION_TASK = ("image-to-image", "Image-to-image translation")
+_TRANSLATION_METRICS = {"l1": "L1", "psnr_db": "PSNR (dB)", "fid": "FID", "target_fraction": "target-class fraction",
+                        "cycle_l1": "cycle L1"}
 
 
 def _dataset(dataset: str) -> tuple[str, str]:
@@ -84,6 +87,25 @@ def toy_results(metrics: Mapping[str, Any], dataset: str, *, sample_seed: int = 
             **common, metric_type="high-quality-fraction", metric_name="High-quality fraction",
             metric_value=round(float(metrics["high_quality"]), 4),
             metric_args={"n_fake": n, "within_std": 3.0},
+        ))
+    return out
+
+
+def translation_results(metrics: Mapping[str, Any], dataset: str) -> list[EvalResult]:
+    """Card results of :func:`ganzoo.training.translation_eval.translation_report` (keys ``l1``, ``AtoB/fid``, ...)."""
+    out = []
+    dtype, dname = _dataset(dataset)
+    for key, value in metrics.items():
+        direction, _, name = key.rpartition("/")
+        if name not in _TRANSLATION_METRICS or not isinstance(value, (int, float)):
+            continue
+        n = metrics.get(f"{direction}/n" if direction else "n")
+        out.append(EvalResult(
+            task_type=TRANSLATION_TASK[0], task_name=TRANSLATION_TASK[1], dataset_type=dtype, dataset_name=dname,
+            dataset_split="test", metric_type=name, metric_value=round(float(value), 4),
+            metric_name=f"{_TRANSLATION_METRICS[name]}{f' {direction}' if direction else ''}",
+            metric_args={"n": n, "range": "[0, 1]", **({"direction": direction} if direction else {}),
+                         **({"extractor": "fmnist"} if name == "fid" else {})},
         ))
     return out
 
@@ -181,6 +203,10 @@ def make_card(
         output = f"points in R^{shape[0] if shape else '?'} (data coordinates)"
     if num_classes:
         output += f"; conditional on {num_classes} classes"
+    args = config.get("args") or {}
+    directions = list(args.get("directions") or {}) if config["architecture"] == "translator" else []
+    if directions:
+        output = f"image-to-image translation ({', '.join(directions)}); `ganzoo.translate` returns images in [0, 1]"
     iters = training.get("generator_iterations")
     card = ModelCard.from_template(
         data,
@@ -197,7 +223,9 @@ def make_card(
         architecture=config["architecture"],
         architecture_args=_fmt_args(config.get("args")),
         output=output,
-        latent=f"{config.get('latent_dim')}-d {config.get('latent_distribution', 'normal')}",
+        latent=(f"{config.get('latent_dim')}-d {config.get('latent_distribution', 'normal')}" if not directions
+                else "none (the input image)"),
+        translator=directions[0] if directions else None,
         dataset_pretty=_dataset(dataset)[1] if dataset else "not recorded",
         generator_iterations=iters if iters is not None else "not recorded",
         weights_kind=("exponential moving average of the generator" if training.get("ema")

@@ -109,7 +109,9 @@ class GanzooCLI(LightningCLI):
                                          fid="fid" in (self._get(self.config, "eval_metrics") or []))
             print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, dict)}))
             print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
-            card.update(dataset=getattr(dm, "dataset_name", None))
+            from ganzoo.cards import translation_results
+
+            card.update(dataset=dm.dataset_name, results=translation_results(metrics, dm.dataset_name))
             grid = os.path.join(out, "samples.png")
         elif len(getattr(dm, "data_shape", ())) == 3 and hasattr(dm, "reference_images"):
             from ganzoo.training.image_eval import image_report, image_results
