@@ -1,21 +1,29 @@
 """pix2pix and CycleGAN: reference losses, LR schedule, image pool, cycle/identity terms, training, translate."""
 
+import json
 import math
+from pathlib import Path
 
 import lightning as L
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 import ganzoo
+from ganzoo.data.idx import default_fashion_mnist_dir
+from ganzoo.nets import receptive_field
 from ganzoo.objectives import cycle_loss, identity_loss
 from ganzoo.training.translation import ImagePool, reference_lr_factor
 from ganzoo.translation import Translator, translate
 
 UNET = {"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 5, "width": 8}
 PATCH2 = {"arch": "patch_discriminator", "in_channels": 2, "n_layers": 2, "width": 8}
+needs_fmnist = pytest.mark.skipif(default_fashion_mnist_dir() is None,
+                                  reason="Fashion-MNIST IDX files absent (apt-get install dataset-fashion-mnist)")
 RESNET = {"arch": "resnet_translator", "in_channels": 1, "out_channels": 1, "n_blocks": 2, "width": 8}
 PATCH1 = {"arch": "patch_discriminator", "in_channels": 1, "n_layers": 2, "width": 8, "norm": "instance"}
 
@@ -256,3 +264,56 @@ def test_every_registered_translator_round_trips(tmp_path, arch):
     x = torch.rand(2, 1, 32, 32)
     torch.testing.assert_close(translate(loaded, x), translate(t, x))
     assert translate(loaded, x).shape == (2, 3, 32, 32)
+
+
+# ---------------------------------------------------------------- recipes
+RECIPES = Path(__file__).resolve().parents[1] / "recipes"
+
+
+def test_reference_recipes_parse_with_the_papers_settings(tmp_path):
+    from ganzoo.fit_cli import GanzooCLI
+
+    facades = tmp_path / "facades" / "train"
+    facades.mkdir(parents=True)
+    Image.fromarray(np.zeros((8, 16, 3), np.uint8), "RGB").save(facades / "1.jpg")
+    cli = GanzooCLI(args=["--config", str(RECIPES / "pix2pix" / "facades.yaml"), "--data.init_args.data_dir",
+                          str(tmp_path / "facades")], run=False)
+    m, dm = cli.model, cli.datamodule
+    assert isinstance(m, ganzoo.Pix2Pix) and m.objective.name == "nonsaturating" and m.lambda_l1 == 100
+    assert (m.n_epochs, m.n_epochs_decay, m.opt_spec.lr, m.opt_spec.betas) == (100, 100, 2e-4, (0.5, 0.999))
+    g = m.translator.nets["AtoB"]
+    assert g.arch_name == "unet_generator" and g.config["num_downs"] == 8 and g.config["norm"] == "batch"
+    assert receptive_field(m.critics["pair"]) == 70
+    assert (dm.direction, dm.load_size, dm.crop_size, dm.flip, dm.batch_size) == ("BtoA", 286, 256, True, 1)
+    for d in ("trainA", "trainB"):
+        (tmp_path / "h2z" / d).mkdir(parents=True)
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8), "RGB").save(tmp_path / "h2z" / d / "1.jpg")
+    cli = GanzooCLI(args=["--config", str(RECIPES / "cyclegan" / "horse2zebra.yaml"), "--data.init_args.data_dir",
+                          str(tmp_path / "h2z")], run=False)
+    m = cli.model
+    assert isinstance(m, ganzoo.CycleGAN) and m.objective.name == "least_squares"
+    assert (m.lambda_cycle, m.lambda_identity, m.pools["A"].size, m.max_epochs) == (10, 0.5, 50, 200)
+    assert m.translator.nets["BtoA"].config["n_blocks"] == 9 and m.translator.nets["AtoB"].config["norm"] == "instance"
+    assert receptive_field(m.critics["A"]) == receptive_field(m.critics["B"]) == 70
+
+
+@needs_fmnist
+@pytest.mark.parametrize("task", ["pix2pix/edges2fashion", "cyclegan/sneaker2boot"])
+def test_demo_recipe_trains_a_few_iterations(task, tmp_path):
+    from ganzoo.cli import main
+
+    main(["fit", "--config", str(RECIPES / f"{task}.yaml"), "--model.init_args.max_gen_iters", "2",
+          "--trainer.default_root_dir", str(tmp_path), "--trainer.enable_progress_bar", "false", "--eval_n", "64"])
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["generator_iterations"] == 2 and metrics["split"] == "test"
+    assert ("l1" in metrics and "psnr_db" in metrics) if task.startswith("pix2pix") else \
+        ("AtoB/target_fraction" in metrics and "BtoA/cycle_l1" in metrics)
+    assert (tmp_path / "samples.png").is_file() and (tmp_path / "translation_grid.png").is_file()
+    card = (tmp_path / "generator" / "README.md").read_text()
+    assert "ganzoo.translate" in card and "image-to-image" in card
+    loaded = ganzoo.load(tmp_path / "generator")
+    assert translate(loaded, torch.rand(2, 1, 32, 32)).shape == (2, 1, 32, 32)
+    from ganzoo.eval_cli import main as eval_main
+
+    out = eval_main([str(tmp_path / "generator"), "--data", task.split("/")[1], "--n", "64"])
+    assert out["split"] == "test" and "fid" in json.dumps(out) and out["not_computed_for_translation"] == ["kid"]

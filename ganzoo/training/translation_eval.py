@@ -46,10 +46,11 @@ def evaluate_translation(module: Any, dm: Any, n: int = 1000, n_grid: int = 8, f
         scores = paired_scores(module, a, b, fid=fid, dataset=f"{name}-B")
         grid = translation_grid([a[:n_grid], translate(module, a[:n_grid]), b[:n_grid]])
         return scores, grid
+    net = getattr(module, "export_translator", module)
     target = getattr(dm, "target_class", None) or {}
     scores, rows = {}, []
     for d, src, dst in (("AtoB", "A", "B"), ("BtoA", "B", "A")):
-        if d not in module.export_translator.directions:
+        if d not in net.directions:
             continue
         x = _unit(dm.reference_domain(split, src, n))
         y = _unit(dm.reference_domain(split, dst, n))
@@ -57,7 +58,7 @@ def evaluate_translation(module: Any, dm: Any, n: int = 1000, n_grid: int = 8, f
         scores.update({f"{d}/{k}": v for k, v in s.items()})
         fwd = translate(module, x[:n_grid], d)
         rows.append(translation_grid([x[:n_grid], fwd, translate(module, fwd, "BtoA" if d == "AtoB" else "AtoB")]))
-    return scores, torch.cat(rows, 1) if rows else torch.zeros(3, 1, 1)
+    return scores, torch.cat(rows, 2) if rows else torch.zeros(3, 1, 1)  # the two directions side by side
 
 
 def translation_report(module: Any, dm: Any, out_dir: str, n: int = 10000, fid: bool = True) -> dict[str, Any]:
@@ -77,7 +78,8 @@ def translation_report(module: Any, dm: Any, out_dir: str, n: int = 10000, fid: 
 
 
 class TranslationEvalCallback(Callback):
-    """Evaluate every ``every_n_gen_iters`` generator iterations (0: only at the end) on ``n`` test images."""
+    """Evaluate before training, every ``every_n_gen_iters`` generator iterations and at the end (0: only at the end)
+    on ``n`` test images."""
 
     def __init__(self, every_n_gen_iters: int = 500, n: int = 1000, n_grid: int = 8, fid: bool = True):
         check_int("every_n_gen_iters", every_n_gen_iters, 0)
@@ -90,6 +92,10 @@ class TranslationEvalCallback(Callback):
     def setup(self, trainer, pl_module, stage: str) -> None:
         if stage == "fit" and self.n_grid > self.n:
             raise ValueError(f"n_grid={self.n_grid} is larger than n={self.n}")
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        if self.every and pl_module.gen_iters == 0:  # the untrained model's scores: the baseline to improve on
+            self._evaluate(trainer, pl_module)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx: int) -> None:
         g = pl_module.gen_iters
