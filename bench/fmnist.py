@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import resource
 import shutil
 import time
 from pathlib import Path
+
+from _readme import fill_table  # bench/_readme.py (the script's folder is on sys.path)
 
 from ganzoo.cli import GanzooCLI
 
@@ -67,13 +68,7 @@ def main() -> None:
     md = table(results)
     print(md)
     if not args.no_readme:
-        readme = ROOT / "README.md"
-        text = readme.read_text()
-        new = re.sub(r"<!-- fmnist:start -->.*<!-- fmnist:end -->",
-                     lambda _: f"<!-- fmnist:start -->\n{md}\n<!-- fmnist:end -->", text, flags=re.S)
-        if new == text and "<!-- fmnist:start -->" not in text:
-            raise SystemExit("README.md has no <!-- fmnist:start --> / <!-- fmnist:end --> markers")
-        readme.write_text(new)
+        fill_table("fmnist", md)
 
 
 if __name__ == "__main__":

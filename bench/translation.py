@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import time
 from pathlib import Path
+
+from _readme import fill_table  # bench/_readme.py (the script's folder is on sys.path)
 
 from ganzoo.cli import GanzooCLI
 
@@ -82,13 +83,7 @@ def main() -> None:
     md = table(results)
     print(md)
     if not args.no_readme:
-        readme = ROOT / "README.md"
-        text = readme.read_text()
-        if "<!-- translation:start -->" not in text:
-            raise SystemExit("README.md has no <!-- translation:start --> / <!-- translation:end --> markers")
-        readme.write_text(re.sub(r"<!-- translation:start -->.*<!-- translation:end -->",
-                                 lambda _: f"<!-- translation:start -->\n{md}\n<!-- translation:end -->", text,
-                                 flags=re.S))
+        fill_table("translation", md)
 
 
 if __name__ == "__main__":

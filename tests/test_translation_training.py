@@ -317,3 +317,16 @@ def test_demo_recipe_trains_a_few_iterations(task, tmp_path):
 
     out = eval_main([str(tmp_path / "generator"), "--data", task.split("/")[1], "--n", "64"])
     assert out["split"] == "test" and "fid" in json.dumps(out) and out["not_computed_for_translation"] == ["kid"]
+
+
+def test_translate_does_not_import_lightning(tmp_path):
+    import subprocess
+    import sys
+
+    from ganzoo.hub import save_generator
+
+    save_generator(Translator({"AtoB": UNET}), tmp_path / "t")
+    code = ("import sys, torch, ganzoo; y = ganzoo.translate(sys.argv[1], torch.rand(2, 1, 32, 32)); "
+            "print(tuple(y.shape), 'lightning' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "t")], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["(2,", "1,", "32,", "32)", "False"], out.stdout + out.stderr

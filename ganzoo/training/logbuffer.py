@@ -1,7 +1,9 @@
-"""Pieces every ganzoo LightningModule shares: buffered per-step logging and trainer preparation."""
+"""Pieces every ganzoo LightningModule shares: buffered per-step logging, trainer preparation and the export of
+the generator (or translator) at the end of fit."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import torch
@@ -28,8 +30,16 @@ def prepare_trainer(trainer: Any) -> None:
         trainer.strategy.checkpoint_io = AtomicCheckpointIO()
 
 
-class BufferedStepLogs:
-    """Mixin for a LightningModule with ``gen_iters``/``critic_iters`` counters."""
+class GanzooModuleMixin:
+    """Mixin for a LightningModule with ``gen_iters``/``critic_iters`` counters, ``export_dir``,
+    ``export_generator`` and ``export_metadata()``."""
+
+    def on_fit_end(self) -> None:
+        if self.export_dir and self.trainer.is_global_zero and self.gen_iters > 0:
+            from ganzoo.hub import save_generator
+
+            folder = os.path.join(self.trainer.default_root_dir, self.export_dir)
+            save_generator(self.export_generator, folder, extra=self.export_metadata())
 
     _log_buffer: list[tuple[int, int, dict[str, Tensor]]]
     _last_logs: dict[str, Tensor]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from ganzoo.objectives.base import check_positive
 from . import rng
 from .ema import make_ema, update_ema
 from .guard import DivergenceError, all_finite, describe_divergence
-from .logbuffer import BufferedStepLogs, prepare_trainer
+from .logbuffer import GanzooModuleMixin, prepare_trainer
 from .schedule import CriticSchedule
 
 LR_SCHEDULES = ("constant", "linear")
@@ -61,7 +60,7 @@ def sample_latent(generator: nn.Module, n: int, device: torch.device) -> Tensor:
     return torch.randn(n, generator.latent_dim, device=device)
 
 
-class AdversarialModule(BufferedStepLogs, L.LightningModule):
+class AdversarialModule(GanzooModuleMixin, L.LightningModule):
     """Generator + critic + objective + constraints + schedule, with manual optimization.
 
     Every ``training_step`` receives a fresh real batch and makes one critic step; after
@@ -344,13 +343,6 @@ class AdversarialModule(BufferedStepLogs, L.LightningModule):
             rank = self.trainer.global_rank if self._trainer is not None else 0
             if rank < len(states["torch"]):
                 self._pending_rng = {k: v[rank] for k, v in states.items()}
-
-    def on_fit_end(self) -> None:
-        if self.export_dir and self.trainer.is_global_zero and self.gen_iters > 0:
-            from ganzoo.hub import save_generator
-
-            folder = os.path.join(self.trainer.default_root_dir, self.export_dir)
-            save_generator(self.export_generator, folder, extra=self.export_metadata())
 
     def export_metadata(self) -> dict[str, Any]:
         return {

@@ -11,7 +11,6 @@ applied to every patch of a PatchGAN's output map.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +24,7 @@ from ganzoo.objectives.base import check_positive
 from ganzoo.translation import Translator
 
 from .guard import DivergenceError, all_finite, describe_divergence
-from .logbuffer import BufferedStepLogs, prepare_trainer
+from .logbuffer import GanzooModuleMixin, prepare_trainer
 from .module import OptimizerSpec
 
 
@@ -81,7 +80,7 @@ class ImagePool:
         self.generator.set_state(state["rng"])
 
 
-class TranslationGAN(BufferedStepLogs, L.LightningModule):
+class TranslationGAN(GanzooModuleMixin, L.LightningModule):
     """Base of :class:`~ganzoo.variants.Pix2Pix` and :class:`~ganzoo.variants.CycleGAN`.
 
     Holds ``translator`` (a :class:`~ganzoo.translation.Translator`, one generator per direction, all trained by
@@ -237,13 +236,6 @@ class TranslationGAN(BufferedStepLogs, L.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         c = checkpoint.get("ganzoo_counters", {})
         self.gen_iters, self.critic_iters = c.get("gen_iters", 0), c.get("critic_iters", 0)
-
-    def on_fit_end(self) -> None:
-        if self.export_dir and self.trainer.is_global_zero and self.gen_iters > 0:
-            from ganzoo.hub import save_generator
-
-            folder = os.path.join(self.trainer.default_root_dir, self.export_dir)
-            save_generator(self.translator, folder, extra=self.export_metadata())
 
     def export_metadata(self) -> dict[str, Any]:
         return {
