@@ -186,3 +186,40 @@ def test_fashion_mnist_demos():
     s.setup("fit")
     a, b = next(iter(s.train_dataloader()))
     assert a.shape == b.shape == (16, 1, 32, 32)
+
+
+def test_batch_size_one_draws_new_jitter_and_partners_every_epoch(tmp_path):
+    """The augmentation seed includes the epoch: with one image per batch, crops, flips and unpaired partners
+    still change from epoch to epoch (and every B image is met)."""
+    write_ab(tmp_path / "p" / "train", n=4, h=24)
+    dm = PairedImageDataModule(tmp_path / "p", load_size=24, crop_size=16, channels=1, batch_size=1)
+    dm.setup("fit")
+    loader, crops = dm.train_dataloader(), set()
+    for _ in range(6):
+        for a, b in loader:
+            torch.testing.assert_close(b, -a)
+            crops.add(tuple(a[0, 0, :2, :2].flatten().tolist()))
+    # 24 batches of 4 images: with the same jitter every epoch there would be at most 4 distinct crops
+    assert len(crops) > 12, len(crops)
+    write_domain(tmp_path / "u" / "trainA", 4, seed=0)
+    write_domain(tmp_path / "u" / "trainB", 8, seed=100)
+    dm = UnpairedImageDataModule(tmp_path / "u", load_size=16, crop_size=16, flip=False, channels=1, batch_size=1)
+    dm.setup("fit")
+    b_imgs = dm.reference_domain("train", "B")
+    loader, met = dm.train_dataloader(), set()
+    pairs = set()
+    for _ in range(8):
+        for a, b in loader:
+            k = next(k for k, y in enumerate(b_imgs) if torch.equal(b[0], y))
+            met.add(k)
+            pairs.add((round(float(a[0, 0, 0, 0]), 4), k))
+    assert met == set(range(8))  # 64 draws: every B image is met (probability of missing one < 1e-3)
+    assert len(pairs) > 16  # an A image meets different B images in different epochs
+
+
+def test_every_training_image_is_checked_before_training(tmp_path):
+    write_domain(tmp_path / "trainA", 3, mode="RGB")
+    write_domain(tmp_path / "trainB", 3, mode="RGB")
+    Image.fromarray(np.zeros((16, 16), np.uint8), "L").save(tmp_path / "trainB" / "z_last.png")
+    with pytest.raises(ValueError, match="z_last.png has mode 'L' but channels=3"):
+        UnpairedImageDataModule(tmp_path, load_size=16, crop_size=16)

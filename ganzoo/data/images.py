@@ -135,6 +135,7 @@ class ImageDataModule(L.LightningDataModule):
 
     dataset_name = "images"
     class_names: tuple[str, ...] = ()
+    batch_sampler_class: type[EpochBatchSampler] = EpochBatchSampler
 
     def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0):
         super().__init__()
@@ -168,7 +169,7 @@ class ImageDataModule(L.LightningDataModule):
         ds = self.dataset("train")
         epoch, skip = self._resume or (0, 0)
         self._resume = None
-        sampler = EpochBatchSampler(self, len(ds), self.batch_size, self.seed, epoch, skip)
+        sampler = self.batch_sampler_class(self, len(ds), self.batch_size, self.seed, epoch, skip)
         return DataLoader(ds, batch_sampler=sampler, collate_fn=_identity, num_workers=self.num_workers,
                           persistent_workers=self.num_workers > 0)
 

@@ -8,9 +8,9 @@ path or argument.
 Training augmentation is the reference "random jitter": both images resized to ``load_size`` (bilinear), cropped
 to ``crop_size`` at a random offset and flipped horizontally at random, with the *same* offset and flip for the
 two images of a pair (independently for unpaired A and B). Evaluation images are resized to ``crop_size``. The
-randomness of a batch comes from a generator seeded by ``seed`` and the batch's indices (which the per-epoch
-seeded permutation of :class:`~ganzoo.data.images.ImageDataModule` draws), so runs repeat exactly, resume
-exactly, and do not depend on the number of workers.
+randomness of a batch comes from a generator seeded by ``seed``, the epoch and the batch's indices (the training
+sampler hands the dataset ``epoch * len + i``), so every epoch draws new crops, flips and unpaired partners even
+with ``batch_size=1``, while runs repeat exactly, resume exactly and do not depend on the number of workers.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from torch.utils.data import Dataset
 from ganzoo.checks import check_int
 
 from .idx import default_fashion_mnist_dir, load_idx_split
-from .images import IMAGE_EXTENSIONS, ImageDataModule, to_unit
+from .images import IMAGE_EXTENSIONS, EpochBatchSampler, ImageDataModule, to_unit
 
 DIRECTIONS = ("AtoB", "BtoA")
 SPLITS_PAIRED = ("train", "val", "test")
@@ -84,6 +84,30 @@ def jitter(images: Sequence[Tensor], load_size: int, crop_size: int, flip: bool,
     return res
 
 
+class _EpochTaggedSampler(EpochBatchSampler):
+    """:class:`EpochBatchSampler` whose indices carry the epoch: ``epoch * n + i`` (decoded by :class:`_PairData`)."""
+
+    def __iter__(self):
+        epoch = self.next_epoch
+        for batch in super().__iter__():
+            yield [epoch * self.n + i for i in batch]
+
+
+def _check_mode(path: Path, channels: int) -> None:
+    """Read only the header of ``path``: an unreadable file or a grey/colour mismatch is an error naming it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            mode = im.mode
+    except (UnidentifiedImageError, OSError) as e:
+        raise ValueError(f"image {path} cannot be read: {e}") from e
+    grey = mode in ("L", "LA", "I", "I;16", "1")
+    if channels == 3 and grey or channels == 1 and not grey:
+        raise ValueError(f"image {path} has mode {mode!r} but channels={channels}; set channels="
+                         f"{1 if grey else 3} or convert the images")
+
+
 class _PairData(Dataset):
     """A batch-fetching dataset of ``(a, b)``: ``load(i) -> (uint8 a, uint8 b)`` (``b`` from ``load_b(j)`` when
     unpaired), augmented in training."""
@@ -97,8 +121,9 @@ class _PairData(Dataset):
 
     def __getitems__(self, idx: Sequence[int]) -> tuple[Tensor, Tensor]:
         dm = self.dm
-        idx = list(idx)
-        g = _rng(dm.seed, idx)
+        tagged = list(idx)  # training: epoch * len + i
+        idx = [i % len(self) for i in tagged]
+        g = _rng(dm.seed, tagged)
         if dm.paired:
             pairs = [self.load_a(i) for i in idx]
             a = torch.stack([p[0] for p in pairs]).float()
@@ -114,7 +139,7 @@ class _PairData(Dataset):
             b = torch.stack([self.load_b(k % self.n_b) for k in j]).float()
             if self.train:
                 (a,) = jitter([a], dm.load_size, dm.crop_size, dm.flip, g)
-                (b,) = jitter([b], dm.load_size, dm.crop_size, dm.flip, _rng(dm.seed, idx, 1))
+                (b,) = jitter([b], dm.load_size, dm.crop_size, dm.flip, _rng(dm.seed, tagged, 1))
             else:
                 a, b = _resize(a, dm.crop_size), _resize(b, dm.crop_size)
         return a.div(127.5).sub(1), b.div(127.5).sub(1)
@@ -131,6 +156,7 @@ class TranslationDataModule(ImageDataModule):
     paired = True
     load_size = crop_size = 32
     flip = False
+    batch_sampler_class = _EpochTaggedSampler
 
     def _sources(self, split: str) -> tuple[int, int, Any, Any]:
         raise NotImplementedError
@@ -233,6 +259,7 @@ class PairedImageDataModule(TranslationDataModule):
 
             items: list[tuple[Path, Path | None]] = [(p, None) for p in _images(folder)]
             for p, _ in items:
+                _check_mode(p, self.channels)
                 with Image.open(p) as im:
                     w, h = im.size
                 if w != 2 * h:
@@ -246,9 +273,11 @@ class PairedImageDataModule(TranslationDataModule):
                                             f"{split}/B)")
             items = []
             for p in _images(fa):
+                _check_mode(p, self.channels)
                 q = next((fb / (p.stem + s) for s in IMAGE_EXTENSIONS if (fb / (p.stem + s)).is_file()), None)
                 if q is None:
                     raise FileNotFoundError(f"image {p} has no partner named {p.stem}.* in {fb}")
+                _check_mode(q, self.channels)
                 items.append((p, q))
         if not items:
             raise ValueError(f"split folder {folder} holds no images ({', '.join(IMAGE_EXTENSIONS)})")
@@ -277,7 +306,7 @@ class UnpairedImageDataModule(TranslationDataModule):
 
     An epoch has ``max(len(A), len(B)) // batch_size`` batches: A in a seeded random order (cycling the smaller
     domain), B drawn at random for each batch. Grey images in an RGB dataset (or the reverse) are an error naming
-    the file.
+    the file, checked for every training image in the constructor; RGBA images are read as RGB (alpha dropped).
     """
 
     paired = False
@@ -295,7 +324,8 @@ class UnpairedImageDataModule(TranslationDataModule):
         self.num_classes = 0
         self._files: dict[str, list[Path]] = {}
         for d in ("trainA", "trainB"):
-            _read(self._domain(d)[0], channels)  # the first image of each domain: channels checked now
+            for f in self._domain(d):  # every training image's header: channels checked before training
+                _check_mode(f, channels)
 
     def _domain(self, name: str) -> list[Path]:
         if name not in self._files:
@@ -350,13 +380,16 @@ class _FashionDemo(TranslationDataModule):
         self.shape_a = self.shape_b = self.data_shape = (1, 32, 32)
         self.num_classes = 0
         self._cache: dict[str, tuple[Tensor, Tensor]] = {}
+        self._labels: dict[str, Tensor] = {}
         self._arrays("train")  # fails now, naming what is missing
 
     def _arrays(self, split: str) -> tuple[Tensor, Tensor]:
         if split not in ("train", "test"):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         if split not in self._cache:
-            self._cache[split] = self._build(*_fmnist(self.data_dir, split))
+            x, y = _fmnist(self.data_dir, split)
+            self._labels[split] = y
+            self._cache[split] = self._build(x, y)
         return self._cache[split]
 
     def _build(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -380,7 +413,8 @@ class EdgesToFashionDataModule(_FashionDemo):
 
     def labels(self, split: str = "train") -> Tensor:
         """Fashion-MNIST classes of the split's pairs (for analysis)."""
-        return _fmnist(self.data_dir, split)[1]
+        self._arrays(split)
+        return self._labels[split]
 
     def _sources(self, split: str):
         a, b = self._arrays(split)
@@ -402,7 +436,7 @@ class _ArrayPairs(Dataset):
         return len(self.a)
 
     def __getitems__(self, idx: Sequence[int]) -> tuple[Tensor, Tensor]:
-        i = torch.as_tensor(list(idx), dtype=torch.long)
+        i = torch.as_tensor(list(idx), dtype=torch.long) % len(self.a)  # training indices carry the epoch
         return to_unit(self.a[i]), to_unit(self.b[i])
 
     def __getitem__(self, i: int) -> tuple[Tensor, Tensor]:
