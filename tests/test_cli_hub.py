@@ -4,11 +4,13 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 from hub_test_doubles import install_fake_hf_api
 from huggingface_hub import ModelCard
 
 import ganzoo
 from ganzoo.cli import main
+from ganzoo.data.idx import default_fashion_mnist_dir
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "wgan_gp" / "8gaussians.yaml"
 
@@ -45,3 +47,24 @@ def test_a_bad_repo_id_fails_before_training(tmp_path, monkeypatch):
               "--push_to_hub", "not a repo!"])
     assert not (tmp_path / "run").exists() and api.calls == []
 
+
+
+@pytest.mark.skipif(default_fashion_mnist_dir() is None,
+                    reason="Fashion-MNIST IDX files absent (apt-get install dataset-fashion-mnist)")
+def test_fit_pushes_a_translator_with_its_scores(tmp_path, monkeypatch):
+    api = install_fake_hf_api(monkeypatch, tmp_path / "remote")
+    root = tmp_path / "run"
+    recipe = RECIPE.parents[1] / "cyclegan" / "sneaker2boot.yaml"
+    main(["fit", "--config", str(recipe), "--trainer.default_root_dir", str(root), "--model.init_args.max_gen_iters",
+          "2", "--trainer.enable_progress_bar", "false", "--eval_n", "64", "--push_to_hub", "someone/sneaker2boot"])
+    upload = api.calls[1][1]
+    assert upload["files"] == ["README.md", "config.json", "model.safetensors", "samples.png"]
+    remote = tmp_path / "remote" / "someone" / "sneaker2boot"
+    metrics = json.loads((root / "metrics.json").read_text())
+    card = ModelCard.load(remote / "README.md")
+    values = {r.metric_name: r.metric_value for r in card.data.eval_results}
+    assert values["target-class fraction AtoB"] == round(metrics["AtoB/target_fraction"], 4)
+    assert values["FID BtoA"] == round(metrics["BtoA/fid"], 4)
+    assert 'ganzoo.translate(g, images, direction="AtoB")' in card.text
+    y = ganzoo.translate(str(remote), torch.rand(2, 1, 32, 32), "BtoA")
+    assert y.shape == (2, 1, 32, 32)
