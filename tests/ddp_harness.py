@@ -65,8 +65,63 @@ class _GlobalStream:
         return rank_slice(self.draw(n * world()[1], g))
 
 
+class _Pairs(IterableDataset):
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def __iter__(self):
+        g = torch.Generator().manual_seed(self.seed)
+        while True:
+            a = torch.rand(GLOBAL_PAIRS, 1, 16, 16, generator=g) * 2 - 1
+            yield rank_slice(a), rank_slice(a.flip(-1))
+
+
+class FixedGlobalPairs(L.LightningDataModule):
+    """(a, b) image batches for the translation GANs: each step's global batch is fixed, every rank gets its slice."""
+
+    shape_a = shape_b = (1, 16, 16)
+    paired = True
+
+    def __init__(self, seed: int = 0):
+        super().__init__()
+        self.seed = seed
+
+    def train_dataloader(self):
+        return DataLoader(_Pairs(self.seed), batch_size=None, num_workers=0)
+
+
+GLOBAL_PAIRS = 8
+TRANSLATION = ("Pix2Pix", "CycleGAN")
+
+
+def build_translation(variant: str):
+    """A small Pix2Pix / CycleGAN without normalisation, dropout or image pool, so the losses are per-sample means
+    and 2 ranks on half batches must match 1 process on the whole batch. (Instance norm is per-sample too, but the
+    reference networks keep a conv bias in front of it, which the norm cancels: its gradient is rounding noise
+    that Adam scales up, different in every summation order.)"""
+    L.seed_everything(0)
+    if variant == "Pix2Pix":
+        m = ganzoo.Pix2Pix({"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 4, "width": 4,
+                            "norm": "none"},
+                           {"arch": "patch_discriminator", "in_channels": 2, "n_layers": 1, "width": 4,
+                            "norm": "none"}, max_gen_iters=6)
+    else:
+        m = ganzoo.CycleGAN({"arch": "resnet_translator", "in_channels": 1, "out_channels": 1, "n_blocks": 1,
+                             "width": 4, "norm": "none"},
+                            {"arch": "patch_discriminator", "in_channels": 1, "n_layers": 1, "width": 4,
+                             "norm": "none"}, pool_size=0, max_gen_iters=6)
+    m.export_dir = None
+    return m
+
+
+def data_for(variant: str) -> L.LightningDataModule:
+    return FixedGlobalPairs() if variant in TRANSLATION else FixedGlobalBatches()
+
+
 def build(variant: str) -> ganzoo.AdversarialModule:
     """A small model of ``variant`` whose latents and penalty weights are global-batch streams."""
+    if variant in TRANSLATION:
+        return build_translation(variant)
     L.seed_everything(0)
     cls = getattr(ganzoo, variant)
     kw = dict(hidden_dim=32, n_layers=2, max_gen_iters=STEPS // 5, ema_decay=0.9)

@@ -10,7 +10,7 @@ import sys
 
 import lightning as L
 import torch
-from ddp_harness import FixedGlobalBatches, build, trainer
+from ddp_harness import build, data_for, trainer
 from safetensors.torch import save_file
 
 import ganzoo
@@ -42,7 +42,7 @@ if __name__ == "__main__":
         sys.exit(0)
     m = build(variant)
     tr = trainer(out, strategy=strategy, devices=devices, num_nodes=num_nodes)
-    tr.fit(m, FixedGlobalBatches())
+    tr.fit(m, data_for(variant))
     state = {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}
     state["_counters"] = torch.tensor([m.gen_iters, m.critic_iters])
     save_file(state, f"{out}/rank{tr.global_rank}.safetensors")

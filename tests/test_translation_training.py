@@ -95,6 +95,7 @@ def test_image_pool_statistics():
     assert 90 < ages.float().mean().item() < 110, ages.float().mean().item()
     assert any(v < 50 for _, v in returned_old)  # the images stored while filling are returned too
     assert torch.equal(ImagePool(0).query(first), first)
+    assert not ImagePool(0).query(first.clone().requires_grad_()).requires_grad  # never a path back into G
     with pytest.raises(ValueError, match="pool_size"):
         ImagePool(-1)
 

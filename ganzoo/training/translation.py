@@ -55,7 +55,7 @@ class ImagePool:
     @torch.no_grad()
     def query(self, images: Tensor) -> Tensor:
         if self.size == 0:
-            return images
+            return images.detach()  # the discriminator step must not reach back into the generators' graph
         out = []
         for img in images.detach():
             img = img.unsqueeze(0)
