@@ -44,16 +44,23 @@ def _images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
 
 
-def _read(path: Path, channels: int) -> Tensor:
-    """uint8 ``(C, H, W)``; an image whose mode does not convert naturally to ``channels`` is an error naming it."""
+def _require_mode(path: Path, mode: str, channels: int) -> None:
+    """A grey image where ``channels=3`` is expected (or a colour one where 1 is) is an error naming the file."""
+    grey = mode in ("L", "LA", "I", "I;16", "1")
+    if channels == 3 and grey or channels == 1 and not grey:
+        raise ValueError(f"image {path} has mode {mode!r} but channels={channels}; set channels="
+                         f"{1 if grey else 3} or convert the images")
+
+
+def _read(path: Path, channels: int, decode: bool = True) -> Tensor | None:
+    """uint8 ``(C, H, W)`` (``decode=False``: only the header is read and checked; returns ``None``)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as im:
-            grey = im.mode in ("L", "LA", "I", "I;16", "1")
-            if channels == 3 and grey or channels == 1 and not grey:
-                raise ValueError(f"image {path} has mode {im.mode!r} but channels={channels}; set channels="
-                                 f"{1 if grey else 3} or convert the images")
+            _require_mode(path, im.mode, channels)
+            if not decode:
+                return None
             arr = np.asarray(im.convert("L" if channels == 1 else "RGB"), dtype=np.uint8)
     except (UnidentifiedImageError, OSError) as e:
         raise ValueError(f"image {path} cannot be read: {e}") from e
@@ -95,17 +102,7 @@ class _EpochTaggedSampler(EpochBatchSampler):
 
 def _check_mode(path: Path, channels: int) -> None:
     """Read only the header of ``path``: an unreadable file or a grey/colour mismatch is an error naming it."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            mode = im.mode
-    except (UnidentifiedImageError, OSError) as e:
-        raise ValueError(f"image {path} cannot be read: {e}") from e
-    grey = mode in ("L", "LA", "I", "I;16", "1")
-    if channels == 3 and grey or channels == 1 and not grey:
-        raise ValueError(f"image {path} has mode {mode!r} but channels={channels}; set channels="
-                         f"{1 if grey else 3} or convert the images")
+    _read(path, channels, decode=False)
 
 
 class _PairData(Dataset):

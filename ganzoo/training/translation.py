@@ -179,7 +179,7 @@ class TranslationGAN(GanzooModuleMixin, L.LightningModule):
         return 0.5 * self.scale * self.objective.critic_loss(self._patches(critic(real)), [self._patches(critic(fake))])
 
     def adversarial_g(self, critic: nn.Module, fake: Tensor) -> Tensor:
-        """Generator's adversarial loss on the fakes ``fake`` (``critic`` frozen by :meth:`step`)."""
+        """Generator's adversarial loss on the fakes ``fake`` (callers freeze ``critic`` with ``toggle_optimizer``)."""
         return self.scale * self.objective.generator_loss([self._patches(critic(fake))])
 
     def step(self, opt: Any, loss: Tensor, nets: Sequence[nn.Module], what: str, logs: dict[str, Tensor]) -> None:
@@ -192,11 +192,6 @@ class TranslationGAN(GanzooModuleMixin, L.LightningModule):
                 where = f"{what} step, generator iteration {self.gen_iters}"
                 raise DivergenceError(describe_divergence(logs, params, where))
         opt.step()
-
-    @staticmethod
-    def frozen(net: nn.Module, frozen: bool = True) -> None:
-        for p in net.parameters():
-            p.requires_grad_(not frozen)
 
     # ------------------------------------------------------------------ training
     def translation_step(self, a: Tensor, b: Tensor) -> dict[str, Tensor]:

@@ -49,11 +49,11 @@ def evaluate_translation(module: Any, dm: Any, n: int = 1000, n_grid: int = 8, f
     net = getattr(module, "export_translator", module)
     target = getattr(dm, "target_class", None) or {}
     scores, rows = {}, []
+    images = {k: _unit(dm.reference_domain(split, k, n)) for k in ("A", "B")}  # read once, used by both directions
     for d, src, dst in (("AtoB", "A", "B"), ("BtoA", "B", "A")):
         if d not in net.directions:
             continue
-        x = _unit(dm.reference_domain(split, src, n))
-        y = _unit(dm.reference_domain(split, dst, n))
+        x, y = images[src], images[dst]
         s = unpaired_scores(module, x, y, d, target_class=target.get(dst), fid=fid, dataset=f"{name}-{dst}")
         scores.update({f"{d}/{k}": v for k, v in s.items()})
         fwd = translate(module, x[:n_grid], d)

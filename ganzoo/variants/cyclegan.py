@@ -59,13 +59,11 @@ class CycleGAN(TranslationGAN):
         self.pools = {"A": ImagePool(pool_size, seed), "B": ImagePool(pool_size, seed + 1)}
         self.save_hyperparameters()
 
-    def translation_step(self, a: Tensor, b: Tensor) -> dict[str, Tensor]:
-        g_opt, d_opt = self.optimizers()
+    def generator_loss(self, a: Tensor, b: Tensor) -> tuple[Tensor, dict[str, Tensor], Tensor, Tensor]:
+        """The generators' objective on a batch: (total loss, its terms, G(a), F(b))."""
         G, F = self.translator.nets["AtoB"], self.translator.nets["BtoA"]
-        D_A, D_B = self.critics["A"], self.critics["B"]
-        self.toggle_optimizer(g_opt)  # discriminators frozen
         fake_b, fake_a = G(a), F(b)
-        g_adv = self.adversarial_g(D_B, fake_b) + self.adversarial_g(D_A, fake_a)
+        g_adv = self.adversarial_g(self.critics["B"], fake_b) + self.adversarial_g(self.critics["A"], fake_a)
         cyc = cycle_loss(a, F(fake_b), b, G(fake_a))
         loss = g_adv + self.lambda_cycle * cyc
         logs = {"g_adv": g_adv, "cycle": cyc}
@@ -73,7 +71,14 @@ class CycleGAN(TranslationGAN):
             idt = identity_loss(a, F(a), b, G(b))
             loss = loss + self.lambda_identity * self.lambda_cycle * idt
             logs["identity"] = idt
-        self.step(g_opt, loss, [G, F], "generator", logs)
+        return loss, logs, fake_b, fake_a
+
+    def translation_step(self, a: Tensor, b: Tensor) -> dict[str, Tensor]:
+        g_opt, d_opt = self.optimizers()
+        D_A, D_B = self.critics["A"], self.critics["B"]
+        self.toggle_optimizer(g_opt)  # discriminators frozen
+        loss, logs, fake_b, fake_a = self.generator_loss(a, b)
+        self.step(g_opt, loss, [self.translator], "generator", logs)
         self.untoggle_optimizer(g_opt)
         d_loss = (self.adversarial_d(D_B, b, self.pools["B"].query(fake_b))
                   + self.adversarial_d(D_A, a, self.pools["A"].query(fake_a)))
