@@ -5,7 +5,7 @@ from .energy import Energy, energy_distance_sq
 from .fdiv import F_DIVERGENCES, FGAN, FDivergence, variational_bound
 from .mmd import KERNELS, MMD, Kernel, MixRBF, MixRQ, make_kernel, mmd2
 from .reconstruction import cycle_loss, identity_loss, l1, reference_scale
-from .simple import Hinge, LeastSquares, Logistic, Wasserstein
+from .simple import Hinge, LeastSquares, Logistic, RelativisticAverage, Wasserstein
 
 OBJECTIVES = {
     "minimax": lambda: Logistic(nonsaturating=False),
@@ -13,6 +13,7 @@ OBJECTIVES = {
     "wasserstein": Wasserstein,
     "hinge": Hinge,
     "least_squares": LeastSquares,
+    "relativistic_average": RelativisticAverage,
     "energy": Energy,
     "mmd": MMD,
     **{f"f-{name}": (lambda name=name: FGAN(name)) for name in F_DIVERGENCES},
@@ -29,6 +30,6 @@ def make_objective(name: str) -> Objective:
 __all__ = [
     "Objective", "scalar", "Energy", "energy_distance_sq", "F_DIVERGENCES", "FGAN", "FDivergence",
     "variational_bound", "KERNELS", "MMD", "Kernel", "MixRBF", "MixRQ", "make_kernel", "mmd2", "Hinge",
-    "LeastSquares", "Logistic", "Wasserstein", "OBJECTIVES", "make_objective", "cycle_loss", "identity_loss", "l1",
+    "LeastSquares", "Logistic", "RelativisticAverage", "Wasserstein", "OBJECTIVES", "make_objective", "cycle_loss", "identity_loss", "l1",
     "reference_scale",
 ]

@@ -86,3 +86,28 @@ class LeastSquares(Objective):
 
     def generator_loss(self, fake_outs: Sequence[Tensor], real_out: Tensor | None = None) -> Tensor:
         return 0.5 * (scalar(fake_outs[0]) - 1).pow(2).mean()
+
+
+class RelativisticAverage(Objective):
+    """Relativistic average standard GAN, RaSGAN (Jolicoeur-Martineau 2018, eqs. 7-8); the critic outputs logits C.
+
+    D_ra(x_r, x_g) = sigmoid(C(x_r) - E C(x_g)) is the probability that real data is more realistic than fake on
+    average. critic:    -E log D_ra(x_r, x_g) - E log(1 - D_ra(x_g, x_r))
+    generator: -E log D_ra(x_g, x_r) - E log(1 - D_ra(x_r, x_g))   (needs the real batch: both terms move)
+    """
+
+    name = "relativistic_average"
+    needs_real_for_generator = True
+
+    @staticmethod
+    def _loss(a: Tensor, b: Tensor) -> Tensor:
+        # -E log sigmoid(a - E b) - E log(1 - sigmoid(b - E a)) = E softplus(-(a - E b)) + E softplus(b - E a)
+        return F.softplus(-(a - b.mean())).mean() + F.softplus(b - a.mean()).mean()
+
+    def critic_loss(self, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Tensor:
+        return self._loss(scalar(real_out), scalar(fake_outs[0]))
+
+    def generator_loss(self, fake_outs: Sequence[Tensor], real_out: Tensor | None = None) -> Tensor:
+        if real_out is None:
+            raise ValueError("the relativistic average generator loss needs the critic's output on a real batch")
+        return self._loss(scalar(fake_outs[0]), scalar(real_out))

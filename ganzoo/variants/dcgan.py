@@ -9,6 +9,8 @@ from ._common import NetSpec, adam, networks
 class DCGAN(AdversarialModule):
     """DCGAN (Radford et al. 2016): non-saturating logistic loss, Adam(2e-4, betas=(0.5, 0.999)), n_critic=1."""
 
+    objective_cls = staticmethod(lambda: Logistic(nonsaturating=True))  # variants of the loss override this
+
     def __init__(
         self,
         data_dim: int = 2,
@@ -29,7 +31,7 @@ class DCGAN(AdversarialModule):
             generator, critic, data_dim=data_dim, latent_dim=latent_dim, hidden_dim=hidden_dim, n_layers=n_layers,
         )
         super().__init__(
-            g, d, Logistic(nonsaturating=True), [], n_critic=n_critic, g_optimizer=adam(lr, betas),
+            g, d, self.objective_cls(), [], n_critic=n_critic, g_optimizer=adam(lr, betas),
             d_optimizer=adam(lr, betas), max_gen_iters=max_gen_iters, ema_decay=ema_decay, data_shape=shape,
             lr_schedule=lr_schedule, lr_decay_start=lr_decay_start,
         )
