@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -34,44 +35,104 @@ from ganzoo.metrics.toy import DRAWS, evaluate_generator  # noqa: E402
 from ganzoo.serialization import default_file_mode, read_config  # noqa: E402
 from ganzoo.zoo import INDEX_PATH, INDEX_VERSION, ZOO_DIR  # noqa: E402
 
-ENTRIES = {
-    "wgan_gp-8gaussians": {
-        "recipe": "recipes/wgan_gp/8gaussians.yaml",
-        "dataset": "8gaussians",
-        "repo_id": "ganzoo/wgan_gp-8gaussians",
-        "description": (
-            "WGAN-GP (Gulrajani et al. 2017) generator for the 8 Gaussians of the WGAN-GP toy code: a 3-layer "
-            "ReLU MLP (width 128) mapping 2-d normal noise to points in the plane, trained on a 2-core CPU with "
-            "the recipe below; the exported weights are an exponential moving average of the generator."
-        ),
-    },
-}
+sys.path.insert(0, str(ROOT / "bench"))
+from zoo_entries import ENTRIES  # noqa: E402
+
 N_EVAL, EVAL_SEED = 2000, 0
 
 
-def train(recipe: str, work: Path) -> float:
-    t0 = time.time()
-    cmd = [sys.executable, "-m", "ganzoo.cli", "fit", "--config", str(ROOT / recipe),
+def hardware(accelerator: str | None) -> str:
+    """The machine a run trains on, in words (the GPU's name from nvidia-smi, else the CPU)."""
+    if accelerator in ("gpu", "cuda"):
+        try:
+            out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
+                                 text=True, timeout=30).stdout.strip().splitlines()
+            if out:
+                return f"1x {out[0]}"
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return f"CPU ({os.cpu_count()} cores, {platform.processor() or platform.machine()})"
+
+
+def zoo_recipe(spec: dict, work: Path, *, accelerator: str | None = None, max_time: int | None = None,
+               data_dir: str | None = None, eval_every: int | None = None) -> tuple[Path, list[str]]:
+    """The recipe with this run's overrides (device, time limit, data folder, evaluation interval), written to
+    ``work/recipe.yaml``; returns its path and the overrides in words (they go into the card)."""
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / spec["recipe"]).read_text())
+    trainer, said = cfg.setdefault("trainer", {}), []
+    if accelerator:
+        trainer["accelerator"] = accelerator
+        said.append(f"trainer.accelerator={accelerator}")
+        if accelerator in ("gpu", "cuda"):  # cuDNN picks the fastest convolution algorithms for the fixed shapes
+            trainer["benchmark"] = True
+            said.append("trainer.benchmark=true")
+    if max_time:
+        trainer["max_time"] = f"00:{max_time // 3600:02d}:{max_time % 3600 // 60:02d}:{max_time % 60:02d}"
+        said.append(f"trainer.max_time={trainer['max_time']}")
+    if data_dir:
+        cfg["data"].setdefault("init_args", {})["data_dir"] = data_dir
+    if eval_every:
+        for cb in trainer.get("callbacks") or []:
+            if "every_n_gen_iters" in cb.get("init_args", {}):
+                cb["init_args"]["every_n_gen_iters"] = eval_every
+                said.append(f"{cb['class_path'].rsplit('.', 1)[-1]}.every_n_gen_iters={eval_every}")
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "recipe.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path, said
+
+
+def train(spec: dict, work: Path, *, accelerator: str | None = None, max_time: int | None = None,
+          data_dir: str | None = None, eval_every: int | None = None) -> dict:
+    """``ganzoo fit`` of the entry's recipe in a fresh process; writes and returns ``work/train_info.json``."""
+    recipe, said = zoo_recipe(spec, work, accelerator=accelerator, max_time=max_time, data_dir=data_dir,
+                              eval_every=eval_every)
+    cmd = [sys.executable, "-m", "ganzoo.cli", "fit", "--config", str(recipe),
            "--trainer.default_root_dir", str(work), "--trainer.enable_progress_bar", "false"]
+    if spec["kind"] != "toy":  # the exported weights are evaluated below, on the full protocol
+        cmd += ["--eval_metrics", "[]", "--eval_n", "1000"]
     print("+", " ".join(cmd), flush=True)
+    t0 = time.time()
     subprocess.run(cmd, check=True, cwd=ROOT)
-    return time.time() - t0
+    seconds = time.time() - t0
+    training = read_config(work / "generator").get("training", {})
+    import yaml
+
+    budget = (yaml.safe_load(recipe.read_text())["model"].get("init_args") or {}).get("max_gen_iters")
+    info = {"train_seconds": round(seconds), "hardware": hardware(accelerator), "overrides": said,
+            "generator_iterations": training.get("generator_iterations"), "recipe_max_gen_iters": budget}
+    atomic_write_bytes(work / "train_info.json", (json.dumps(info, indent=1) + "\n").encode())
+    return info
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--name", default="wgan_gp-8gaussians", choices=sorted(ENTRIES))
+    p.add_argument("name", nargs="?", default="wgan_gp-8gaussians", choices=sorted(ENTRIES), metavar="NAME",
+                   help=f"the entry to build: {', '.join(sorted(ENTRIES))}")
     p.add_argument("--work", default=None, help="training folder (default runs/zoo/<name>)")
     p.add_argument("--skip_train", action="store_true", help="reuse the run in --work")
+    p.add_argument("--train_only", action="store_true", help="train and stop (evaluate later with --skip_train)")
+    p.add_argument("--accelerator", default=None, help="override the recipe's trainer.accelerator (e.g. gpu)")
+    p.add_argument("--max_time", type=int, default=None, help="stop training after this many seconds")
+    p.add_argument("--data_dir", default=None, help="the dataset folder (default: the datamodule's)")
+    p.add_argument("--eval_every", type=int, default=None,
+                   help="override the recipe's evaluation interval in generator iterations")
     p.add_argument("--push_to_hub", action="store_true", help="upload the entry to its Hub repository")
     args = p.parse_args()
     spec = ENTRIES[args.name]
     work = Path(args.work or ROOT / "runs" / "zoo" / args.name)
-    train_s = None
     if not args.skip_train:
         if work.exists():
             shutil.rmtree(work)
-        train_s = train(spec["recipe"], work)
+        train(spec, work, accelerator=args.accelerator, max_time=args.max_time, data_dir=args.data_dir,
+              eval_every=args.eval_every)
+    if args.train_only:
+        return
+    info_path = work / "train_info.json"
+    info = json.loads(info_path.read_text()) if info_path.is_file() else {}
+    train_s = info.get("train_seconds")
     exported = work / "generator"
 
     # evaluate the exported artifact, loaded the way users load it

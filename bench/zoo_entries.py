@@ -1,0 +1,51 @@
+"""The zoo's entries: which recipe builds each, on which data, under which Hub repository id.
+
+Names follow ``<variant>-<dataset>``. ``kind`` is ``toy`` (2-D points, exact metrics), ``image`` (a latent image
+generator, FID/KID/IS/precision/recall/density/coverage with the shipped Fashion-MNIST classifier) or ``translation``
+(an image-to-image translator, scored on the test split).
+"""
+
+from __future__ import annotations
+
+_PAPERS = {
+    "dcgan": "DCGAN (Radford et al. 2016)", "wgan": "WGAN (Arjovsky et al. 2017)",
+    "wgan_gp": "WGAN-GP (Gulrajani et al. 2017)", "sngan": "SN-GAN (Miyato et al. 2018)",
+    "cramer_gan": "Cramer GAN (Bellemare et al. 2017)", "mmd_gan": "MMD GAN (Binkowski et al. 2018)",
+    "cgan": "class-conditional GAN with projection discriminator (Miyato & Koyama 2018)",
+    "fgan": "f-GAN, Jensen-Shannon divergence (Nowozin et al. 2016)", "lsgan": "LSGAN (Mao et al. 2017)",
+    "ragan": "RaGAN, relativistic average standard GAN (Jolicoeur-Martineau 2018)",
+}
+
+ENTRIES: dict[str, dict] = {
+    "wgan_gp-8gaussians": {
+        "kind": "toy", "recipe": "recipes/wgan_gp/8gaussians.yaml", "dataset": "8gaussians",
+        "description": (
+            "WGAN-GP (Gulrajani et al. 2017) generator for the 8 Gaussians of the WGAN-GP toy code: a 3-layer "
+            "ReLU MLP (width 128) mapping 2-d normal noise to points in the plane, trained on a 2-core CPU with "
+            "the recipe below; the exported weights are an exponential moving average of the generator."
+        ),
+    },
+    **{
+        f"{v}-fashion_mnist": {
+            "kind": "image", "recipe": f"recipes/{v}/fashion_mnist.yaml", "dataset": "fashion_mnist",
+            "description": (
+                f"{paper} generator for Fashion-MNIST padded to 32x32: the DCGAN generator (latent 100, width 64) "
+                f"trained with `recipes/{v}/fashion_mnist.yaml`" + (
+                    ", conditional on the 10 classes (conditional batch norm)" if v == "cgan" else "") + "."
+            ),
+        }
+        for v, paper in _PAPERS.items()
+    },
+    "pix2pix-edges2fashion": {
+        "kind": "translation", "recipe": "recipes/pix2pix/edges2fashion.yaml", "dataset": "edges2fashion",
+        "description": ("pix2pix (Isola et al. 2017) translator from Sobel edge maps of Fashion-MNIST garments to the "
+                        "garments (32x32): U-Net with 5 downsamplings, 34x34 PatchGAN."),
+    },
+    "cyclegan-sneaker2boot": {
+        "kind": "translation", "recipe": "recipes/cyclegan/sneaker2boot.yaml", "dataset": "sneaker2boot",
+        "description": ("CycleGAN (Zhu et al. 2017) translators between Fashion-MNIST sneakers (class 7) and ankle "
+                        "boots (class 9), unpaired, 32x32: ResNet translators with 6 blocks, 34x34 PatchGANs."),
+    },
+}
+for _name, _e in ENTRIES.items():
+    _e.setdefault("repo_id", f"ganzoo/{_name}")
