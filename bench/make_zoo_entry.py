@@ -1,15 +1,25 @@
-"""Build a zoo entry end to end: train a recipe, evaluate the exported generator, write its card, bundle it.
+"""Build a zoo entry end to end: train a recipe, evaluate the exported weights, write the card, bundle, load it.
 
-    python bench/make_zoo_entry.py                      # the WGAN-GP 8 Gaussians entry (about 3 minutes on a CPU)
-    python bench/make_zoo_entry.py --skip_train         # re-evaluate and re-bundle an existing run
-    python bench/make_zoo_entry.py --push_to_hub        # also upload the entry to its Hub repository
+    python bench/make_zoo_entry.py NAME                 # e.g. dcgan-fashion_mnist (default: wgan_gp-8gaussians)
+    python bench/make_zoo_entry.py NAME --skip_train    # re-evaluate and re-bundle the run in runs/zoo/NAME
+    python bench/make_zoo_entry.py NAME --push_to_hub   # also upload the entry (one commit) to its Hub repository
+    python bench/zoo_gpu.py --out OUT                   # the training step of every image entry at once on one GPU
 
-Steps: ``ganzoo fit --config <recipe>`` in a fresh process (seeded by the recipe); load the exported
-``generator/`` folder with ``ganzoo.load`` and evaluate 5 draws of 2000 samples (seeds 0-4) with the exact 2-D
-metrics (means over the draws, ``ganzoo.metrics.toy.evaluate_generator``); write
-the model card (metrics in its ``model-index``); copy the folder into ``ganzoo/zoo/<name>/`` and the card into
-``model_cards/<name>/``; update ``ganzoo/zoo/index.json``; finally load the entry by name in a fresh offline
-process and sample it.
+Steps: ``ganzoo fit --config <recipe>`` in a fresh process (seeded by the recipe; ``--accelerator``/``--max_time``
+override the device and stop after a time budget, recorded in the card); then the exported folder is bundled into
+``ganzoo/zoo/<name>/`` (image weights stored as float16, loaded as float32) and the *bundled* copy is evaluated:
+
+* 2-D toys: 5 draws of 2000 samples (seeds 0-4), exact W1 and modes (``ganzoo.metrics.toy``);
+* images: 10,000 samples (seed 0) against 10,000 training images in the shipped Fashion-MNIST classifier's
+  feature space: FID, KID (100 subsets of 1,000), IS, precision/recall (k = 3), density/coverage (k = 5), class
+  coverage (and per-class accuracy for a conditional model); plus the FID of 2,000 samples against 2,000 images
+  (what the slow test recomputes) and the 10k FID of the float32 weights (the float16 copy must stay within 0.5%);
+* translators: the full test split (L1, PSNR, FID to the target domain; CycleGAN: the fraction of translations
+  classified as the target class, cycle L1).
+
+The card (metrics in its ``model-index``, sample grid, training curve from the run's evaluation history, where
+and how long it trained) is written into the bundle and copied to ``model_cards/<name>/``; ``ganzoo/zoo/index.json``
+is updated; finally the entry is loaded by name in a fresh offline process and sampled.
 """
 
 from __future__ import annotations
@@ -102,7 +112,8 @@ def train(spec: dict, work: Path, *, accelerator: str | None = None, max_time: i
 
     budget = (yaml.safe_load(recipe.read_text())["model"].get("init_args") or {}).get("max_gen_iters")
     info = {"train_seconds": round(seconds), "hardware": hardware(accelerator), "overrides": said,
-            "generator_iterations": training.get("generator_iterations"), "recipe_max_gen_iters": budget}
+            "generator_iterations": training.get("generator_iterations"), "recipe_max_gen_iters": budget,
+            "concurrent_runs": int(os.environ.get("GANZOO_ZOO_CONCURRENT", "1"))}  # set by bench/zoo_gpu.py
     atomic_write_bytes(work / "train_info.json", (json.dumps(info, indent=1) + "\n").encode())
     return info
 
@@ -132,65 +143,174 @@ def main() -> None:
         return
     info_path = work / "train_info.json"
     info = json.loads(info_path.read_text()) if info_path.is_file() else {}
-    train_s = info.get("train_seconds")
     exported = work / "generator"
-
-    # evaluate the exported artifact, loaded the way users load it
-    g = ganzoo.load(exported)
-    metrics = evaluate_generator(g, spec["dataset"], N_EVAL, draws=DRAWS, seed=EVAL_SEED)
-    results = toy_results(metrics, spec["dataset"], sample_seed=EVAL_SEED)
-    training = read_config(exported).get("training", {})
-    print(json.dumps(metrics, indent=2))
-
-    # bundle: a complete Hub folder inside the package, its card in model_cards/
-    tmp = Path(tempfile.mkdtemp(dir=ZOO_DIR, prefix=f".{args.name}.tmp-"))
+    name = args.name
+    tmp = Path(tempfile.mkdtemp(dir=ZOO_DIR, prefix=f".{name}.tmp-"))
     try:
-        for f in ("config.json", "model.safetensors"):
-            shutil.copyfile(exported / f, tmp / f)
+        bundle_weights(exported, tmp, half=spec["kind"] != "toy")
+        metrics, results, index_metrics, curve = EVALUATE[spec["kind"]](tmp, exported, spec, work)
+        print(json.dumps(index_metrics, indent=1))
+        training = read_config(exported).get("training", {})
+        index_metrics.update(
+            generator_iterations=training.get("generator_iterations"), train_seconds=info.get("train_seconds"),
+            hardware=info.get("hardware"), recipe_max_gen_iters=info.get("recipe_max_gen_iters"),
+        )
         write_card(
-            tmp, sample_grid=work / "samples.png", name=args.name, repo_id=spec["repo_id"],
-            load_id=args.name, description=spec["description"], dataset=spec["dataset"], results=results,
-            recipe=(ROOT / spec["recipe"]).read_text(), command=f"ganzoo fit --config {spec['recipe']}",
+            tmp, sample_grid=work / "samples.png", curve=curve, name=name, repo_id=spec["repo_id"],
+            load_id=name, description=spec["description"], dataset=spec["dataset"], results=results,
+            recipe=(ROOT / spec["recipe"]).read_text(), command=f"python bench/make_zoo_entry.py {name}",
+            training_note=training_note(info, training),
         )
         os.chmod(tmp, default_file_mode(directory=True))
         for f in tmp.iterdir():
             os.chmod(f, default_file_mode())
-        replace_dir(tmp, ZOO_DIR / args.name)
+        replace_dir(tmp, ZOO_DIR / name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    cards = ROOT / "model_cards" / args.name
+    cards = ROOT / "model_cards" / name
     cards.mkdir(parents=True, exist_ok=True)
-    for f in ("README.md", "samples.png"):
-        shutil.copyfile(ZOO_DIR / args.name / f, cards / f)
+    for f in ("README.md", "samples.png", "curve.png"):
+        if (ZOO_DIR / name / f).is_file():
+            shutil.copyfile(ZOO_DIR / name / f, cards / f)
 
     index = json.loads(INDEX_PATH.read_text()) if INDEX_PATH.is_file() else {"format_version": INDEX_VERSION}
     entries = {e["name"]: e for e in index.get("entries", [])}
-    old = entries.get(args.name, {})
-    entries[args.name] = {
-        "name": args.name, "repo_id": spec["repo_id"], "dataset": spec["dataset"],
+    old = entries.get(name, {}).get("metrics", {})
+    for k in ("train_seconds", "hardware"):  # a re-evaluation keeps the training facts
+        if index_metrics.get(k) is None and old.get(k) is not None:
+            index_metrics[k] = old[k]
+    entries[name] = {
+        "name": name, "repo_id": spec["repo_id"], "dataset": spec["dataset"], "kind": spec["kind"],
         "variant": training.get("variant"), "architecture": read_config(exported)["architecture"],
-        "description": spec["description"], "recipe": spec["recipe"],
-        "metrics": {
-            "w1": round(metrics["w1"], 4), "w1_real_vs_real": round(metrics["w1_baseline"], 4),
-            "modes": metrics["modes"], "n_modes": metrics["n_modes"],
-            "high_quality": round(metrics["high_quality"], 4), "n_eval": N_EVAL, "draws": metrics["draws"],
-            "generator_iterations": training.get("generator_iterations"),
-            "train_seconds": round(train_s) if train_s else old.get("metrics", {}).get("train_seconds"),
-        },
+        "description": spec["description"], "recipe": spec["recipe"], "metrics": index_metrics,
     }
     index = {"format_version": INDEX_VERSION, "entries": [entries[k] for k in sorted(entries)]}
     atomic_write_bytes(INDEX_PATH, (json.dumps(index, indent=2) + "\n").encode())
-    print(f"bundled {ZOO_DIR / args.name}, card in {cards}, index {INDEX_PATH}")
+    print(f"bundled {ZOO_DIR / name}, card in {cards}, index {INDEX_PATH}")
 
-    # load by name and sample in a fresh process without network
+    # load by name and sample (or translate) in a fresh process without network
+    use = (f"ganzoo.translate({name!r}, torch.zeros(2, 1, 32, 32))" if spec["kind"] == "translation"
+           else f"ganzoo.sample({name!r}, 4, seed=0)")
     check = subprocess.run(
-        [sys.executable, "-c", f"import ganzoo; print(tuple(ganzoo.sample({args.name!r}, 4, seed=0).shape))"],
+        [sys.executable, "-c", f"import torch, ganzoo; print(tuple({use}.shape))"],
         env={**os.environ, "HF_HUB_OFFLINE": "1"}, cwd=ROOT, capture_output=True, text=True, check=True,
     )
-    print(f"ganzoo.sample({args.name!r}, 4, seed=0).shape -> {check.stdout.strip()}")
+    print(f"{use} -> {check.stdout.strip()}")
     if args.push_to_hub:
-        print(ganzoo.push_to_hub(ZOO_DIR / args.name, spec["repo_id"]))
+        print(ganzoo.push_to_hub(ZOO_DIR / name, spec["repo_id"]))
+
+
+def bundle_weights(exported: Path, folder: Path, *, half: bool) -> None:
+    """``config.json`` and ``model.safetensors`` into ``folder``; floating-point weights as float16 if ``half``
+    (``ganzoo.load`` casts them back to the float32 parameters)."""
+    from safetensors.torch import load_file, save_file
+
+    shutil.copyfile(exported / "config.json", folder / "config.json")
+    state = load_file(str(exported / "model.safetensors"))
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    save_file({k: v.contiguous() for k, v in state.items()}, str(folder / "model.safetensors"),
+              metadata={"format": "pt"})
+
+
+def training_note(info: dict, training: dict) -> str:
+    if not info:
+        return ""
+    iters, budget = training.get("generator_iterations"), info.get("recipe_max_gen_iters")
+    note = f"Trained for {info['train_seconds']} s on {info['hardware']}"
+    if info.get("concurrent_runs", 1) > 1:
+        note += (f", sharing the GPU with {info['concurrent_runs'] - 1} other zoo trainings "
+                 "(`python bench/zoo_gpu.py`, each in its own process)")
+    if budget and iters is not None and iters < budget:
+        note += f"; stopped by the time limit after {iters:,} of the recipe's {budget:,} generator iterations"
+    elif iters is not None:
+        note += f"; {iters:,} generator iterations"
+    overrides = [o for o in info.get("overrides", []) if "max_time" not in o]
+    return note + (f". Overrides of the recipe: {', '.join(f'`{o}`' for o in overrides)}." if overrides else ".")
+
+
+def _datamodule(spec: dict):
+    import importlib
+
+    import yaml
+
+    data = yaml.safe_load((ROOT / spec["recipe"]).read_text())["data"]
+    mod, _, cls = data["class_path"].rpartition(".")
+    return getattr(importlib.import_module(mod), cls)(**(data.get("init_args") or {}))
+
+
+def evaluate_toy(bundle: Path, exported: Path, spec: dict, work: Path):
+    g = ganzoo.load(bundle)
+    m = evaluate_generator(g, spec["dataset"], N_EVAL, draws=DRAWS, seed=EVAL_SEED)
+    index = {
+        "w1": round(m["w1"], 4), "w1_real_vs_real": round(m["w1_baseline"], 4), "modes": m["modes"],
+        "n_modes": m["n_modes"], "high_quality": round(m["high_quality"], 4), "n_eval": N_EVAL, "draws": m["draws"],
+    }
+    return m, toy_results(m, spec["dataset"], sample_seed=EVAL_SEED), index, None
+
+
+IMAGE_N, IMAGE_N_SMALL, HALF_TOLERANCE = 10000, 2000, 0.005
+
+
+def evaluate_image(bundle: Path, exported: Path, spec: dict, work: Path):
+    from ganzoo.plots import score_curve
+    from ganzoo.training.image_eval import evaluate_images, image_results
+
+    dm = _datamodule(spec)
+    g = ganzoo.load(bundle)
+    m = evaluate_images(g, dm, metrics=("fid", "kid", "is", "prdc"), n=IMAGE_N, seed=EVAL_SEED, progress=True)
+    small = evaluate_images(g, dm, metrics=("fid",), n=IMAGE_N_SMALL, seed=EVAL_SEED)["fid"]
+    full = evaluate_images(ganzoo.load(exported), dm, metrics=("fid",), n=IMAGE_N, seed=EVAL_SEED)["fid"]
+    if abs(m["fid"] - full) > HALF_TOLERANCE * full:
+        raise RuntimeError(f"float16 weights move the FID from {full:.3f} to {m['fid']:.3f} (> 0.5%)")
+    cov = m["class_coverage"]
+    index = {
+        "fid": round(m["fid"], 3), "kid": round(m["kid_mean"], 5), "kid_std": round(m["kid_std"], 5),
+        "is": round(m["is_mean"], 3), **{k: round(m[k], 4) for k in ("precision", "recall", "density", "coverage")},
+        "classes_covered": cov["classes_covered"], "n_eval": IMAGE_N, "n_real": m["protocol"]["n_real"],
+        "reference_split": m["protocol"]["split"], "extractor": m["protocol"]["extractor"],
+        "fid_2000": round(small, 3), "fid_float32": round(full, 3),
+    }
+    if "accuracy" in cov:
+        index["class_accuracy"] = cov["accuracy"]
+        index["per_class_accuracy"] = cov["per_class_accuracy"]
+    history = json.loads((work / "eval_history.json").read_text()) if (work / "eval_history.json").is_file() else []
+    index["curve"] = [[r["generator_iterations"], round(r["fid"], 2)] for r in history if "fid" in r]
+    curve = None
+    if history:
+        curve = work / "curve.png"
+        score_curve(history, ["fid"], curve, title=f"{spec['recipe']}: FID, 2,000 samples")
+    return m, image_results(m, conditional=bool(g.num_classes)), index, curve
+
+
+def evaluate_translation_entry(bundle: Path, exported: Path, spec: dict, work: Path):
+    from ganzoo.cards import translation_results
+    from ganzoo.plots import score_curve
+    from ganzoo.training.translation_eval import evaluate_translation
+
+    dm = _datamodule(spec)
+    t = ganzoo.load(bundle)
+    scores, _ = evaluate_translation(t, dm, n=dm.test_size() if hasattr(dm, "test_size") else 10000, fid=True)
+    m = {"dataset": spec["dataset"], "split": "test", **scores}
+    full, _ = evaluate_translation(ganzoo.load(exported), dm, n=1000, fid=False)
+    small, _ = evaluate_translation(t, dm, n=1000, fid=False)
+    for k, v in full.items():  # float16 weights: the scalar scores of 1,000 test images within 0.5%
+        if isinstance(v, float) and abs(small[k] - v) > HALF_TOLERANCE * abs(v):
+            raise RuntimeError(f"float16 weights move {k} from {v:.4f} to {small[k]:.4f} (> 0.5%)")
+    index = {k: round(v, 4) for k, v in scores.items() if isinstance(v, float)}
+    index.update({k: v for k, v in scores.items() if isinstance(v, int)})
+    path = work / "translation_history.json"
+    history = json.loads(path.read_text()) if path.is_file() else []
+    keys = [k for k in ("fid", "AtoB/fid", "BtoA/fid") if any(k in r for r in history)]
+    curve = None
+    if history and keys:
+        curve = work / "curve.png"
+        score_curve(history, keys, curve, title=f"{spec['recipe']}: FID, 1,000 test images")
+    return m, translation_results(m, spec["dataset"]), index, curve
+
+
+EVALUATE = {"toy": evaluate_toy, "image": evaluate_image, "translation": evaluate_translation_entry}
 
 
 if __name__ == "__main__":

@@ -70,7 +70,8 @@ def main() -> None:
     out, work = Path(args.out), Path(args.work)
     out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "MKL_NUM_THREADS": str(args.threads),
-           "PYTHONUNBUFFERED": "1", "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg"}
+           "PYTHONUNBUFFERED": "1", "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg",
+           "GANZOO_ZOO_CONCURRENT": str(len(names))}
     procs, t0 = {}, time.time()
     for name in names:
         (work / name).mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from ganzoo.serialization import CARD_NAME, default_file_mode, read_config
 
 TEMPLATE_PATH = Path(__file__).with_name("templates") / "model_card.md"
 SAMPLE_GRID_NAME = "samples.png"
+CURVE_NAME = "curve.png"
 
 # Hub dataset ids and pretty names of the datasets ganzoo knows; 2-D toys are generated, not on the Hub.
 DATASETS: dict[str, tuple[str, str]] = {
@@ -110,6 +111,13 @@ def translation_results(metrics: Mapping[str, Any], dataset: str) -> list[EvalRe
     return out
 
 
+IMAGE_METRICS = {
+    "fid": "FID", "kid": "KID", "is": "IS", "precision": "precision (k=3)", "recall": "recall (k=3)",
+    "density": "density (k=5)", "coverage": "coverage (k=5)", "classes_covered": "classes covered",
+    "class_accuracy": "class accuracy",
+}
+
+
 def image_metric(
     metric: str,
     value: float,
@@ -124,14 +132,14 @@ def image_metric(
     conditional: bool = False,
     **extra_args: Any,
 ) -> EvalResult:
-    """An image metric (``metric`` is ``"fid"``, ``"kid"`` or ``"is"``) with its protocol in ``args``.
+    """An image metric (``metric`` is one of ``IMAGE_METRICS``) with its protocol in ``args``.
 
     ``extractor`` names the feature network, ``weights_sha256`` the hash of its weights file, ``resize``
     the resize mode (e.g. ``"bilinear-299"``), ``n_fake``/``n_real`` the sample counts and ``reference_split``
     the real split the statistics come from (e.g. ``"test"``).
     """
-    if metric not in ("fid", "kid", "is"):
-        raise ValueError(f"metric must be 'fid', 'kid' or 'is', got {metric!r}")
+    if metric not in IMAGE_METRICS:
+        raise ValueError(f"metric must be one of {sorted(IMAGE_METRICS)}, got {metric!r}")
     for name, v in (("n_fake", n_fake), ("n_real", n_real)):
         if not isinstance(v, int) or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -139,7 +147,7 @@ def image_metric(
     task = CONDITIONAL_IMAGE_TASK if conditional else IMAGE_TASK
     return EvalResult(
         task_type=task[0], task_name=task[1], dataset_type=dtype, dataset_name=dname,
-        dataset_split=reference_split, metric_type=metric, metric_name=metric.upper(), metric_value=float(value),
+        dataset_split=reference_split, metric_type=metric, metric_name=IMAGE_METRICS[metric], metric_value=float(value),
         metric_args={
             "extractor": extractor, "weights_sha256": weights_sha256, "resize": resize,
             "n_fake": n_fake, "n_real": n_real, "reference_split": reference_split, **extra_args,
@@ -162,13 +170,16 @@ def make_card(
     recipe: str | None = None,
     command: str | None = None,
     sample_grid: str | None = None,
+    curve: str | None = None,
+    training_note: str | None = None,
     load_id: str | None = None,
     license: str = "apache-2.0",
 ) -> ModelCard:
     """Render the model card of a generator described by ``config`` (the content of its ``config.json``).
 
     ``results`` become the YAML ``model-index``; ``recipe`` is the training YAML; ``sample_grid`` the
-    relative path of the sample image inside the repository folder; ``load_id`` what the usage snippet
+    relative path of the sample image inside the repository folder, ``curve`` that of the training curve;
+    ``training_note`` a paragraph on where and how long it trained; ``load_id`` what the usage snippet
     passes to ``ganzoo.load`` (default: ``repo_id``, else ``name``).
     """
     from ganzoo import __version__
@@ -231,6 +242,8 @@ def make_card(
         weights_kind=("exponential moving average of the generator" if training.get("ema")
                       else "the trained generator" if training else "not recorded"),
         sample_grid=sample_grid,
+        curve=curve,
+        training_note=training_note,
         metrics=[
             {"name": r.metric_name or r.metric_type, "value": r.metric_value, "dataset": r.dataset_name,
              "protocol": _fmt_args(r.metric_args)}
@@ -248,27 +261,32 @@ def make_card(
     return card
 
 
-def write_card(folder: str | os.PathLike, *, sample_grid: str | os.PathLike | None = None, **info: Any) -> Path:
+def _copy_into(folder: Path, src: str | os.PathLike, name: str, param: str) -> str:
+    src = Path(src)
+    if not src.is_file():
+        raise FileNotFoundError(f"{param}: {src} does not exist")
+    dst = folder / name
+    if src.resolve() != dst.resolve():
+        tmp = folder / f".{name}.tmp"
+        shutil.copyfile(src, tmp)
+        os.chmod(tmp, default_file_mode())
+        os.replace(tmp, dst)
+    return name
+
+
+def write_card(folder: str | os.PathLike, *, sample_grid: str | os.PathLike | None = None,
+               curve: str | os.PathLike | None = None, **info: Any) -> Path:
     """Render the card of the generator in ``folder`` (from its ``config.json``) to ``folder/README.md``.
 
-    ``sample_grid``, a picture anywhere on disk, is copied into the folder as ``samples.png`` and shown in the
-    card. Other keyword arguments go to ``make_card``. The card is written atomically; returns its path.
+    ``sample_grid`` and ``curve``, pictures anywhere on disk, are copied into the folder as ``samples.png`` and
+    ``curve.png`` and shown in the card. Other keyword arguments go to ``make_card``. The card is written
+    atomically; returns its path.
     """
     folder = Path(folder)
     config = read_config(folder)
-    rel_grid = None
-    if sample_grid is not None:
-        src = Path(sample_grid)
-        if not src.is_file():
-            raise FileNotFoundError(f"sample_grid: {src} does not exist")
-        dst = folder / SAMPLE_GRID_NAME
-        if src.resolve() != dst.resolve():
-            tmp = folder / f".{SAMPLE_GRID_NAME}.tmp"
-            shutil.copyfile(src, tmp)
-            os.chmod(tmp, default_file_mode())
-            os.replace(tmp, dst)
-        rel_grid = SAMPLE_GRID_NAME
-    card = make_card(config, sample_grid=rel_grid, **info)
+    rel_grid = None if sample_grid is None else _copy_into(folder, sample_grid, SAMPLE_GRID_NAME, "sample_grid")
+    rel_curve = None if curve is None else _copy_into(folder, curve, CURVE_NAME, "curve")
+    card = make_card(config, sample_grid=rel_grid, curve=rel_curve, **info)
     path = folder / CARD_NAME
     atomic_write_bytes(path, str(card).encode("utf-8"))
     os.chmod(path, default_file_mode())

@@ -30,7 +30,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import validate_repo_id
 from torch import nn
 
-from ganzoo.cards import SAMPLE_GRID_NAME, make_card
+from ganzoo.cards import CURVE_NAME, SAMPLE_GRID_NAME, make_card
 from ganzoo.io import replace_dir
 from ganzoo.serialization import (
     CARD_NAME,
@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
-UPLOADED_FILES = (CONFIG_NAME, WEIGHTS_NAME, CARD_NAME, SAMPLE_GRID_NAME)
+UPLOADED_FILES = (CONFIG_NAME, WEIGHTS_NAME, CARD_NAME, SAMPLE_GRID_NAME, CURVE_NAME)
 
 
 class HubLoadError(FileNotFoundError):
@@ -111,7 +111,7 @@ class HubGenerator(
     def _save_pretrained(self, save_directory: Path) -> None:
         write_generator_files(self.module, save_directory, self.metadata)
         if self.source is not None:
-            for name in (CARD_NAME, SAMPLE_GRID_NAME):
+            for name in (CARD_NAME, SAMPLE_GRID_NAME, CURVE_NAME):
                 if (self.source / name).is_file():
                     shutil.copyfile(self.source / name, save_directory / name)
 
@@ -251,7 +251,7 @@ def push_to_hub(
     ``module_or_folder`` is a registered generator module (a card is generated from ``card``, keyword
     arguments of ``ganzoo.cards.make_card``) or an exported folder, which is first loaded strictly (so a
     broken folder is never pushed) and uploaded with its own card and sample grid. Uploads ``config.json``,
-    ``model.safetensors``, ``README.md`` and, when present, ``samples.png``. Returns the commit URL.
+    ``model.safetensors``, ``README.md`` and, when present, ``samples.png`` and ``curve.png``. Returns the commit URL.
     """
     check_repo_id(repo_id)
     if isinstance(module_or_folder, nn.Module):

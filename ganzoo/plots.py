@@ -50,3 +50,27 @@ def save_figure(fig, path: str | os.PathLike) -> None:
     fig.savefig(tmp, dpi=110, bbox_inches="tight")
     plt.close(fig)
     os.replace(tmp, path)
+
+
+def score_curve(history: list[dict], keys: list[str], path: str | os.PathLike, title: str = "",
+                lower_is_better: bool = True) -> None:
+    """A training curve: each of ``keys`` (e.g. ``"fid"``) of the ``history`` records (dicts with
+    ``generator_iterations``) against generator iterations, written to ``path`` (PNG)."""
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100)
+    for key in keys:
+        pts = [(r["generator_iterations"], r[key]) for r in history if isinstance(r.get(key), (int, float))]
+        if pts:
+            x, y = zip(*pts, strict=True)
+            ax.plot(x, y, marker="o", ms=3, label=key)
+    ax.set_xlabel("generator iterations")
+    ax.set_ylabel(", ".join(keys) + (" (lower is better)" if lower_is_better else ""))
+    if lower_is_better and any(isinstance(r.get(k), (int, float)) for r in history for k in keys):
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    tmp = f"{path}.tmp.png"
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, path)

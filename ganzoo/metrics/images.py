@@ -31,7 +31,7 @@ from ganzoo.checks import check_int
 from ganzoo.io import atomic_write_bytes
 
 EXTRACTORS = ("fmnist", "inception")
-METRICS = ("fid", "kid", "is")
+METRICS = ("fid", "kid", "is", "prdc")  # prdc: precision, recall, density, coverage (ganzoo.metrics.prdc)
 
 
 def default_cache_dir() -> Path:
@@ -176,9 +176,11 @@ def compute_image_metrics(
     device: str | torch.device = "cpu",
     progress: bool = False,
 ) -> dict[str, Any]:
-    """FID / KID / IS of ``fake`` against ``real`` (both ``(N, C, H, W)`` in [0, 1]).
+    """FID / KID / IS / precision-recall-density-coverage of ``fake`` against ``real`` (both ``(N, C, H, W)`` in
+    [0, 1]), all in the extractor's feature space.
 
-    Returns ``{"fid", "kid_mean", "kid_std", "is_mean", "is_std"}`` (those asked for) and ``"protocol"``. The real
+    Returns ``{"fid", "kid_mean", "kid_std", "is_mean", "is_std", "precision", "recall", "density", "coverage"}``
+    (those asked for; ``"prdc"`` asks for the last four) and ``"protocol"``. The real
     features come from the cache when it holds this (dataset, split, resolution, extractor, weights, count).
     """
     import torchmetrics
@@ -219,12 +221,19 @@ def compute_image_metrics(
             torch.manual_seed(0)
             mean, std = score.compute()
         out["is_mean"], out["is_std"] = float(mean), float(std)
+    if "prdc" in metrics:
+        from .prdc import prdc
+
+        pr = prdc(f_real, f_fake)
+        out.update({k: pr[k] for k in ("precision", "recall", "density", "coverage")})
     out["protocol"] = {
         "extractor": ex.name, "weights_sha256": ex.weights_sha256, "feature_dim": int(f_real.shape[1]),
         "resize": ex.resize, "input_range": "[0, 1] float, quantised to uint8 only for inception",
         "n_fake": len(fake), "n_real": len(real), "dataset": dataset, "split": split,
         "resolution": list(real.shape[1:]), "statistics": "float64 (torchmetrics)",
         "kid_subset_size": subset, "kid_subsets": kid_subsets, "kid_seed": 0, "is_splits": is_splits,
+        **({"prdc_k_precision_recall": 3, "prdc_k_density_coverage": 5, "prdc_inside": "strict (<)"}
+           if "prdc" in metrics else {}),
         "real_features_cached": cached, "torchmetrics": torchmetrics.__version__,
     }
     return out

@@ -19,9 +19,11 @@ from torch import nn
 
 from ganzoo.checks import check_int
 from ganzoo.io import atomic_write_bytes
+from ganzoo.metrics.images import METRICS
+
+PRDC = ("precision", "recall", "density", "coverage")
 from ganzoo.sampling import sample
 
-METRICS = ("fid", "kid", "is")
 
 
 def default_extractor(data_shape: Sequence[int]) -> str | None:
@@ -217,8 +219,17 @@ def image_results(metrics: dict[str, Any], *, conditional: bool = False) -> list
     }
     out = []
     for metric, key, extra in (("fid", "fid", {}), ("kid", "kid_mean", {"kid_std": metrics.get("kid_std")}),
-                               ("is", "is_mean", {"is_std": metrics.get("is_std")})):
+                               ("is", "is_mean", {"is_std": metrics.get("is_std")}),
+                               *((m, m, {"k": 3 if m in ("precision", "recall") else 5})
+                                 for m in ("precision", "recall", "density", "coverage"))):
         if key in metrics:
-            value = round(float(metrics[key]), 6 if metric == "kid" else 3)
+            value = round(float(metrics[key]), 6 if metric == "kid" else 4 if metric in PRDC else 3)
             out.append(image_metric(metric, value, **common, **{k: v for k, v in extra.items() if v is not None}))
+    cov = metrics.get("class_coverage")
+    if cov:
+        rule = {"rule": cov["rule"], "num_classes": cov["num_classes"]}
+        out.append(image_metric("classes_covered", cov["classes_covered"], **common, **rule))
+        if "accuracy" in cov:
+            out.append(image_metric("class_accuracy", cov["accuracy"], **common,
+                                    per_class_accuracy=cov["per_class_accuracy"]))
     return out
