@@ -3,6 +3,7 @@
 * ``ganzoo sample MODEL --n 64 --seed 0 --out grid.png``: inference only; does not import Lightning.
 * ``ganzoo translate MODEL --input DIR --output DIR``: translate images (pix2pix, CycleGAN); no Lightning.
 * ``ganzoo eval MODEL --data fashion_mnist --metrics fid,kid,is --n 10000``: image metrics as JSON.
+* ``ganzoo list``: the zoo's entries with their scores (the README's leaderboard); no Lightning.
 * ``ganzoo fit --config recipes/<variant>/<dataset>.yaml [--trainer.X ...] [--push_to_hub org/name]`` and the
   other training subcommands are Lightning's (LightningCLI, ``ganzoo.fit_cli.GanzooCLI``). After ``fit`` the
   generator is exported to ``<default_root_dir>/generator/`` with its model card; for 2-D data a figure and
@@ -43,10 +44,18 @@ def main(argv: list[str] | None = None) -> None:
 
         eval_main(argv[1:])
         return
+    if argv and argv[0] == "list":
+        if argv[1:]:
+            raise SystemExit("ganzoo list takes no arguments")
+        from ganzoo.zoo import leaderboard
+
+        print(leaderboard())
+        return
     if argv and argv[0] in ("-h", "--help"):
         print("ganzoo sample MODEL --n 64 --seed 0 --out grid.png   sample a generator (see: ganzoo sample --help)")
         print("ganzoo eval MODEL --data fashion_mnist --metrics fid,kid --n 10000   image metrics as JSON")
-        print("ganzoo translate MODEL --input DIR --output DIR [--direction AtoB]   pix2pix/CycleGAN inference\n")
+        print("ganzoo translate MODEL --input DIR --output DIR [--direction AtoB]   pix2pix/CycleGAN inference")
+        print("ganzoo list   the zoo's pretrained entries and their scores\n")
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*LitLogger.*")
     from ganzoo.fit_cli import GanzooCLI

@@ -25,7 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default="fashion_mnist", help="reference dataset (default fashion_mnist)")
     p.add_argument("--data_dir", default=None, help="folder of the reference data (default: the dataset's own)")
     p.add_argument("--split", default="train", help="reference split (default train)")
-    p.add_argument("--metrics", default="fid,kid", help="comma-separated subset of fid,kid,is,prdc (prdc: precision, recall, density, coverage; default fid,kid)")
+    p.add_argument("--metrics", default="fid,kid",
+                   help="comma-separated subset of fid,kid,is,prdc (default fid,kid)")
     p.add_argument("--n", type=int, default=10000, help="generated images (and real images), default 10000")
     p.add_argument("--extractor", default=None,
                    help="fmnist (the shipped classifier; default for 1x32x32 data) or inception")

@@ -73,7 +73,7 @@ def test_image_metrics_carry_their_protocol(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    ({"metric": "precision"}, "metric must be 'fid', 'kid' or 'is'"),
+        ({"metric": "sharpness"}, "metric must be one of"),
     ({"n_fake": 0}, "n_fake must be a positive integer"),
     ({"n_real": 2.5}, "n_real must be a positive integer"),
 ])

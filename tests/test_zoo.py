@@ -15,6 +15,7 @@ from hub_test_doubles import install_fake_hf_api
 from huggingface_hub import ModelCard
 
 import ganzoo
+from ganzoo.data.idx import default_fashion_mnist_dir
 from ganzoo.hub import HubLoadError, check_repo_id, push_to_hub
 from ganzoo.metrics.toy import evaluate_generator
 from ganzoo.serialization import load_generator
@@ -24,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = ganzoo.list_pretrained()
 NAMES = [e.name for e in ENTRIES]
 FIRST = "wgan_gp-8gaussians"
+needs_fmnist = pytest.mark.skipif(
+    default_fashion_mnist_dir() is None, reason="Fashion-MNIST IDX files absent (apt-get install dataset-fashion-mnist)"
+)
 
 
 def _offline_env(tmp_path):
@@ -43,22 +47,40 @@ def test_the_first_entry_is_listed_with_its_metrics():
 def test_entry_card_and_folder_are_consistent(name):
     e = ganzoo.zoo.get_entry(name)
     folder = ZOO_DIR / name
-    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "model.safetensors", "samples.png"]
-    for f in ("README.md", "samples.png"):  # model_cards/<name>/ holds the same card and picture
-        assert (ROOT / "model_cards" / name / f).read_bytes() == (folder / f).read_bytes(), f
+    files = ["README.md", "config.json", "model.safetensors", "samples.png"]
+    if e.kind != "toy":  # image entries also show their training curve
+        files.insert(1, "curve.png")
+    assert sorted(p.name for p in folder.iterdir()) == files
+    for f in files:  # model_cards/<name>/ holds the same card and pictures
+        if f.endswith((".md", ".png")):
+            assert (ROOT / "model_cards" / name / f).read_bytes() == (folder / f).read_bytes(), f
     card = ModelCard.load(folder / "README.md")
     assert card.data.model_name == name and card.data.library_name == "ganzoo"
     values = {r.metric_type: r.metric_value for r in card.data.eval_results}
-    assert values["wasserstein-1"] == e.metrics["w1"]
-    assert card.data.eval_results[0].metric_args["real_vs_real_w1"] == e.metrics["w1_real_vs_real"]
-    assert values["modes-covered"] == e.metrics["modes"]
-    assert values["high-quality-fraction"] == e.metrics["high_quality"]
+    if e.kind == "toy":
+        assert values["wasserstein-1"] == e.metrics["w1"]
+        assert card.data.eval_results[0].metric_args["real_vs_real_w1"] == e.metrics["w1_real_vs_real"]
+        assert values["modes-covered"] == e.metrics["modes"]
+        assert values["high-quality-fraction"] == e.metrics["high_quality"]
+    elif e.kind == "image":  # FID, KID, IS, precision/recall, density/coverage, classes, with their protocol
+        for key in ("fid", "precision", "recall", "density", "coverage", "classes_covered"):
+            assert values[key] == pytest.approx(e.metrics[key], abs=1e-3), key
+        assert values["kid"] == pytest.approx(e.metrics["kid"], abs=1e-5)
+        args = {r.metric_type: r.metric_args for r in card.data.eval_results}
+        assert args["fid"]["n_fake"] == args["fid"]["n_real"] == e.metrics["n_eval"] == 10000
+        assert args["precision"]["k"] == 3 and args["coverage"]["k"] == 5
+        assert args["fid"]["extractor"] == "fmnist"
+        if "class_accuracy" in e.metrics:
+            assert values["class_accuracy"] == pytest.approx(e.metrics["class_accuracy"], abs=1e-4)
+        assert "curve.png" in card.text and "Trained for" in card.text
+    else:
+        assert card.data.eval_results and all(r.dataset_split == "test" for r in card.data.eval_results)
     assert f'ganzoo.load("{name}")' in card.text
     assert (ROOT / e.recipe).read_text().strip() in card.text  # the recipe the entry was trained with
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_entry_metrics_are_those_of_the_bundled_weights(name):
+@pytest.mark.parametrize("name", [n for n in NAMES if ganzoo.zoo.get_entry(n).kind == "toy"])
+def test_toy_entry_metrics_are_those_of_the_bundled_weights(name):
     """Recompute the card's numbers from the shipped weights (same protocol: seeds 0.., draws x n_eval samples)."""
     e = ganzoo.zoo.get_entry(name)
     m = evaluate_generator(ganzoo.load(name), e.dataset, e.metrics["n_eval"], draws=e.metrics["draws"], seed=0)
@@ -67,6 +89,49 @@ def test_entry_metrics_are_those_of_the_bundled_weights(name):
     assert m["modes"] == e.metrics["modes"] and m["high_quality"] == pytest.approx(e.metrics["high_quality"], abs=1e-4)
     # and they are good: every mode, W1 within twice the real-vs-real baseline
     assert m["modes"] == m["n_modes"] and m["w1"] <= 2 * m["w1_baseline"]
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if ganzoo.zoo.get_entry(n).kind != "toy"])
+def test_image_entry_is_stored_in_float16_and_samples_deterministically(name):
+    from safetensors.torch import load_file
+
+    stored = load_file(str(ZOO_DIR / name / "model.safetensors"))
+    assert {v.dtype for v in stored.values() if v.is_floating_point()} == {torch.float16}
+    g = ganzoo.load(name)
+    assert {p.dtype for p in g.parameters()} == {torch.float32}
+    if ganzoo.zoo.get_entry(name).kind == "image":
+        a, b = ganzoo.sample(name, 6, seed=3), ganzoo.sample(g, 6, seed=3)
+        assert a.shape == (6, 1, 32, 32) and torch.equal(a, b) and 0 <= a.min() and a.max() <= 1
+        assert not torch.equal(a, ganzoo.sample(g, 6, seed=4))
+    else:
+        x = torch.rand(2, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+        assert torch.equal(ganzoo.translate(name, x), ganzoo.translate(g, x))
+
+
+@needs_fmnist
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in NAMES if ganzoo.zoo.get_entry(n).kind == "image"])
+def test_image_entry_fid_is_that_of_the_bundled_weights(name):
+    """The card's 2,000-sample FID (seed 0, 2,000 training images, shipped classifier) recomputed to 2%."""
+    from ganzoo.data import FashionMNISTDataModule
+    from ganzoo.training.image_eval import evaluate_images
+
+    e = ganzoo.zoo.get_entry(name)
+    m = evaluate_images(ganzoo.load(name), FashionMNISTDataModule(), metrics=("fid",), n=2000, seed=0)
+    assert m["fid"] == pytest.approx(e.metrics["fid_2000"], rel=0.02)
+    # the float16 copy scored (at 10k samples) within 0.5% of the float32 weights it was made from
+    assert abs(e.metrics["fid"] - e.metrics["fid_float32"]) <= 0.005 * e.metrics["fid_float32"]
+
+
+def test_zoo_size_and_leaderboard_in_the_readme():
+    """The bundled zoo stays under 40 MB, and the README's leaderboard is what ``ganzoo list`` prints."""
+    size = sum(f.stat().st_size for f in ZOO_DIR.rglob("*") if f.is_file())
+    assert size < 40e6, size
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- zoo:start -->\n", 1)[1].split("\n<!-- zoo:end -->", 1)[0]
+    assert block == ganzoo.zoo.leaderboard()
+    out = subprocess.run([sys.executable, "-m", "ganzoo.cli", "list"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ganzoo.zoo.leaderboard().strip()
 
 
 def test_zoo_name_loads_offline_without_lightning_or_the_hub_client(tmp_path):
@@ -90,12 +155,21 @@ def test_zoo_loads_from_a_wheel_install(tmp_path):
     wheel = next((tmp_path / "dist").glob("ganzoo-*.whl"))
     subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(tmp_path / "site"), str(wheel)],
                    check=True, capture_output=True, env=_offline_env(tmp_path))
-    code = ("import sys, ganzoo, ganzoo.cards; print(ganzoo.__file__.startswith(sys.argv[2]), "
-            "ganzoo.cards.TEMPLATE_PATH.is_file(), tuple(ganzoo.sample(sys.argv[1], 4, seed=0).shape))")
+    code = ("import sys, torch, ganzoo, ganzoo.cards; print(ganzoo.__file__.startswith(sys.argv[1]), "
+            "ganzoo.cards.TEMPLATE_PATH.is_file())\n"
+            "for e in ganzoo.list_pretrained():\n"
+            "    x = (ganzoo.translate(e.name, torch.zeros(2, 1, 32, 32)) if e.kind == 'translation' "
+            "else ganzoo.sample(e.name, 4, seed=0))\n"
+            "    print(e.name, e.bundled, tuple(x.shape))")
     env = {**_offline_env(tmp_path), "PYTHONPATH": str(tmp_path / "site")}
-    out = subprocess.run([sys.executable, "-c", code, FIRST, str(tmp_path / "site")], cwd=tmp_path, env=env,
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")], cwd=tmp_path, env=env,
                          capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "True True (4, 2)", out.stdout + out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "True True", out.stdout + out.stderr
+    shapes = {e.name: "(4, 2)" if e.kind == "toy" else "(2, 1, 32, 32)" if e.kind == "translation"
+              else "(4, 1, 32, 32)" for e in ENTRIES}
+    assert lines[1:] == [f"{n} True {shapes[n]}" for n in NAMES], out.stdout
+    print("wheel size:", wheel.stat().st_size)
 
 
 def test_the_entrys_repo_id_falls_back_to_the_bundled_copy_offline(tmp_path, monkeypatch):
@@ -114,11 +188,18 @@ def test_the_entrys_repo_id_falls_back_to_the_bundled_copy_offline(tmp_path, mon
         ganzoo.load(FIRST)  # by name: no network attempted, no warning
 
 
-def test_zoo_entry_pushes_with_its_card(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", NAMES)
+def test_zoo_entry_pushes_with_its_card(tmp_path, monkeypatch, name):
+    """What ``bench/make_zoo_entry.py NAME --push_to_hub`` does, against the Hub test double (network boundary)."""
     api = install_fake_hf_api(monkeypatch, tmp_path / "remote")
-    e = ganzoo.zoo.get_entry(FIRST)
-    push_to_hub(ZOO_DIR / FIRST, e.repo_id)
-    assert api.calls[-1][1]["files"] == ["README.md", "config.json", "model.safetensors", "samples.png"]
+    e = ganzoo.zoo.get_entry(name)
+    push_to_hub(ZOO_DIR / name, e.repo_id)
+    pictures = ["samples.png"] if e.kind == "toy" else ["curve.png", "samples.png"]
+    assert api.calls[-1][1]["files"] == sorted(["README.md", "config.json", "model.safetensors", *pictures])
+    assert [c[0] for c in api.calls].count("upload_folder") == 1  # one commit
     remote = tmp_path / "remote" / e.repo_id
-    assert (remote / "README.md").read_bytes() == (ZOO_DIR / FIRST / "README.md").read_bytes()
-    assert json.loads((remote / "config.json").read_text())["architecture"] == "mlp_generator"
+    assert (remote / "README.md").read_bytes() == (ZOO_DIR / name / "README.md").read_bytes()
+    assert json.loads((remote / "config.json").read_text())["architecture"] == e.architecture
+    pushed, bundled = load_generator(remote), load_generator(ZOO_DIR / name)
+    for a, b in zip(pushed.state_dict().values(), bundled.state_dict().values(), strict=True):
+        assert torch.equal(a, b)

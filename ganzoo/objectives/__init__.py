@@ -30,6 +30,7 @@ def make_objective(name: str) -> Objective:
 __all__ = [
     "Objective", "scalar", "Energy", "energy_distance_sq", "F_DIVERGENCES", "FGAN", "FDivergence",
     "variational_bound", "KERNELS", "MMD", "Kernel", "MixRBF", "MixRQ", "make_kernel", "mmd2", "Hinge",
-    "LeastSquares", "Logistic", "RelativisticAverage", "Wasserstein", "OBJECTIVES", "make_objective", "cycle_loss", "identity_loss", "l1",
+    "LeastSquares", "Logistic", "RelativisticAverage",
+    "Wasserstein", "OBJECTIVES", "make_objective", "cycle_loss", "identity_loss", "l1",
     "reference_scale",
 ]

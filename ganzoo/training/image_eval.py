@@ -20,9 +20,9 @@ from torch import nn
 from ganzoo.checks import check_int
 from ganzoo.io import atomic_write_bytes
 from ganzoo.metrics.images import METRICS
+from ganzoo.sampling import sample
 
 PRDC = ("precision", "recall", "density", "coverage")
-from ganzoo.sampling import sample
 
 
 

@@ -20,6 +20,7 @@ VARIANTS = {
 TRANSLATION_VARIANTS = {"pix2pix": Pix2Pix, "cyclegan": CycleGAN}  # image-to-image: batches (a, b)
 
 __all__ = [
-    "CGAN", "CramerGAN", "CycleGAN", "DCGAN", "FGAN", "LSGAN", "MMDGAN", "RaGAN", "Pix2Pix", "SNGAN", "WGAN", "WGANGP", "VARIANTS",
+    "CGAN", "CramerGAN", "CycleGAN", "DCGAN", "FGAN", "LSGAN", "MMDGAN", "RaGAN", "Pix2Pix", "SNGAN", "WGAN",
+    "WGANGP", "VARIANTS",
     "TRANSLATION_VARIANTS",
 ]

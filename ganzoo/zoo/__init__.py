@@ -32,6 +32,7 @@ class PretrainedEntry:
     recipe: str
     metrics: dict[str, Any] = field(default_factory=dict)
     folder: Path | None = None
+    kind: str = "image"  # "image" (latent image generator), "translation" or "toy" (2-D points)
 
     @property
     def bundled(self) -> bool:
@@ -55,7 +56,7 @@ def _read_index(path: Path = INDEX_PATH) -> dict[str, PretrainedEntry]:
             name=e["name"], repo_id=e.get("repo_id"), dataset=e["dataset"], variant=e["variant"],
             architecture=e["architecture"], description=e.get("description", ""), recipe=e.get("recipe", ""),
             metrics=dict(e.get("metrics", {})),
-            folder=folder if (folder / "model.safetensors").is_file() else None,
+            folder=folder if (folder / "model.safetensors").is_file() else None, kind=e.get("kind", "image"),
         )
     return out
 
@@ -78,3 +79,50 @@ def get_entry(name: str) -> PretrainedEntry | None:
 def entry_for_repo(repo_id: str) -> PretrainedEntry | None:
     """The zoo entry published as the Hub repository ``repo_id``, or ``None``."""
     return next((e for e in _entries().values() if e.repo_id == repo_id), None)
+
+
+def _fmt(v: Any, spec: str = "") -> str:
+    return "–" if v is None else format(v, spec) if spec else str(v)
+
+
+def leaderboard(entries: list[PretrainedEntry] | None = None) -> str:
+    """The zoo as Markdown tables (what ``ganzoo list`` prints and the README's leaderboard shows): latent image
+    generators sorted by FID, then translators, then 2-D toys."""
+    entries = list_pretrained() if entries is None else entries
+    out = []
+    images = sorted((e for e in entries if e.kind == "image"), key=lambda e: e.metrics.get("fid", 1e9))
+    if images:
+        out += ["| entry | FID | KID | precision | recall | density | coverage | classes | G iters | "
+                "trained on | time |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for e in images:
+            m = e.metrics
+            kid = f"{m['kid']:.3f} ± {m['kid_std']:.3f}" if "kid" in m else "–"
+            classes = f"{m.get('classes_covered')}/10" + (
+                f" (acc. {100 * m['class_accuracy']:.1f}%)" if "class_accuracy" in m else "")
+            out.append(
+                f"| `{e.name}` | {_fmt(m.get('fid'), '.2f')} | {kid} | {_fmt(m.get('precision'), '.3f')} | "
+                f"{_fmt(m.get('recall'), '.3f')} | {_fmt(m.get('density'), '.3f')} | {_fmt(m.get('coverage'), '.3f')} "
+                f"| {classes} | {_fmt(m.get('generator_iterations'), ',')} | {_fmt(m.get('hardware'))} | "
+                f"{_fmt(m.get('train_seconds'))} s |"
+            )
+    translators = [e for e in entries if e.kind == "translation"]
+    if translators:
+        out += ["", "| entry | scores on the test split | G iters | trained on | time |", "|---|---|---|---|---|"]
+        for e in translators:
+            m = e.metrics
+            if "l1" in m:
+                scores = f"L1 {m['l1']:.4f}, PSNR {m['psnr_db']:.2f} dB, FID {_fmt(m.get('fid'), '.2f')}"
+            else:
+                scores = "; ".join(
+                    f"{d}: {100 * m[f'{d}/target_fraction']:.1f}% target class, FID {_fmt(m.get(f'{d}/fid'), '.2f')}"
+                    for d in ("AtoB", "BtoA") if f"{d}/target_fraction" in m)
+            out.append(f"| `{e.name}` | {scores} | {_fmt(m.get('generator_iterations'), ',')} | "
+                       f"{_fmt(m.get('hardware'))} | {_fmt(m.get('train_seconds'))} s |")
+    toys = [e for e in entries if e.kind == "toy"]
+    if toys:
+        out += ["", "| entry | W1 (real vs real) | modes | G iters | time |", "|---|---|---|---|---|"]
+        for e in toys:
+            m = e.metrics
+            out.append(f"| `{e.name}` | {m['w1']:.3f} ({m['w1_real_vs_real']:.3f}) | {m['modes']}/{m['n_modes']} | "
+                       f"{_fmt(m.get('generator_iterations'), ',')} | {_fmt(m.get('train_seconds'))} s |")
+    return "\n".join(out)
