@@ -14,7 +14,6 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 import ganzoo
-from ganzoo.data.idx import default_fashion_mnist_dir
 from ganzoo.nets import receptive_field
 from ganzoo.objectives import cycle_loss, identity_loss
 from ganzoo.training.translation import ImagePool, reference_lr_factor
@@ -22,8 +21,7 @@ from ganzoo.translation import Translator, translate
 
 UNET = {"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 5, "width": 8}
 PATCH2 = {"arch": "patch_discriminator", "in_channels": 2, "n_layers": 2, "width": 8}
-needs_fmnist = pytest.mark.skipif(default_fashion_mnist_dir() is None,
-                                  reason="Fashion-MNIST IDX files absent (apt-get install dataset-fashion-mnist)")
+needs_fmnist = pytest.mark.fashion_mnist
 RESNET = {"arch": "resnet_translator", "in_channels": 1, "out_channels": 1, "n_blocks": 2, "width": 8}
 PATCH1 = {"arch": "patch_discriminator", "in_channels": 1, "n_layers": 2, "width": 8, "norm": "instance"}
 
