@@ -17,6 +17,7 @@ import lightning as L
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
+from ganzoo.cli_errors import ConfigError, describe
 from ganzoo.data.toy2d import Toy2DDataModule
 from ganzoo.training.progress import GeneratorIterationBar
 
@@ -44,6 +45,27 @@ class GanzooCLI(LightningCLI):
         self._argv = [str(a) for a in (argv if isinstance(argv, (list, tuple)) else sys.argv[1:])]
         super().__init__(L.LightningModule, *args, **kwargs)  # ganzoo.AdversarialModule or TranslationGAN
 
+    @staticmethod
+    def subcommands() -> dict[str, set[str]]:
+        # only ``fit``: validate/test/predict need *_step methods that GANs do not define
+        return {"fit": LightningCLI.subcommands()["fit"]}
+
+    def init_parser(self, **kwargs):
+        kwargs.setdefault("exit_on_error", False)  # ganzoo.cli turns parse errors into one or two lines, exit 2
+        return super().init_parser(**kwargs)
+
+    def _config_error(self, e: BaseException) -> ConfigError:
+        cfg = self.config.get(self.subcommand) if self.subcommand else self.config
+        return ConfigError(describe(e, cfg))
+
+    def instantiate_classes(self) -> None:
+        try:
+            super().instantiate_classes()
+        except ConfigError:
+            raise
+        except (ValueError, TypeError, FileNotFoundError, NotADirectoryError) as e:
+            raise self._config_error(e) from e
+
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_argument(
             "--eval_n", type=int, default=10000,
@@ -59,9 +81,23 @@ class GanzooCLI(LightningCLI):
         )
 
     def before_instantiate_classes(self) -> None:
+        try:
+            self._check_arguments()
+        except ValueError as e:
+            raise ConfigError(str(e)) from e
+
+    def _check_arguments(self) -> None:
         n = self._get(self.config, "eval_n")
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"--eval_n must be a positive integer, got {n!r}")
+        max_steps = self._get(self.config, "trainer", default={}).get("max_steps")
+        if max_steps not in (None, -1):
+            # Lightning's max_steps counts the optimizer steps of both networks (n_critic + 1 per generator
+            # iteration for most variants), so --trainer.max_steps 200 would train far fewer than 200 iterations
+            raise ValueError(
+                f"--trainer.max_steps {max_steps}: ganzoo counts training in generator iterations; use "
+                f"--model.init_args.max_gen_iters {max_steps} (Lightning's max_steps counts every optimizer step)"
+            )
         from ganzoo.training.image_eval import check_metrics
 
         if self._get(self.config, "eval_metrics"):

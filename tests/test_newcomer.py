@@ -7,6 +7,7 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,51 @@ def test_github_workflow_runs_ci_run_with_the_dataset_a_pip_cache_and_a_pinned_r
     if ruff:  # the version the developers lint with
         out = subprocess.run([ruff, "--version"], capture_output=True, text=True).stdout.split()
         assert out[-1] == pin.group(1)
+
+
+# ------------------------------------------------------------------------------------ one-line errors
+TOY = ROOT / "recipes" / "wgan_gp" / "8gaussians.yaml"
+
+
+def _console(monkeypatch, capsys, *args):
+    """Run ``ganzoo ARGS`` as the console script does (argv from sys.argv); returns (exit code, stderr)."""
+    from ganzoo.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["ganzoo", *map(str, args)])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    return exc.value.code, capsys.readouterr().err.strip()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--model.init_args.n_critic", "-1"], "--model.init_args.n_critic: n_critic must be an integer >= 1, got -1"),
+    (["--data.init_args.dataset", "9gaussians"], "--data.init_args.dataset: dataset must be one of"),
+    (["--model.init_args.gp_wieght", "1"], "did you mean 'gp_weight'?"),
+    (["--trainer.max_steps", "200"], "use --model.init_args.max_gen_iters 200"),
+])
+def test_bad_values_end_in_one_or_two_lines_naming_the_option(tmp_path, monkeypatch, capsys, args, expected):
+    code, err = _console(monkeypatch, capsys, "fit", "--config", TOY, "--trainer.default_root_dir", tmp_path, *args)
+    assert code == 2
+    assert expected in err and len(err.splitlines()) <= 2, err
+    assert "Traceback" not in err and not (tmp_path / "generator").exists()
+
+
+def test_a_missing_data_dir_says_how_to_get_the_data(tmp_path, monkeypatch, capsys):
+    code, err = _console(monkeypatch, capsys, "fit", "--config", ROOT / "recipes" / "dcgan" / "fashion_mnist.yaml",
+                         "--trainer.default_root_dir", tmp_path, "--data.init_args.data_dir", tmp_path / "nonexistent")
+    assert code == 2 and len(err.splitlines()) <= 2, err
+    assert "--data.init_args.data_dir" in err and "apt-get install dataset-fashion-mnist" in err
+    assert "download=True" in err
+
+
+def test_help_lists_the_working_subcommands_only(monkeypatch, capsys):
+    from ganzoo.cli import main
+
+    main(["--help"])
+    out = capsys.readouterr().out
+    for cmd in ("fit", "sample", "eval", "translate"):
+        assert f"ganzoo {cmd}" in out
+    for cmd in ("validate", "test", "predict"):
+        assert cmd not in out
+    code, err = _console(monkeypatch, capsys, "test", "--config", TOY)
+    assert code == 2 and len(err.splitlines()) == 1 and "'test' is not a ganzoo fit subcommand" in err
