@@ -37,6 +37,9 @@ class GanzooCLI(LightningCLI):
     a model card for the exported generator and ``--push_to_hub``."""
 
     def __init__(self, *args, **kwargs):
+        from ganzoo.quiet import install as quiet
+
+        quiet()  # Lightning's known-harmless warnings and adverts (each filter says why, in ganzoo.quiet)
         kwargs.setdefault("subclass_mode_model", True)
         kwargs.setdefault("subclass_mode_data", True)
         kwargs.setdefault("trainer_defaults", {"max_epochs": -1, "callbacks": [GeneratorIterationBar()]})

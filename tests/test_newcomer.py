@@ -122,3 +122,62 @@ def test_help_lists_the_working_subcommands_only(monkeypatch, capsys):
         assert cmd not in out
     code, err = _console(monkeypatch, capsys, "test", "--config", TOY)
     assert code == 2 and len(err.splitlines()) == 1 and "'test' is not a ganzoo fit subcommand" in err
+
+
+# ----------------------------------------------------------------------------- translate input range
+def test_translate_refuses_images_outside_the_input_range():
+    import ganzoo.nets  # noqa: F401  (registers the architectures)
+    from ganzoo.translation import Translator, translate
+
+    net = Translator({"AtoB": {"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 3,
+                               "width": 4}})
+    x = torch.rand(2, 1, 16, 16)
+    assert translate(net, x).shape == (2, 1, 16, 16)
+    assert translate(net, x * 255, input_range=(0, 255)).allclose(translate(net, x), atol=1e-5)
+    for bad in (x * 2 - 1, x * 300, x.masked_fill(x > 0.5, float("nan"))):
+        with pytest.raises(ValueError, match=r"images: values in .* outside input_range=\(0, 1\)"):
+            translate(net, bad)
+
+
+# --------------------------------------------------------------------------- the sampling claim
+def test_sampling_latents_are_identical_and_outputs_equal_to_float_rounding_across_batch_sizes():
+    """What the README claims: latents bitwise identical; outputs equal up to float rounding (atol 1e-5)."""
+    import ganzoo.nets  # noqa: F401  (registers the architectures)
+    from ganzoo.registry import build_model
+    from ganzoo.sampling import latents, sample
+
+    assert torch.equal(latents(range(10), 0, 8), latents(range(64), 0, 8)[:10])
+    assert torch.equal(latents(range(7, 14), 0, 8), latents(range(64), 0, 8)[7:14])
+    torch.manual_seed(0)
+    g = build_model("dcgan_generator", {"latent_dim": 8, "channels": 1, "resolution": 32, "width": 8}).eval()
+    ref = sample(g, 64, seed=0)
+    for other in (sample(g, 10, seed=0), sample(g, 64, seed=0, batch_size=7), sample(g, 64, seed=0, batch_size=1)):
+        torch.testing.assert_close(other, ref[:len(other)], rtol=0, atol=1e-5)
+    readme = (ROOT / "README.md").read_text()
+    assert "latents are bitwise identical" in readme and "equal up to float rounding" in readme
+
+
+def test_readme_gives_the_cpu_install_the_test_times_and_max_gen_iters():
+    readme = (ROOT / "README.md").read_text()
+    cpu = readme.find("pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu")
+    assert 0 <= cpu < readme.find("pip install -e .\n", cpu)
+    assert re.search(r'`pytest -m "not slow"` \(about \d+ tests\) about \d+ minutes', readme)
+    assert "the full `pytest`" in readme and "`--trainer.max_steps`" in readme and "max_gen_iters N" in readme
+
+
+# ------------------------------------------------------------------------------------------ quiet output
+def test_toy_fit_without_a_terminal_prints_plain_lines_and_no_known_harmless_warnings(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "default"}
+    p = subprocess.run(
+        [sys.executable, "-m", "ganzoo.cli", "fit", "--config", str(TOY), "--trainer.default_root_dir",
+         str(tmp_path / "run"), "--model.init_args.max_gen_iters", "10", "--model.init_args.hidden_dim", "16"],
+        capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path,
+    )
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert len(p.stdout.encode()) < 20_000
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("generator iterations")]
+    assert 1 <= len(lines) <= 11 and lines[-1].startswith("generator iterations 10/10 (100%)")
+    assert "\r" not in p.stdout and "it/s]" not in p.stdout  # no tqdm redraws
+    both = p.stdout + p.stderr
+    for noise in ("Tip:", "LeafSpec", "module(s) in eval mode", "will save all extracted features"):
+        assert noise not in both, noise
