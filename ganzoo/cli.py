@@ -26,7 +26,7 @@ def __getattr__(name: str) -> Any:
 
 USAGE = """usage: ganzoo {fit,sample,eval,translate} ...
 
-  ganzoo fit --config recipes/<variant>/<dataset>.yaml [--model.init_args.max_gen_iters N] [--resume]
+  ganzoo fit --config recipes/<variant>/<dataset>.yaml [--model.init_args.max_gen_iters N] [--overwrite]
                  train (Lightning's CLI; see: ganzoo fit --help)
   ganzoo sample MODEL --n 64 --seed 0 --out grid.png
                  sample a generator (see: ganzoo sample --help)

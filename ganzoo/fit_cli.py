@@ -79,6 +79,11 @@ class GanzooCLI(LightningCLI):
             help="Image data: metrics computed after fit (fid, kid, is); [] for the sample grid only.",
         )
         parser.add_argument(
+            "--overwrite", type=bool, default=False,
+            help="Replace the outputs (generator/, metrics.json, samples.png) of an earlier run in default_root_dir; "
+                 "without it such a folder is refused (resuming with --ckpt_path is allowed).",
+        )
+        parser.add_argument(
             "--push_to_hub", type=str | None, default=None,
             help="After fit: upload the exported generator with its model card to this Hub repository (org/name).",
         )
@@ -101,6 +106,7 @@ class GanzooCLI(LightningCLI):
                 f"--trainer.max_steps {max_steps}: ganzoo counts training in generator iterations; use "
                 f"--model.init_args.max_gen_iters {max_steps} (Lightning's max_steps counts every optimizer step)"
             )
+        self._check_run_folder()
         from ganzoo.training.image_eval import check_metrics
 
         if self._get(self.config, "eval_metrics"):
@@ -110,6 +116,18 @@ class GanzooCLI(LightningCLI):
             from ganzoo.hub import check_repo_id
 
             check_repo_id(repo_id, "--push_to_hub")
+
+    def _check_run_folder(self) -> None:
+        """An earlier run's outputs are not silently replaced: refuse unless --overwrite (or resuming)."""
+        if self._get(self.config, "overwrite") or self._get(self.config, "ckpt_path"):
+            return
+        root = Path(self._get(self.config, "trainer", default={}).get("default_root_dir") or os.getcwd())
+        found = [name for name in ("generator", "metrics.json", "samples.png") if (root / name).exists()]
+        if found:
+            raise ValueError(
+                f"{root} already holds a run ({', '.join(found)}); pass --overwrite to replace it, or choose "
+                f"another --trainer.default_root_dir"
+            )
 
     def instantiate_trainer(self, **kwargs):
         cfg = self._get(self.config_init, "trainer", default={})

@@ -181,3 +181,18 @@ def test_toy_fit_without_a_terminal_prints_plain_lines_and_no_known_harmless_war
     both = p.stdout + p.stderr
     for noise in ("Tip:", "LeafSpec", "module(s) in eval mode", "will save all extracted features"):
         assert noise not in both, noise
+
+
+# ------------------------------------------------------------------------------ no silent overwrite
+def test_an_earlier_run_is_not_silently_overwritten(tmp_path, monkeypatch, capsys):
+    (tmp_path / "generator").mkdir()
+    (tmp_path / "metrics.json").write_text('{"w1": 0.1}')
+    code, err = _console(monkeypatch, capsys, "fit", "--config", TOY, "--trainer.default_root_dir", tmp_path,
+                         "--model.init_args.max_gen_iters", "1")
+    assert code == 2 and "already holds a run (generator, metrics.json); pass --overwrite" in err
+    assert (tmp_path / "metrics.json").read_text() == '{"w1": 0.1}'
+    from ganzoo.cli import main
+
+    main(["fit", "--config", str(TOY), "--trainer.default_root_dir", str(tmp_path), "--overwrite", "true",
+          "--model.init_args.max_gen_iters", "1", "--model.init_args.hidden_dim", "16"])
+    assert '"generator_iterations": 1' in (tmp_path / "metrics.json").read_text()
