@@ -129,6 +129,19 @@ class GanzooCLI(LightningCLI):
                 f"another --trainer.default_root_dir"
             )
 
+    def _remove_stale_temporaries(self) -> None:
+        """Delete ``.<name>.ckpt.<random>.tmp`` files that a process killed while saving a checkpoint left
+        behind (AtomicCheckpointIO writes through them; a complete save renames them away)."""
+        if not self.trainer.is_global_zero:
+            return
+        root = Path(self.trainer.default_root_dir)
+        for tmp in root.rglob(".*.ckpt.*.tmp") if root.is_dir() else ():
+            try:
+                tmp.unlink()
+                print(f"removed {tmp} (left by an interrupted checkpoint save)")
+            except OSError:
+                pass
+
     def instantiate_trainer(self, **kwargs):
         cfg = self._get(self.config_init, "trainer", default={})
         if cfg.get("enable_progress_bar") is False:  # our bar comes from trainer_defaults; drop it when disabled
@@ -140,6 +153,7 @@ class GanzooCLI(LightningCLI):
         return super().instantiate_trainer(**kwargs)
 
     def before_fit(self) -> None:
+        self._remove_stale_temporaries()
         if self._get(self.config, "push_to_hub") and not self.model.export_dir:
             raise ValueError("--push_to_hub needs the exported generator; do not set model.export_dir to null")
 

@@ -196,3 +196,16 @@ def test_an_earlier_run_is_not_silently_overwritten(tmp_path, monkeypatch, capsy
     main(["fit", "--config", str(TOY), "--trainer.default_root_dir", str(tmp_path), "--overwrite", "true",
           "--model.init_args.max_gen_iters", "1", "--model.init_args.hidden_dim", "16"])
     assert '"generator_iterations": 1' in (tmp_path / "metrics.json").read_text()
+
+
+def test_stale_checkpoint_temporaries_are_removed_at_start(tmp_path):
+    from ganzoo.cli import main
+
+    stale = tmp_path / "checkpoints" / ".last.ckpt.k3j2_x.tmp"
+    stale.parent.mkdir()
+    stale.write_bytes(b"\0" * 1000)
+    keep = tmp_path / "checkpoints" / "notes.tmp"
+    keep.write_text("mine")
+    main(["fit", "--config", str(TOY), "--trainer.default_root_dir", str(tmp_path),
+          "--model.init_args.max_gen_iters", "1", "--model.init_args.hidden_dim", "16"])
+    assert not stale.exists() and keep.exists()
