@@ -25,6 +25,20 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'ganzoo.cli' has no attribute {name!r}")
 
 
+USAGE = """usage: ganzoo {fit,sample,eval,translate,list} ...
+
+  ganzoo fit --config recipes/<variant>/<dataset>.yaml [--model.init_args.max_gen_iters N] [--overwrite]
+                 train (Lightning's CLI; see: ganzoo fit --help)
+  ganzoo sample MODEL --n 64 --seed 0 --out grid.png
+                 sample a generator (see: ganzoo sample --help)
+  ganzoo eval MODEL --data fashion_mnist --metrics fid,kid --n 10000
+                 image metrics as JSON (see: ganzoo eval --help)
+  ganzoo translate MODEL --input DIR --output DIR [--direction AtoB]
+                 pix2pix/CycleGAN inference (see: ganzoo translate --help)
+  ganzoo list
+                 the zoo's pretrained entries and their scores"""
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``ganzoo`` command; ``argv`` defaults to ``sys.argv[1:]``."""
     from_sys = argv is None
@@ -51,16 +65,23 @@ def main(argv: list[str] | None = None) -> None:
 
         print(leaderboard())
         return
-    if argv and argv[0] in ("-h", "--help"):
-        print("ganzoo sample MODEL --n 64 --seed 0 --out grid.png   sample a generator (see: ganzoo sample --help)")
-        print("ganzoo eval MODEL --data fashion_mnist --metrics fid,kid --n 10000   image metrics as JSON")
-        print("ganzoo translate MODEL --input DIR --output DIR [--direction AtoB]   pix2pix/CycleGAN inference")
-        print("ganzoo list   the zoo's pretrained entries and their scores\n")
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*LitLogger.*")
+    from argparse import ArgumentError
+
+    from ganzoo.cli_errors import ConfigError, describe, exit_with
     from ganzoo.fit_cli import GanzooCLI
 
-    GanzooCLI(args=None if from_sys else argv)  # None: LightningCLI reads sys.argv itself (no warning)
+    try:
+        GanzooCLI(args=None if from_sys else argv)  # None: LightningCLI reads sys.argv itself (no warning)
+    except (ConfigError, ArgumentError) as e:
+        message = str(e) if isinstance(e, ConfigError) else describe(e)
+        if not from_sys:  # called from Python: an exception, not an exit
+            raise ConfigError(message) from None
+        exit_with(f"ganzoo {argv[0]}", message)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import lightning as L
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
+from ganzoo.cli_errors import ConfigError, describe
 from ganzoo.data.toy2d import Toy2DDataModule
 from ganzoo.training.progress import GeneratorIterationBar
 
@@ -36,6 +37,9 @@ class GanzooCLI(LightningCLI):
     a model card for the exported generator and ``--push_to_hub``."""
 
     def __init__(self, *args, **kwargs):
+        from ganzoo.quiet import install as quiet
+
+        quiet()  # Lightning's known-harmless warnings and adverts (each filter says why, in ganzoo.quiet)
         kwargs.setdefault("subclass_mode_model", True)
         kwargs.setdefault("subclass_mode_data", True)
         kwargs.setdefault("trainer_defaults", {"max_epochs": -1, "callbacks": [GeneratorIterationBar()]})
@@ -43,6 +47,27 @@ class GanzooCLI(LightningCLI):
         argv = kwargs.get("args")
         self._argv = [str(a) for a in (argv if isinstance(argv, (list, tuple)) else sys.argv[1:])]
         super().__init__(L.LightningModule, *args, **kwargs)  # ganzoo.AdversarialModule or TranslationGAN
+
+    @staticmethod
+    def subcommands() -> dict[str, set[str]]:
+        # only ``fit``: validate/test/predict need *_step methods that GANs do not define
+        return {"fit": LightningCLI.subcommands()["fit"]}
+
+    def init_parser(self, **kwargs):
+        kwargs.setdefault("exit_on_error", False)  # ganzoo.cli turns parse errors into one or two lines, exit 2
+        return super().init_parser(**kwargs)
+
+    def _config_error(self, e: BaseException) -> ConfigError:
+        cfg = self.config.get(self.subcommand) if self.subcommand else self.config
+        return ConfigError(describe(e, cfg))
+
+    def instantiate_classes(self) -> None:
+        try:
+            super().instantiate_classes()
+        except ConfigError:
+            raise
+        except (ValueError, TypeError, FileNotFoundError, NotADirectoryError) as e:
+            raise self._config_error(e) from e
 
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_argument(
@@ -54,14 +79,34 @@ class GanzooCLI(LightningCLI):
             help="Image data: metrics computed after fit (fid, kid, is); [] for the sample grid only.",
         )
         parser.add_argument(
+            "--overwrite", type=bool, default=False,
+            help="Replace the outputs (generator/, metrics.json, samples.png) of an earlier run in default_root_dir; "
+                 "without it such a folder is refused (resuming with --ckpt_path is allowed).",
+        )
+        parser.add_argument(
             "--push_to_hub", type=str | None, default=None,
             help="After fit: upload the exported generator with its model card to this Hub repository (org/name).",
         )
 
     def before_instantiate_classes(self) -> None:
+        try:
+            self._check_arguments()
+        except ValueError as e:
+            raise ConfigError(str(e)) from e
+
+    def _check_arguments(self) -> None:
         n = self._get(self.config, "eval_n")
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"--eval_n must be a positive integer, got {n!r}")
+        max_steps = self._get(self.config, "trainer", default={}).get("max_steps")
+        if max_steps not in (None, -1):
+            # Lightning's max_steps counts the optimizer steps of both networks (n_critic + 1 per generator
+            # iteration for most variants), so --trainer.max_steps 200 would train far fewer than 200 iterations
+            raise ValueError(
+                f"--trainer.max_steps {max_steps}: ganzoo counts training in generator iterations; use "
+                f"--model.init_args.max_gen_iters {max_steps} (Lightning's max_steps counts every optimizer step)"
+            )
+        self._check_run_folder()
         from ganzoo.training.image_eval import check_metrics
 
         if self._get(self.config, "eval_metrics"):
@@ -71,6 +116,31 @@ class GanzooCLI(LightningCLI):
             from ganzoo.hub import check_repo_id
 
             check_repo_id(repo_id, "--push_to_hub")
+
+    def _check_run_folder(self) -> None:
+        """An earlier run's outputs are not silently replaced: refuse unless --overwrite (or resuming)."""
+        if self._get(self.config, "overwrite") or self._get(self.config, "ckpt_path"):
+            return
+        root = Path(self._get(self.config, "trainer", default={}).get("default_root_dir") or os.getcwd())
+        found = [name for name in ("generator", "metrics.json", "samples.png") if (root / name).exists()]
+        if found:
+            raise ValueError(
+                f"{root} already holds a run ({', '.join(found)}); pass --overwrite to replace it, or choose "
+                f"another --trainer.default_root_dir"
+            )
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete ``.<name>.ckpt.<random>.tmp`` files that a process killed while saving a checkpoint left
+        behind (AtomicCheckpointIO writes through them; a complete save renames them away)."""
+        if not self.trainer.is_global_zero:
+            return
+        root = Path(self.trainer.default_root_dir)
+        for tmp in root.rglob(".*.ckpt.*.tmp") if root.is_dir() else ():
+            try:
+                tmp.unlink()
+                print(f"removed {tmp} (left by an interrupted checkpoint save)")
+            except OSError:
+                pass
 
     def instantiate_trainer(self, **kwargs):
         cfg = self._get(self.config_init, "trainer", default={})
@@ -83,6 +153,7 @@ class GanzooCLI(LightningCLI):
         return super().instantiate_trainer(**kwargs)
 
     def before_fit(self) -> None:
+        self._remove_stale_temporaries()
         if self._get(self.config, "push_to_hub") and not self.model.export_dir:
             raise ValueError("--push_to_hub needs the exported generator; do not set model.export_dir to null")
 

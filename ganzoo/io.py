@@ -10,10 +10,22 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def default_file_mode(directory: bool = False) -> int:
+    """Permissions a plain ``open``/``mkdir`` would give (0o666 / 0o777 minus the umask).
+
+    ``mkstemp``/``mkdtemp`` create private (0o600 / 0o700) files, so a renamed temporary file must be given
+    this mode or other users of a shared machine could not read the result.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if directory else 0o666) & ~umask
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> None:
     """Call ``write(f)`` on a temporary file in ``path``'s folder, fsync it, then rename it to ``path``.
 
-    A reader (or a process killed mid-write) sees either the old file or the complete new one.
+    A reader (or a process killed mid-write) sees either the old file or the complete new one. The file gets
+    the permissions a plain ``open`` would give (umask), not the temporary file's 0o600.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -23,6 +35,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -21,6 +21,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ganzoo.checks import check_int
+from ganzoo.io import default_file_mode  # noqa: F401  (re-exported: cards/hub import it from here)
 from ganzoo.registry import build_model, list_models
 
 CONFIG_NAME = "config.json"
@@ -36,13 +37,6 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, dict):
         return {k: _jsonable(x) for k, x in v.items()}
     return v
-
-
-def default_file_mode(directory: bool = False) -> int:
-    """Permissions a plain ``open``/``mkdir`` would give (0o666 / 0o777 minus the umask); temp files get 0o600."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return (0o777 if directory else 0o666) & ~umask
 
 
 def generator_config(generator: nn.Module) -> dict[str, Any]:

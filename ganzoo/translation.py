@@ -103,6 +103,16 @@ def translate(
     lo, hi = input_range
     if not lo < hi:
         raise ValueError(f"input_range must be (lo, hi) with lo < hi, got {input_range!r}")
+    if len(images):
+        # a tiny tolerance for rounding (e.g. uint8 / 255); anything further out is the wrong scale, whose
+        # translation would be garbage without an error
+        tol = 1e-4 * (hi - lo)
+        mn, mx = float(images.min()), float(images.max())
+        if not (lo - tol <= mn and mx <= hi + tol):  # also catches NaN
+            raise ValueError(
+                f"images: values in [{mn:.4g}, {mx:.4g}] lie outside input_range=({lo:g}, {hi:g}); scale them to "
+                f"[{lo:g}, {hi:g}] or pass input_range=(lo, hi), e.g. input_range=(-1, 1) or (0, 255)"
+            )
     dev = torch.device(device) if device is not None else next(net.parameters()).device
     was_training = net.training
     net.eval()

@@ -12,6 +12,19 @@ warnings.filterwarnings("ignore", message=".*does not have many workers.*")
 warnings.filterwarnings("ignore", message=".*LitLogger.*")
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "fashion_mnist: needs Fashion-MNIST's IDX files (skipped when absent; a failure when CI=true)"
+    )
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("fashion_mnist") is not None:
+        from fmnist import require_fashion_mnist
+
+        require_fashion_mnist(item.nodeid)
+
+
 @pytest.fixture(autouse=True)
 def _threads():
     torch.set_num_threads(2)

@@ -10,7 +10,6 @@ from huggingface_hub import ModelCard
 
 import ganzoo
 from ganzoo.cli import main
-from ganzoo.data.idx import default_fashion_mnist_dir
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "wgan_gp" / "8gaussians.yaml"
 
@@ -49,8 +48,7 @@ def test_a_bad_repo_id_fails_before_training(tmp_path, monkeypatch):
 
 
 
-@pytest.mark.skipif(default_fashion_mnist_dir() is None,
-                    reason="Fashion-MNIST IDX files absent (apt-get install dataset-fashion-mnist)")
+@pytest.mark.fashion_mnist
 def test_fit_pushes_a_translator_with_its_scores(tmp_path, monkeypatch):
     api = install_fake_hf_api(monkeypatch, tmp_path / "remote")
     root = tmp_path / "run"

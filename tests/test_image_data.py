@@ -17,7 +17,7 @@ from ganzoo.data import (
     MNISTDataModule,
     image_datamodule,
 )
-from ganzoo.data.idx import default_fashion_mnist_dir, write_idx
+from ganzoo.data.idx import write_idx
 
 
 def idx_dir(path, n=40, gz=True, seed=0):
@@ -184,7 +184,7 @@ def test_image_folder_bad_files_are_named(tmp_path):
         ImageFolderDataModule(str(tmp_path / "d"), resolution=16)
 
 
-@pytest.mark.skipif(default_fashion_mnist_dir() is None, reason="Debian's dataset-fashion-mnist is not installed")
+@pytest.mark.fashion_mnist
 def test_real_fashion_mnist():
     dm = FashionMNISTDataModule(download=False)
     x, y = dm.reference_images("test")

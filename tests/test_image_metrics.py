@@ -15,8 +15,7 @@ from ganzoo.data.idx import default_fashion_mnist_dir, load_idx_split
 from ganzoo.metrics.classifier import class_coverage, load_fmnist_classifier, predict
 from ganzoo.metrics.images import Extractor, compute_image_metrics
 
-needs_fmnist = pytest.mark.skipif(default_fashion_mnist_dir() is None,
-                                  reason="Debian's dataset-fashion-mnist is not installed")
+needs_fmnist = pytest.mark.fashion_mnist
 
 
 def fmnist(split, n=None):

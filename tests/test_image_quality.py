@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 
 from ganzoo.cli import main
-from ganzoo.data.idx import default_fashion_mnist_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(default_fashion_mnist_dir() is None,
-                    reason="Fashion-MNIST IDX files absent (apt-get install dataset-fashion-mnist)")
+@pytest.mark.fashion_mnist
 def test_dcgan_one_epoch_on_fashion_mnist(tmp_path):
     main(["fit", "--config", str(ROOT / "recipes" / "dcgan" / "fashion_mnist.yaml"), "--trainer.max_epochs", "1",
           "--trainer.default_root_dir", str(tmp_path), "--trainer.enable_progress_bar", "false"])

@@ -14,15 +14,12 @@ from conftest import quiet_trainer
 
 import ganzoo
 from ganzoo.cli import main
-from ganzoo.data.idx import default_fashion_mnist_dir
 from ganzoo.fit_cli import GanzooCLI
 
 ROOT = Path(__file__).resolve().parents[1]
 FM_RECIPES = sorted((ROOT / "recipes").glob("*/fashion_mnist.yaml"))
 C10_RECIPES = sorted((ROOT / "recipes").glob("*/cifar10.yaml"))
-needs_fmnist = pytest.mark.skipif(
-    default_fashion_mnist_dir() is None, reason="Fashion-MNIST IDX files absent (apt-get install dataset-fashion-mnist)"
-)
+needs_fmnist = pytest.mark.fashion_mnist
 GEN = {"arch": "dcgan_generator", "latent_dim": 8, "channels": 1, "resolution": 32, "width": 8}
 CRIT = {"arch": "dcgan_critic", "channels": 1, "resolution": 32, "width": 8, "norm": "none"}
 

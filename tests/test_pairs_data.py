@@ -12,11 +12,9 @@ from ganzoo.data import (
     UnpairedImageDataModule,
     edge_map,
 )
-from ganzoo.data.idx import default_fashion_mnist_dir
 from ganzoo.data.pairs import jitter
 
-needs_fmnist = pytest.mark.skipif(default_fashion_mnist_dir() is None,
-                                  reason="Fashion-MNIST IDX files absent (apt-get install dataset-fashion-mnist)")
+needs_fmnist = pytest.mark.fashion_mnist
 
 
 def ramp_image(h, w, seed):

@@ -11,13 +11,11 @@ from pathlib import Path
 import pytest
 
 from ganzoo.cli import main
-from ganzoo.data.idx import default_fashion_mnist_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(default_fashion_mnist_dir() is None,
-                       reason="Fashion-MNIST IDX files absent (apt-get install dataset-fashion-mnist)"),
+    pytest.mark.fashion_mnist,
 ]
 
 

@@ -238,7 +238,7 @@ class _IDXDataModule(ImageDataModule):
         self.data_dir = Path(data_dir).expanduser() if data_dir is not None else None
         if self.data_dir is not None:
             if not self.data_dir.is_dir():
-                raise FileNotFoundError(f"data_dir {self.data_dir} does not exist")
+                raise FileNotFoundError(f"data_dir {self.data_dir} does not exist. {self._missing_message()}")
             find_idx_pair(self.data_dir, "train")  # names the missing file
 
     def _system_dir(self) -> Path | None:
@@ -260,7 +260,8 @@ class _IDXDataModule(ImageDataModule):
         return raw
 
     def _missing_message(self) -> str:
-        return f"{self.dataset_name} not found: pass data_dir (a folder of its IDX files) or download=True"
+        return (f"{self.dataset_name} not found: pass data_dir (a folder of its IDX files: train-images-idx3-ubyte, "
+                f"train-labels-idx1-ubyte, t10k-..., gzipped or not) or download=True (torchvision's download)")
 
     def prepare_data(self) -> None:
         root = self._root()
@@ -299,8 +300,9 @@ class FashionMNISTDataModule(_IDXDataModule):
         return default_fashion_mnist_dir()
 
     def _missing_message(self) -> str:
-        return ("Fashion-MNIST not found: apt-get install dataset-fashion-mnist, pass data_dir (a folder of its IDX "
-                "files), or download=True")
+        return ("Fashion-MNIST not found: apt-get install dataset-fashion-mnist (Debian/Ubuntu), pass data_dir (a "
+                "folder of its IDX files: train-images-idx3-ubyte, ..., gzipped or not), or download=True "
+                "(torchvision's download)")
 
 
 class MNISTDataModule(_IDXDataModule):
@@ -343,7 +345,8 @@ class CIFAR10DataModule(ImageDataModule):
         self.data_shape, self.num_classes, self.download = (3, 32, 32), 10, download
         self.data_dir = Path(data_dir).expanduser() if data_dir is not None else None
         if self.data_dir is not None and not self.data_dir.is_dir():
-            raise FileNotFoundError(f"data_dir {self.data_dir} does not exist")
+            raise FileNotFoundError(f"data_dir {self.data_dir} does not exist. CIFAR-10: pass data_dir (a folder "
+                                    "holding cifar-10-batches-bin, the binary version) or download=True")
 
     def _folder(self) -> Path:
         base = self.data_dir if self.data_dir is not None else data_root()
@@ -386,7 +389,8 @@ class CelebADataModule(ImageDataModule):
         self.data_shape, self.num_classes = (3, resolution, resolution), 0
         self.data_dir = Path(data_dir).expanduser() if data_dir is not None else None
         if self.data_dir is not None and not self.data_dir.is_dir():
-            raise FileNotFoundError(f"data_dir {self.data_dir} does not exist")
+            raise FileNotFoundError(f"data_dir {self.data_dir} does not exist. CelebA: pass data_dir (holding "
+                                    "celeba/img_align_celeba/*.jpg, celeba/list_eval_partition.txt) or download=True")
 
     def _folder(self) -> Path:
         base = self.data_dir if self.data_dir is not None else data_root()

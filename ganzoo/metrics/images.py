@@ -186,6 +186,10 @@ def compute_image_metrics(
     import torchmetrics
     from torchmetrics.image import FrechetInceptionDistance, InceptionScore, KernelInceptionDistance
 
+    from ganzoo.quiet import install as quiet
+
+    quiet()  # torchmetrics' "will save all extracted features" warning does not apply (see ganzoo.quiet)
+
     bad = [m for m in metrics if m not in METRICS]
     if bad or not metrics:
         raise ValueError(f"metrics must be a non-empty subset of {METRICS}, got {list(metrics)!r}")

@@ -3,8 +3,9 @@
 Paired data (pix2pix): rows of input | output | target and L1/PSNR/FID on the test split. Unpaired data (CycleGAN):
 rows of input | translation | reconstruction for each direction, the classifier's target-class fraction (when the
 datamodule names ``target_class``), cycle L1 and FID to the target domain. Written under ``default_root_dir``:
-``translation_grid.png`` (last), ``samples/translation_<gen_iter>.png``, ``translation_metrics.json`` (last) and
-``translation_history.json``; the scores are also logged as ``eval/<name>``.
+``samples/translation_<gen_iter>.png`` and ``translation_history.json`` (every evaluation, the latest last); the
+scores are also logged as ``eval/<name>``. One file per fact: the final scores and grid are ``metrics.json`` and
+``samples.png`` (``translation_report``), so no copy of the last grid or of the last scores is written.
 """
 
 from __future__ import annotations
@@ -105,9 +106,6 @@ class TranslationEvalCallback(Callback):
     def on_train_end(self, trainer, pl_module) -> None:
         if pl_module.gen_iters != self._done_at and pl_module.gen_iters > 0:
             self._evaluate(trainer, pl_module)
-        if trainer.is_global_zero and self.history:
-            root = Path(trainer.default_root_dir)
-            atomic_write_bytes(root / "translation_metrics.json", json.dumps(self.history[-1], indent=1).encode())
 
     def _evaluate(self, trainer, pl_module) -> None:
         self._done_at = pl_module.gen_iters
@@ -122,7 +120,6 @@ class TranslationEvalCallback(Callback):
         root = Path(trainer.default_root_dir)
         (root / "samples").mkdir(parents=True, exist_ok=True)
         save_image(grid, root / "samples" / f"translation_{pl_module.gen_iters:07d}.png")
-        save_image(grid, root / "translation_grid.png")
         atomic_write_bytes(root / "translation_history.json", json.dumps(self.history, indent=1).encode())
         numbers = {f"eval/{k}": float(v) for k, v in scores.items() if isinstance(v, (int, float))}
         for lg in pl_module.loggers:

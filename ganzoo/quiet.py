@@ -1,0 +1,36 @@
+"""Silence Lightning's and torchmetrics' messages that are known not to apply to ganzoo's runs.
+
+Each filter is narrow (one message) and says why the message is harmless here. ``install()`` is idempotent and
+is called by ``ganzoo fit`` (``ganzoo.fit_cli``) and by the image metrics. Imports neither Lightning nor
+torchmetrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+_installed = False
+
+
+class _DropTips(logging.Filter):
+    # Lightning's "💡 Tip: ... try installing litlogger / litmodels" lines advertise other products; they say
+    # nothing about the run
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.getMessage()).startswith("💡 Tip:")
+
+
+def install() -> None:
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    # Lightning's own _pytree helper calls a torch API that torch deprecated; nothing for a user to change
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")
+    # The eval-mode modules of ganzoo's GANs are the EMA copy of the generator (make_ema: eval and frozen by
+    # design, updated by update_ema, never trained by an optimizer) and frozen feature extractors
+    warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode at the start of training")
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_DropTips())
+    # torchmetrics' KID/IS warn that they keep every extracted feature in memory (a concern for unbounded
+    # streams); ganzoo feeds them at most ``n`` precomputed features once per evaluation
+    warnings.filterwarnings("ignore", message=r".*will save all extracted features in buffer")
