@@ -193,15 +193,16 @@ def latents(
     j = torch.arange(blocks, dtype=torch.int64, device=dev).expand(n, blocks)
     w0, w1, w2, w3 = philox4x32((j, torch.zeros_like(i), i & _MASK32, i >> 32), (seed & _MASK32, seed >> 32))
     if distribution == "normal":
-        u = torch.stack([w0, w2]).double().add_(0.5).mul_(2.0**-32)  # (0, 1), never 0
+        pairs = ([w0], [w1]) if latent_dim <= 2 else ([w0, w2], [w1, w3])  # 1 or 2 Box-Muller pairs a block
+        u = torch.stack(pairs[0]).double().add_(0.5).mul_(2.0**-32)  # (0, 1), never 0
         radius = u.log_().mul_(-2.0).sqrt_()
-        angle = torch.stack([w1, w3]).double().mul_(_TWO_PI * 2.0**-32)
-        z = torch.stack([radius * angle.cos(), radius.mul_(angle.sin_())], dim=-1)  # (2, n, blocks, 2)
+        angle = torch.stack(pairs[1]).double().mul_(_TWO_PI * 2.0**-32)
+        z = torch.stack([radius * angle.cos(), radius.mul_(angle.sin_())], dim=-1)  # (pairs, n, blocks, 2)
         z = z.to(torch.float32).permute(1, 2, 0, 3)  # (n, blocks, pair, cos|sin) -> coordinate 4j + 2 pair + k
     else:
         z = torch.stack([w0, w1, w2, w3], dim=-1).double()  # (n, blocks, 4)
         z = z.add_(0.5).mul_(2.0**-31).sub_(1.0).to(torch.float32)  # exact in float64, then one rounding
-    return z.reshape(n, blocks * 4)[:, :latent_dim].contiguous()
+    return z.reshape(n, -1)[:, :latent_dim].contiguous()
 
 
 def _latents_v1(indices: Sequence[int] | Tensor, seed: int, latent_dim: int, distribution: str) -> Tensor:
