@@ -50,6 +50,7 @@ def test_save_writes_a_hub_folder_and_loads_strictly(tmp_path):
                            "latent_distribution": "normal"}
     assert (cfg["latent_dim"], cfg["latent_distribution"], cfg["num_classes"]) == (2, "normal", 0)
     assert cfg["output_shape"] == [2] and cfg["output_range"] is None and cfg["training"] == EXTRA
+    assert cfg["sampling_version"] == 2
     assert set(load_file(str(folder / "model.safetensors"))) == set(g.state_dict())
     card = ModelCard.load(folder / "README.md")
     assert card.data.library_name == "ganzoo" and "wgangp" in card.data.tags
@@ -105,6 +106,8 @@ CORRUPTIONS = {
     "bad_arg_value": (_set(args__hidden_dim=-3), r"config\.json: hidden_dim must be an integer >= 1"),
     "inconsistent_latent_dim": (_set(latent_dim=5), r"config\.json: 'latent_dim' is 5 but"),
     "newer_format": (_set(format_version=99), r"config\.json: format_version 99 is newer"),
+    "newer_sampler": (_set(sampling_version=3), r"config\.json: sampling_version 3 is newer"),
+    "bad_sampler": (_set(sampling_version="2"), r"config\.json: 'sampling_version' must be a positive integer"),
     "wrong_shapes": (_set(args__hidden_dim=9), r"model\.safetensors: weights do not match.*size mismatch"),
     "missing_key": (_set(args__n_layers=2), r"model\.safetensors: weights do not match.*Missing key"),
     "unexpected_key": (_set(args__n_layers=0), r"model\.safetensors: weights do not match.*Unexpected key"),

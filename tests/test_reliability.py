@@ -141,7 +141,8 @@ def test_divergence_guard_names_step_loss_value_and_keeps_last_checkpoint(tmp_pa
         tr.fit(m, Toy2DDataModule(batch_size=32))
     msg = str(err.value)
     assert "critic step, generator iteration 4, critic iteration 23" in msg
-    assert "d_loss = nan" in msg
+    assert "d_loss = nan" in msg and "non-finite weights in " in msg and "before a checkpoint" in msg
+    assert m.critic_iters - 23 <= 6  # found at the next checkpoint (every 6 optimizer steps), before it is written
     ckpts = glob.glob(str(tmp_path / "*.ckpt"))
     assert ckpts and not glob.glob(str(tmp_path / ".*tmp"))
     for path in ckpts:
@@ -151,8 +152,21 @@ def test_divergence_guard_names_step_loss_value_and_keeps_last_checkpoint(tmp_pa
     assert all(torch.isfinite(p).all() for p in restored.parameters())
 
 
+def test_divergence_guard_checks_every_log_every_n_steps_without_checkpoints(tmp_path):
+    """No per-step host sync: the buffered losses and the weights are checked every ``log_every_n_steps`` critic
+    steps, so a divergence stops training within that many steps even when nothing is saved."""
+    L.seed_everything(0)
+    m = build("WGANGP", max_gen_iters=50)
+    with pytest.raises(DivergenceError, match=r"critic step, generator iteration 1, critic iteration 7: d_loss = nan"
+                                              r".*at the periodic check, at critic iteration 10"):
+        quiet_trainer(tmp_path, log_every_n_steps=5, callbacks=[PoisonCritic(at=7)]).fit(
+            m, Toy2DDataModule(batch_size=32))
+    assert all(torch.isfinite(p).all() for p in m.generator_ema.parameters())  # the EMA never took a NaN
+
+
 def test_divergence_guard_catches_a_non_finite_gradient(tmp_path):
-    """A finite loss whose gradient is NaN (d sqrt|x| at x = 0) is caught too, before the generator moves."""
+    """A finite loss whose gradient is NaN (d sqrt|x| at x = 0) is caught too: the weights it reached are named, and
+    neither the EMA (its update is masked on the device), a checkpoint nor the export takes them."""
 
     class NaNGradient(Wasserstein):
         def generator_loss(self, fake_outs, real_out=None):
@@ -160,11 +174,19 @@ def test_divergence_guard_catches_a_non_finite_gradient(tmp_path):
             return super().generator_loss(fake_outs, real_out) + (out - out.detach()).abs().sqrt().sum()
 
     L.seed_everything(0)
-    m = AdversarialModule(MLPGenerator(hidden_dim=16), MLPCritic(hidden_dim=16), NaNGradient(), max_gen_iters=5)
-    before = params(m)
-    with pytest.raises(DivergenceError, match=r"generator step, generator iteration 0.*non-finite gradient in"):
-        quiet_trainer(tmp_path).fit(m, Toy2DDataModule(batch_size=32))
-    assert all(torch.equal(before[k], v) for k, v in params(m).items() if k.startswith("generator."))
+    m = AdversarialModule(MLPGenerator(hidden_dim=16), MLPCritic(hidden_dim=16), NaNGradient(), max_gen_iters=5,
+                          ema_decay=0.9)
+    ema_before = {k: v.clone() for k, v in m.generator_ema.state_dict().items()}
+    cb = ModelCheckpoint(dirpath=tmp_path / "ckpt", every_n_train_steps=1, save_top_k=-1, filename="{step}")
+    with pytest.raises(DivergenceError, match=r"non-finite weights in generator\.net\..*non-finite gradient"):
+        ckpt_trainer(tmp_path, callbacks=[cb]).fit(m, Toy2DDataModule(batch_size=32))
+    assert m.gen_iters == 1 and not all(torch.isfinite(p).all() for p in m.generator.parameters())
+    # the EMA kept its last finite values, no checkpoint holds the NaNs, nothing was exported
+    assert all(torch.equal(ema_before[k], v) for k, v in m.generator_ema.state_dict().items())
+    for path in glob.glob(str(tmp_path / "ckpt" / "*.ckpt")):
+        state = torch.load(path, weights_only=True)["state_dict"]
+        assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point()), path
+    assert not (tmp_path / "generator").exists()
 
 
 def test_guard_can_be_disabled(tmp_path):

@@ -1,5 +1,11 @@
-"""``ganzoo.sample``: per-sample streams, labels, output types and ranges, bad input, ``ganzoo sample`` CLI."""
+"""``ganzoo.sample``: per-sample streams, labels, output types and ranges, bad input, ``ganzoo sample`` CLI.
 
+The latent sampler (version 2): Philox-4x32-10 in torch integer ops against Random123's known answers, its
+counter layout, 64-bit seeds and indices, no duplicate latents, old folders keep version 1.
+"""
+
+import json
+import math
 import subprocess
 import sys
 
@@ -13,7 +19,7 @@ from tiny_image_generator import TinyImageGenerator
 import ganzoo
 from ganzoo.hub import save_generator
 from ganzoo.nets import MLPGenerator
-from ganzoo.sampling import image_grid, latents
+from ganzoo.sampling import image_grid, latents, philox4x32
 
 
 def _toy(seed=0, **kw):
@@ -64,6 +70,114 @@ def test_latent_streams_have_the_right_distribution_and_are_independent():
     assert stats.kstest(u, "uniform", args=(-1, 2)).pvalue > 1e-3
     # seeds are full 64-bit: seeds differing only above bit 32 give different streams
     assert not torch.equal(latents([0], 1, 4), latents([0], 1 + 2**32, 4))
+
+
+M32 = 0xFFFFFFFF
+# Random123 tests/kat_vectors, the three "philox4x32 10" lines: counter[4] key[2] -> output[4]
+PHILOX4X32_10_KAT = [
+    ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+    ((M32,) * 4, (M32, M32), (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+    ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
+]
+
+
+def test_philox_matches_the_random123_known_answers():
+    for counter, key, expected in PHILOX4X32_10_KAT:
+        out = philox4x32([torch.tensor([c], dtype=torch.int64) for c in counter], key)
+        assert [int(w) for w in out] == list(expected)
+    # vectorised: the three vectors side by side (only the key is shared, so one key at a time) and any shape
+    counters = [torch.tensor([[0, M32], [0x243F6A88, 0]]) for _ in range(4)]
+    words = philox4x32(counters, (0, 0))
+    assert [int(w[0, 0]) for w in words] == list(PHILOX4X32_10_KAT[0][2]) and words[0].shape == (2, 2)
+
+
+def _normal_pair(w_even, w_odd):
+    r = math.sqrt(-2 * math.log((w_even + 0.5) / 2**32))
+    a = 2 * math.pi * w_odd / 2**32
+    return r * math.cos(a), r * math.sin(a)
+
+
+def test_latent_layout_is_the_documented_philox_block():
+    seed, i = 2**40 + 12345, 2**33 + 7  # both above 32 bits
+    key = (seed & M32, seed >> 32)
+    words = [[int(w) for w in philox4x32([torch.tensor([c]) for c in (j, 0, i & M32, i >> 32)], key)]
+             for j in range(2)]
+    z = latents([i], seed, 6)[0].double()
+    expected = [*_normal_pair(words[0][0], words[0][1]), *_normal_pair(words[0][2], words[0][3]),
+                *_normal_pair(words[1][0], words[1][1])]
+    np.testing.assert_allclose(z.numpy(), expected, rtol=1e-6, atol=1e-6)
+    u = latents([i], seed, 5, "uniform")[0]
+    assert u.tolist() == [np.float32((w + 0.5) / 2**31 - 1) for w in words[0] + words[1][:1]]  # bitwise
+    # a latent's first coordinates do not depend on latent_dim; indices may be a tensor, a list or a range
+    assert torch.equal(latents(range(9), 3, 3), latents(range(9), 3, 10)[:, :3])
+    assert torch.equal(latents(torch.tensor([4, 0, 4]), 3, 5), latents([4, 0, 4], 3, 5))
+    assert torch.equal(latents([4, 0, 4], 3, 5)[1], latents(range(1), 3, 5)[0])
+    # indices and seeds above 32 bits reach their high words
+    assert not torch.equal(latents([2**32], 0, 4), latents([0], 0, 4))
+    assert not torch.equal(latents([0], 2**63, 4), latents([0], 0, 4))
+    with pytest.raises(ValueError, match="sample indices must be >= 0"):
+        latents([3, -1], 0, 2)
+    with pytest.raises(ValueError, match="seed must be < 2\\*\\*64"):
+        latents([0], 2**64, 2)
+
+
+def _distinct_rows(z):
+    keys = z.contiguous().view(torch.int64).flatten().numpy()  # a 2-d float32 latent as one 64-bit key
+    return len(np.unique(keys)) == len(keys)
+
+
+def test_no_duplicate_latents_in_a_million_draws():
+    # 2-d latents are the hardest case (one Box-Muller pair); the slow test below draws 10**7
+    assert _distinct_rows(latents(range(5 * 10**5), 0, 2))
+    assert _distinct_rows(latents(range(2**32 - 2 * 10**5, 2**32 + 3 * 10**5), 2**63 + 1, 2))
+
+
+@pytest.mark.slow
+def test_no_duplicate_latents_in_ten_million_draws():
+    keys = np.concatenate([latents(range(a, a + 10**6), 1, 2).view(torch.int64).flatten().numpy()
+                           for a in range(0, 10**7, 10**6)])
+    assert len(np.unique(keys)) == 10**7
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_latents_equal_cpu_latents():
+    for dist in ("normal", "uniform"):
+        cpu = latents(range(2**32 - 500, 2**32 + 500), 2**50 + 3, 7, dist)
+        cuda = latents(range(2**32 - 500, 2**32 + 500), 2**50 + 3, 7, dist, device="cuda")
+        assert cuda.device.type == "cuda"
+        if dist == "uniform":
+            assert torch.equal(cuda.cpu(), cpu)
+        torch.testing.assert_close(cuda.cpu(), cpu)
+    g = _img(channels=3, size=5)
+    torch.testing.assert_close(ganzoo.sample(g, 20, seed=1, device="cuda"), ganzoo.sample(g.cpu(), 20, seed=1))
+
+
+def test_folders_keep_the_sampler_they_were_written_with(tmp_path):
+    g = _toy()
+    folder = save_generator(g, tmp_path / "new")
+    assert json.loads((folder / "config.json").read_text())["sampling_version"] == 2
+    torch.testing.assert_close(ganzoo.sample(folder, 9, seed=4), ganzoo.sample(g, 9, seed=4))
+    # a folder written before sampling version 2 (no field) is sampled with version 1, so its samples and its
+    # card's metrics stay what they were; sampling_version=2 opts into the fast sampler
+    cfg = json.loads((folder / "config.json").read_text())
+    del cfg["sampling_version"]
+    (folder / "config.json").write_text(json.dumps(cfg))
+    old = ganzoo.load(folder)
+    assert old.sampling_version == 1
+    v1 = latents(range(9), 4, 3, version=1)
+    with torch.no_grad():
+        torch.testing.assert_close(ganzoo.sample(old, 9, seed=4), g(v1))
+        torch.testing.assert_close(ganzoo.sample(folder, 9, seed=4, batch_size=2), g(v1))
+    torch.testing.assert_close(ganzoo.sample(old, 9, seed=4, sampling_version=2), ganzoo.sample(g, 9, seed=4))
+    # version 1 is the per-sample NumPy Philox-4x64 stream of earlier releases
+    rng = np.random.Generator(np.random.Philox(key=4, counter=[0, 5, 0, 0]))
+    np.testing.assert_array_equal(v1[5].numpy(), rng.standard_normal(3, dtype=np.float32))
+    # re-saving keeps the version the weights' samples were made with
+    cfg2 = json.loads((save_generator(old, tmp_path / "resaved") / "config.json").read_text())
+    assert cfg2["sampling_version"] == 1
+    with pytest.raises(ValueError, match="sampling_version must be one of"):
+        ganzoo.sample(g, 2, seed=0, sampling_version=3)
 
 
 def test_uniform_latent_generators_get_uniform_latents():

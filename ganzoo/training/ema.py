@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 
 def make_ema(module: nn.Module) -> nn.Module:
@@ -17,9 +17,15 @@ def make_ema(module: nn.Module) -> nn.Module:
 
 
 @torch.no_grad()
-def update_ema(ema: nn.Module, module: nn.Module, decay: float) -> None:
-    """ema <- decay * ema + (1 - decay) * module for parameters; buffers (BN running stats) are copied."""
+def update_ema(ema: nn.Module, module: nn.Module, decay: float, finite: Tensor | None = None) -> None:
+    """ema <- decay * ema + (1 - decay) * module for parameters; buffers (BN running stats) are copied.
+
+    ``finite`` (a 0-dim bool tensor, on the device: are ``module``'s weights finite?) masks the update without a
+    host sync: when it is false the EMA keeps its values (``lerp`` towards itself), so non-finite weights never
+    reach it. When it is true the result is bitwise the unmasked update.
+    """
     for pe, p in zip(ema.parameters(), module.parameters(), strict=True):
-        pe.lerp_(p.detach(), 1.0 - decay)
+        target = p.detach() if finite is None else torch.where(finite, p.detach(), pe)
+        pe.lerp_(target, 1.0 - decay)
     for be, b in zip(ema.buffers(), module.buffers(), strict=True):
-        be.copy_(b)
+        be.copy_(b if finite is None or not b.is_floating_point() else torch.where(finite, b, be))

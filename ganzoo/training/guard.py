@@ -1,4 +1,14 @@
-"""The divergence guard: a non-finite loss or gradient stops training before the optimizer step."""
+"""The divergence guard: a non-finite loss, gradient or weight stops training before it reaches a checkpoint, the
+EMA or an export.
+
+``AdversarialModule`` checks without a per-step host sync: the losses of every step stay (as device tensors) in the
+log buffer, and non-finite values are sticky in the weights (an optimizer step with a NaN or infinite gradient
+leaves NaN or infinite weights: Adam, RMSprop, SGD, clipping and spectral norm all keep them), so one check of the
+buffered losses and of the weights, every ``log_every_n_steps`` critic steps and before every checkpoint and
+export, sees every divergence since the last check. The EMA update is masked on the device (it keeps its last
+finite value while the generator's weights are not finite). ``all_finite``/``describe_divergence`` are the
+per-step check the translation module still makes before each optimizer step.
+"""
 
 from __future__ import annotations
 
@@ -41,3 +51,32 @@ def describe_divergence(
         "was written after it; the last checkpoint is intact (resume with --ckpt_path and a lower learning rate, "
         "a stronger constraint, or float32 precision)."
     )
+
+
+def nonfinite_tensors(named: Iterable[tuple[str, Tensor]]) -> list[str]:
+    """Names of the floating-point tensors with a NaN or infinite entry (one host sync for all of them)."""
+    named = [(n, t) for n, t in named if t is not None and t.is_floating_point()]
+    if not named:
+        return []
+    # max-abs norm: finite exactly when every entry is (an L2 norm overflows for entries above ~1e19)
+    norms = torch.stack([n.float() for n in torch._foreach_norm([t.detach() for _, t in named], float("inf"))])
+    bad = (~torch.isfinite(norms)).nonzero().flatten().tolist()
+    return [named[i][0] for i in bad]
+
+
+def first_nonfinite_log(buffer: list[tuple[int, int, dict[str, Tensor]]]) -> tuple[int, str, float] | None:
+    """``(entry index, key, value)`` of the first non-finite value among the buffered per-step logs, or ``None``."""
+    flat = [(i, k, v) for i, (_, _, logs) in enumerate(buffer) for k, v in logs.items()]
+    if not flat:
+        return None
+    values = torch.stack([v.detach().float().reshape(()) for _, _, v in flat])
+    bad = (~torch.isfinite(values)).nonzero().flatten()
+    if not len(bad):
+        return None
+    j = int(bad[0])
+    return flat[j][0], flat[j][1], float(values[j])
+
+
+def all_finite_flag(tensors: list[Tensor]) -> Tensor:
+    """A 0-dim bool tensor on the tensors' device: every entry of every tensor is finite (no host sync)."""
+    return torch.isfinite(torch.stack(torch._foreach_norm([t.detach() for t in tensors], float("inf")))).all()

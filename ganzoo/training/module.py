@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from ganzoo.objectives.base import check_positive
 
 from . import rng
 from .ema import make_ema, update_ema
-from .guard import DivergenceError, all_finite, describe_divergence
+from .guard import DivergenceError, all_finite_flag, first_nonfinite_log, nonfinite_tensors
 from .logbuffer import GanzooModuleMixin, prepare_trainer
 from .schedule import CriticSchedule
 
@@ -85,8 +86,12 @@ class AdversarialModule(GanzooModuleMixin, L.LightningModule):
     the generator is called as ``generator(z, labels)`` and the critic as ``critic(x, labels)``, and the fakes
     of a step take the real batch's labels (so real and fake share one class distribution, and a penalty's
     interpolates keep their labels).
-        check_finite: the divergence guard: before every optimizer step, check that the losses and
-            gradients are finite and raise :class:`DivergenceError` (naming the step, loss and value) if not.
+        check_finite: the divergence guard (:mod:`ganzoo.training.guard`): every ``log_every_n_steps`` critic
+            steps, before every checkpoint and before the export, check the buffered losses of every step and the
+            weights, and raise :class:`DivergenceError` (naming the first non-finite step, loss and value, and the
+            non-finite weights) if any is not finite; the EMA update is masked on the device. No per-step host
+            sync; the bound: a divergence stops training within ``log_every_n_steps`` critic steps, and never
+            reaches a checkpoint, the EMA or an export.
 
     Reliability: checkpoints hold both networks, the EMA copy, both optimizers, ganzoo's counters, every
     rank's RNG states and (through the datamodule) the data position, so a resumed run continues exactly.
@@ -233,10 +238,54 @@ class AdversarialModule(GanzooModuleMixin, L.LightningModule):
             for _ in range(self.objective.n_fake_batches)
         ]
 
-    def _guard(self, losses: dict[str, Tensor], net: nn.Module, what: str) -> None:
-        if self.check_finite and not bool(all_finite(losses, list(net.named_parameters()))):
-            where = f"{what} step, generator iteration {self.gen_iters}, critic iteration {self.critic_iters}"
-            raise DivergenceError(describe_divergence(losses, list(net.named_parameters()), where))
+    def _weights(self, net: nn.Module) -> list[tuple[str, Tensor]]:
+        named = itertools.chain(net.named_parameters(), net.named_buffers())
+        return [(n, t) for n, t in named if t.is_floating_point()]
+
+    def divergence(self) -> str | None:
+        """What is non-finite since the last check: the first buffered loss and the weights (one host sync)."""
+        first = first_nonfinite_log(self._log_buffer)
+        bad = nonfinite_tensors([(f"{name}.{n}", t) for name in ("generator", "critic")
+                                 for n, t in self._weights(getattr(self, name))])
+        if first is None and not bad:
+            return None
+        parts = []
+        if first is not None:
+            i, key, value = first
+            d_iter, g_iter, logs = self._log_buffer[i]
+            if key == "g_loss":
+                where = f"generator step, generator iteration {g_iter - 1}, critic iteration {d_iter}"
+            else:
+                g = g_iter - 1 if "g_loss" in logs else g_iter
+                where = f"critic step, generator iteration {g}, critic iteration {d_iter - 1}"
+            parts.append(f"the first non-finite loss is at the {where}: {key} = {value}")
+        if bad:
+            more = f" (+{len(bad) - 3} more)" if len(bad) > 3 else ""
+            parts.append(f"non-finite weights in {', '.join(bad[:3])}{more} (a non-finite gradient was applied)")
+        return "; ".join(parts)
+
+    def check_divergence(self, when: str) -> None:
+        """Raise :class:`DivergenceError` if a loss since the last check or a weight is not finite."""
+        if not self.check_finite:
+            return
+        found = self.divergence()
+        if found is not None:
+            raise DivergenceError(
+                f"training diverged: {found}. Found {when}, at critic iteration {self.critic_iters} (the guard checks "
+                "every log_every_n_steps critic steps and before every checkpoint and export); no checkpoint, EMA "
+                "update or export took the non-finite values, the last checkpoint is intact (resume with "
+                "--ckpt_path and a lower learning rate, a stronger constraint, or float32 precision)."
+            )
+
+    def _flush_logs(self) -> None:
+        try:
+            self.check_divergence("at the periodic check")
+        finally:
+            super()._flush_logs()  # the non-finite values are logged too
+
+    def on_fit_end(self) -> None:
+        self.check_divergence("before the export")
+        super().on_fit_end()
 
     def critic_step(self, real: Tensor, opt, labels: Tensor | None = None) -> dict[str, Tensor]:
         critic = self._ddp.get("critic", self.critic)  # all critic calls of this step go through its wrapper
@@ -255,12 +304,14 @@ class AdversarialModule(GanzooModuleMixin, L.LightningModule):
                 penalty = penalty + p
         opt.zero_grad(set_to_none=True)
         self.manual_backward(loss + penalty)
-        self._guard({"d_loss": loss, "penalty": penalty}, self.critic, "critic")
         opt.step()
         for c in self.constraints:
             c.after_critic_step(self.critic)
-        with torch.no_grad():
-            estimate = self.objective.estimate(real_out.detach(), [o.detach() for o in fake_outs])
+        if type(self.objective).estimate is Objective.estimate:  # the default estimate is -critic_loss: reuse it
+            estimate = -loss.detach()
+        else:
+            with torch.no_grad():
+                estimate = self.objective.estimate(real_out.detach(), [o.detach() for o in fake_outs])
         return {"d_loss": loss.detach(), "penalty": penalty.detach(), "estimate": estimate}
 
     def generator_step(self, real: Tensor, opt, labels: Tensor | None = None) -> dict[str, Tensor]:
@@ -271,11 +322,11 @@ class AdversarialModule(GanzooModuleMixin, L.LightningModule):
         loss = self.objective.generator_loss(fake_outs, real_out)
         opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
-        self._guard({"g_loss": loss}, self.generator, "generator")
         opt.step()
         self.untoggle_optimizer(opt)
-        if self.generator_ema is not None:
-            update_ema(self.generator_ema, self.generator, self.ema_decay)
+        if self.generator_ema is not None:  # masked on the device: non-finite weights never reach the EMA
+            finite = all_finite_flag([t for _, t in self._weights(self.generator)]) if self.check_finite else None
+            update_ema(self.generator_ema, self.generator, self.ema_decay, finite)
         return {"g_loss": loss.detach()}
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
@@ -323,6 +374,7 @@ class AdversarialModule(GanzooModuleMixin, L.LightningModule):
         return self.generator_ema if self.generator_ema is not None else self.generator
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.check_divergence("before a checkpoint")  # raises before anything is written
         checkpoint["ganzoo_counters"] = {
             "gen_iters": self.gen_iters, "critic_iters": self.critic_iters, "cycle": self._cycle,
         }

@@ -1,0 +1,423 @@
+"""Speed of ganzoo against a plain PyTorch loop doing the same work, measured alternately in one process.
+
+    python bench/speed.py --device cpu --quick --out bench/results/speed_cpu.json [--readme]
+    python bench/speed.py --device cuda --out bench/results/speed_cuda.json
+
+Parts (each wrapped: a failure is recorded in the JSON and the table, the rest still runs; the JSON is written
+after every part):
+
+* **training**: the networks, losses, penalties and Adam settings of ``recipes/dcgan/fashion_mnist.yaml``,
+  ``recipes/wgan_gp/fashion_mnist.yaml`` and ``recipes/wgan_gp/8gaussians.yaml``. ganzoo runs the recipe's module
+  under ``lightning.Trainer`` with every feature on (divergence guard, log buffer with CSV and TensorBoard
+  loggers, EMA where the recipe has it, counters, ganzoo's progress bar); the plain loop is hand-written
+  (``zero_grad`` / ``backward`` / ``step``, the critic frozen during the generator step, the recipe's EMA).
+  Both draw batches the same way (images: slices of a shuffled tensor on the device, random values in
+  [-1, 1]: the step time does not depend on them; 2-D: the recipe's ``ToySampler``). A timing callback
+  runs a segment of the plain loop after every ``--seg`` generator iterations of ganzoo, so the two alternate
+  in one process; per pair of segments the ratio ganzoo / plain, and the table shows medians (ms per generator
+  iteration, device synchronised at segment ends).
+* **sampling**: ``ganzoo.sample`` against ``G(torch.randn(...))`` batch by batch (``+ .cpu()`` when the device is
+  not the CPU), alternated, for the DCGAN generator (batch 1000) and the 2-D generator (batch 1000 and 10000).
+* **import**: ``import torch`` and ``import ganzoo`` in fresh processes, alternated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import importlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+import yaml  # noqa: E402
+
+CASES = {
+    "dcgan_fmnist": "recipes/dcgan/fashion_mnist.yaml",
+    "wgan_gp_fmnist": "recipes/wgan_gp/fashion_mnist.yaml",
+    "wgan_gp_8gaussians": "recipes/wgan_gp/8gaussians.yaml",
+}
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+CLOCK = time.perf_counter  # --clock cpu: time.process_time (CPU time of this process, robust on a shared machine)
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def recipe(case: str) -> dict[str, Any]:
+    return yaml.safe_load((ROOT / CASES[case]).read_text())
+
+
+def build_module(cfg: dict[str, Any]):
+    path = cfg["model"]["class_path"]
+    mod, _, name = path.rpartition(".")
+    cls = getattr(importlib.import_module(mod), name)
+    return cls(**cfg["model"].get("init_args", {}))
+
+
+class TensorBatches:
+    """Endless batches: slices of a shuffled tensor of random images in [-1, 1] on ``device``."""
+
+    def __init__(self, shape: tuple[int, ...], batch_size: int, device: torch.device, n: int = 4096, seed: int = 0):
+        g = torch.Generator().manual_seed(seed)
+        self.data = (torch.rand((n, *shape), generator=g) * 2 - 1).to(device)
+        self.batch_size, self.i = batch_size, 0
+
+    def next(self):
+        if self.i + self.batch_size > len(self.data):
+            self.i = 0
+        b = self.data[self.i: self.i + self.batch_size]
+        self.i += self.batch_size
+        return b
+
+
+def make_datamodule(case: str, cfg: dict[str, Any], module, device: torch.device):
+    import lightning as L
+    from torch.utils.data import DataLoader, IterableDataset
+
+    init = cfg["data"].get("init_args", {})
+    if case.endswith("8gaussians"):
+        from ganzoo.data import Toy2DDataModule
+
+        return Toy2DDataModule(**init)
+
+    batches = TensorBatches(tuple(module.output_shape), init.get("batch_size", 64), device)
+
+    class Stream(IterableDataset):
+        def __iter__(self):
+            while True:
+                yield batches.next()
+
+    class TensorDataModule(L.LightningDataModule):
+        data_shape = tuple(module.output_shape)
+
+        def train_dataloader(self):
+            return DataLoader(Stream(), batch_size=None, num_workers=0)
+
+    return TensorDataModule()
+
+
+# ---------------------------------------------------------------------------------------------- plain loops
+class PlainLoop:
+    """The hand-written loop: the recipe's networks (copies of ganzoo's initial ones), losses, penalty, Adam, EMA."""
+
+    def __init__(self, case: str, cfg: dict[str, Any], module, device: torch.device):
+        args = cfg["model"].get("init_args", {})
+        self.device = device
+        self.G = copy.deepcopy(module.generator).to(device).train()
+        self.D = copy.deepcopy(module.critic).to(device).train()
+        self.latent_dim = module.generator.latent_dim
+        self.wgan = "WGANGP" in cfg["model"]["class_path"]
+        if self.wgan:
+            lr, betas = args.get("lr", 1e-4), tuple(args.get("betas", (0.0, 0.9)))
+            self.n_critic, self.gp = args.get("n_critic", 5), args.get("gp_weight", 10.0)
+        else:
+            lr, betas = args.get("lr", 2e-4), tuple(args.get("betas", (0.5, 0.999)))
+            self.n_critic, self.gp = args.get("n_critic", 1), 0.0
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas)
+        self.ema_decay = args.get("ema_decay")
+        self.ema = copy.deepcopy(self.G).requires_grad_(False) if self.ema_decay else None
+        init = cfg["data"].get("init_args", {})
+        if case.endswith("8gaussians"):
+            from ganzoo.data.toy2d import ToySampler
+
+            sampler = ToySampler(init.get("dataset", "8gaussians"), init.get("seed", 0))
+            bs = init.get("batch_size", 256)
+            self.next_batch = lambda: sampler.sample(bs).to(device)
+        else:
+            self.next_batch = TensorBatches(tuple(module.output_shape), init.get("batch_size", 64), device, seed=1).next
+
+    def d_out(self, x):
+        return self.D(x).reshape(x.shape[0])
+
+    def iteration(self) -> None:
+        """One generator iteration: ``n_critic`` critic steps, then the generator step (and the EMA)."""
+        G, D = self.G, self.D
+        for _ in range(self.n_critic):
+            real = self.next_batch()
+            z = torch.randn(real.shape[0], self.latent_dim, device=self.device)
+            with torch.no_grad():
+                fake = G(z)
+            if self.wgan:
+                loss = self.d_out(fake).mean() - self.d_out(real).mean()
+                eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=self.device)
+                x = (eps * real + (1 - eps) * fake).requires_grad_(True)
+                (grad,) = torch.autograd.grad(self.d_out(x).sum(), x, create_graph=True)
+                loss = loss + self.gp * (grad.reshape(grad.shape[0], -1).norm(2, dim=1) - 1).pow(2).mean()
+            else:
+                loss = F.softplus(-self.d_out(real)).mean() + F.softplus(self.d_out(fake)).mean()
+            self.opt_d.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt_d.step()
+        D.requires_grad_(False)
+        z = torch.randn(real.shape[0], self.latent_dim, device=self.device)
+        out = self.d_out(G(z))
+        g_loss = -out.mean() if self.wgan else F.softplus(-out).mean()
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        D.requires_grad_(True)
+        if self.ema is not None:
+            with torch.no_grad():
+                for pe, p in zip(self.ema.parameters(), G.parameters()):
+                    pe.lerp_(p, 1.0 - self.ema_decay)
+                for be, b in zip(self.ema.buffers(), G.buffers()):
+                    be.copy_(b)
+
+
+# ---------------------------------------------------------------------------------------------- training part
+def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup: int, workdir: Path) -> dict:
+    import lightning as L
+    from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+
+    from ganzoo.training.progress import GeneratorIterationBar
+
+    cfg = recipe(case)
+    torch.manual_seed(0)
+    module = build_module(cfg)
+    total = warmup + seg * pairs
+    module.max_gen_iters = total
+    plain = PlainLoop(case, cfg, module, device)
+    dm = make_datamodule(case, cfg, module, device)
+    ganzoo_s: list[float] = []
+    plain_s: list[float] = []
+
+    class Alternate(L.Callback):
+        start: float | None = None
+        last = -1
+
+        def on_train_batch_end(self, trainer, pl_module, *args):
+            g = pl_module.gen_iters
+            if g == self.last:
+                return
+            self.last = g
+            if g == warmup:
+                for _ in range(warmup):  # the plain loop's own warm-up
+                    plain.iteration()
+                sync(device)
+                self.start = CLOCK()
+            elif g > warmup and (g - warmup) % seg == 0:
+                sync(device)
+                ganzoo_s.append(CLOCK() - self.start)
+                t0 = CLOCK()
+                for _ in range(seg):
+                    plain.iteration()
+                sync(device)
+                plain_s.append(CLOCK() - t0)
+                self.start = CLOCK()
+
+    root = workdir / case
+    csv = CSVLogger(str(root), name="logs")
+    trainer = L.Trainer(
+        accelerator=device.type if device.type != "cuda" else "gpu", devices=1, max_epochs=-1,
+        default_root_dir=str(root), logger=[csv, TensorBoardLogger(str(root), name="logs", version=csv.version)],
+        callbacks=[GeneratorIterationBar(), Alternate()], log_every_n_steps=cfg.get("trainer", {}).get(
+            "log_every_n_steps", 50), enable_model_summary=False,
+    )
+    t0 = time.perf_counter()
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), contextlib.redirect_stderr(devnull):
+        trainer.fit(module, datamodule=dm)  # the progress bar draws into /dev/null (its cost is kept)
+    wall = time.perf_counter() - t0
+    ratios = [a / b for a, b in zip(ganzoo_s, plain_s)]
+    return {
+        "recipe": CASES[case], "generator_iterations": module.gen_iters, "segments": len(ratios),
+        "iters_per_segment": seg,
+        "ganzoo_ms": 1e3 * statistics.median(ganzoo_s) / seg, "plain_ms": 1e3 * statistics.median(plain_s) / seg,
+        "ratio": statistics.median(ratios), "ratios": ratios, "wall_s": wall,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- sampling part
+@torch.no_grad()
+def bench_sampling(name: str, g, n: int, batch_size: int, device: torch.device, reps: int) -> dict:
+    import ganzoo
+
+    g = g.to(device).eval()
+    ld = g.latent_dim
+    to_cpu = device.type != "cpu"
+
+    def plain():
+        out = []
+        for s in range(0, n, batch_size):
+            x = g(torch.randn(min(batch_size, n - s), ld, device=device))
+            out.append(x.cpu() if to_cpu else x)
+        sync(device)
+        return out
+
+    def ours():
+        x = ganzoo.sample(g, n, seed=0, batch_size=batch_size, device=device)
+        sync(device)
+        return x
+
+    plain()
+    ours()
+    tp, to, ratios = [], [], []
+    for _ in range(reps):
+        t0 = CLOCK()
+        plain()
+        t1 = CLOCK()
+        ours()
+        t2 = CLOCK()
+        tp.append(t1 - t0)
+        to.append(t2 - t1)
+        ratios.append((t1 - t0) / (t2 - t1))
+    return {"model": name, "n": n, "batch_size": batch_size, "plain_per_s": n / statistics.median(tp),
+            "ganzoo_per_s": n / statistics.median(to), "speed_ratio": statistics.median(ratios),
+            "plain_includes_cpu_copy": to_cpu}
+
+
+# ---------------------------------------------------------------------------------------------- import part
+def bench_import(reps: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+    def run(code: str) -> float:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True)
+        return time.perf_counter() - t0
+
+    run("import torch")
+    tt, tg = [], []
+    for _ in range(reps):
+        tt.append(run("import torch"))
+        tg.append(run("import ganzoo"))
+    return {"import_torch_s": statistics.median(tt), "import_ganzoo_s": statistics.median(tg),
+            "extra_s": statistics.median([g - t for g, t in zip(tg, tt)])}
+
+
+# ---------------------------------------------------------------------------------------------- table
+def table(res: dict) -> str:
+    dev = res["device"]
+    clock = ("CPU time of the process" if res.get("clock") == "cpu" else "wall time")
+    rows = [f"Measured by `python bench/speed.py {res.get('command', '')}` on {dev['name']} (PyTorch {res['torch']}, "
+            f"Lightning {res.get('lightning', '?')}; {clock}, {res.get('threads')} torch threads).", "",
+            "| what | ganzoo | plain loop | ratio |", "|---|---|---|---|"]
+    for case, r in res["training"].items():
+        if "error" in r:
+            rows.append(f"| training `{CASES[case]}` | failed: {r['error']} | | |")
+            continue
+        rows.append(f"| training `{r['recipe']}`, ms per generator iteration (median of {r['segments']} alternated "
+                    f"segments of {r['iters_per_segment']}) | {r['ganzoo_ms']:.2f} | {r['plain_ms']:.2f} | "
+                    f"{r['ratio']:.2f}x |")
+    for key, r in res["sampling"].items():
+        if "error" in r:
+            rows.append(f"| sampling {key} | failed: {r['error']} | | |")
+            continue
+        plain = "`G(randn)`" + (" + `.cpu()`" if r["plain_includes_cpu_copy"] else "")
+        rows.append(f"| `ganzoo.sample` {r['model']}, n={r['n']}, batch {r['batch_size']}, samples/s (vs {plain}) | "
+                    f"{r['ganzoo_per_s']:,.0f} | {r['plain_per_s']:,.0f} | {r['speed_ratio']:.2f}x speed |")
+    imp = res.get("import", {})
+    if "error" in imp:
+        rows.append(f"| import | failed: {imp['error']} | | |")
+    elif imp:
+        rows.append(f"| `import ganzoo` vs `import torch`, s (fresh processes, median) | "
+                    f"{imp['import_ganzoo_s']:.2f} | {imp['import_torch_s']:.2f} | +{imp['extra_s']:.2f} s |")
+    return "\n".join(rows)
+
+
+def device_info(device: torch.device) -> dict:
+    if device.type == "cuda":
+        return {"type": "cuda", "name": torch.cuda.get_device_name(device)}
+    return {"type": "cpu", "name": f"a {os.cpu_count()}-core CPU ({platform.processor() or platform.machine()})"}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", choices=["cpu", "cuda"])
+    p.add_argument("--out", default=None, help="JSON file (default bench/results/speed_<device>.json)")
+    p.add_argument("--quick", action="store_true", help="fewer and shorter segments (a few minutes on a CPU)")
+    p.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
+    p.add_argument("--skip", nargs="*", default=[], choices=["training", "sampling", "import"])
+    p.add_argument("--readme", action="store_true", help="put the table in the README (CPU: speed markers)")
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                   help="cpu: this process's CPU time (for a shared, busy machine with --threads 1)")
+    args = p.parse_args()
+    global CLOCK
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.clock == "cpu":
+        CLOCK = time.process_time
+    device = torch.device(args.device)
+    out = Path(args.out or ROOT / "bench" / "results" / f"speed_{device.type}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    import lightning
+
+    res: dict[str, Any] = {"device": device_info(device), "torch": torch.__version__,
+                           "lightning": lightning.__version__, "quick": args.quick, "training": {},
+                           "sampling": {}, "import": {}, "clock": args.clock, "threads": torch.get_num_threads(),
+                           "command": " ".join(sys.argv[1:])}
+
+    def save():
+        out.write_text(json.dumps(res, indent=2) + "\n")
+
+    def attempt(store: dict, key: str, fn) -> None:
+        t0 = time.perf_counter()
+        try:
+            store[key] = fn()
+        except Exception as e:  # noqa: BLE001  (one failing part must not lose the others)
+            traceback.print_exc()
+            store[key] = {"error": f"{type(e).__name__}: {e}"[:300]}
+        print(f"[{key}] {time.perf_counter() - t0:.0f} s: {json.dumps(store[key])[:300]}", flush=True)
+        save()
+
+    gpu = device.type == "cuda"
+    with tempfile.TemporaryDirectory() as tmp:
+        if "training" not in args.skip:
+            for case in args.cases:
+                toy = case.endswith("8gaussians")
+                if args.quick:
+                    seg, pairs, warmup = (50, 9, 20) if toy else ((10, 7, 5) if not gpu else (50, 9, 20))
+                else:
+                    seg, pairs, warmup = (100, 15, 50) if toy else ((20, 11, 10) if not gpu else (100, 15, 50))
+                if case == "wgan_gp_fmnist" and not gpu:
+                    seg = max(2, seg // 5)  # 5 critic steps per generator iteration
+                attempt(res["training"], case,
+                        lambda case=case, seg=seg, pairs=pairs, warmup=warmup: bench_training(
+                            case, device, seg, pairs, warmup, Path(tmp)))
+    if "sampling" not in args.skip:
+        from ganzoo.nets import MLPGenerator
+        from ganzoo.registry import build_model
+
+        torch.manual_seed(0)
+        dcgan = build_model("dcgan_generator", {"latent_dim": 100, "channels": 1, "resolution": 32, "width": 64})
+        mlp = MLPGenerator(latent_dim=2, out_dim=2, hidden_dim=128, n_layers=3)
+        reps = 5 if args.quick else 11
+        n_img = (2000 if args.quick else 5000) if not gpu else 50000
+        attempt(res["sampling"], "dcgan", lambda: bench_sampling("DCGAN generator (F-MNIST recipe)", dcgan, n_img,
+                                                                 1000, device, reps))
+        for bs in (1000, 10000):
+            attempt(res["sampling"], f"mlp_{bs}", lambda bs=bs: bench_sampling(
+                "2-D MLP generator (8 Gaussians recipe)", mlp, 20 * bs if not gpu else 100 * bs, bs, device, reps))
+    if "import" not in args.skip:
+        attempt(res, "import", lambda: bench_import(5 if args.quick else 11))
+    text = table(res)
+    res["table"] = text
+    save()
+    print(text)
+    if args.readme:
+        from _readme import fill_table
+
+        fill_table("speed" if not gpu else "speed-gpu", text)
+
+
+if __name__ == "__main__":
+    main()
