@@ -15,7 +15,6 @@ from hub_test_doubles import install_fake_hf_api
 from huggingface_hub import ModelCard
 
 import ganzoo
-from ganzoo.data.idx import default_fashion_mnist_dir
 from ganzoo.hub import HubLoadError, check_repo_id, push_to_hub
 from ganzoo.metrics.toy import evaluate_generator
 from ganzoo.serialization import load_generator
@@ -25,9 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = ganzoo.list_pretrained()
 NAMES = [e.name for e in ENTRIES]
 FIRST = "wgan_gp-8gaussians"
-needs_fmnist = pytest.mark.skipif(
-    default_fashion_mnist_dir() is None, reason="Fashion-MNIST IDX files absent (apt-get install dataset-fashion-mnist)"
-)
 
 
 def _offline_env(tmp_path):
@@ -108,7 +104,7 @@ def test_image_entry_is_stored_in_float16_and_samples_deterministically(name):
         assert torch.equal(ganzoo.translate(name, x), ganzoo.translate(g, x))
 
 
-@needs_fmnist
+@pytest.mark.fashion_mnist
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in NAMES if ganzoo.zoo.get_entry(n).kind == "image"])
 def test_image_entry_fid_is_that_of_the_bundled_weights(name):
