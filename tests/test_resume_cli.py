@@ -195,3 +195,18 @@ def test_final_progress_line_shows_the_end_of_fit_fid_not_the_last_callbacks(cap
     bar, module, trainer = _bar_and_module(capsys)  # the Python API (no ganzoo fit): the line at train end
     bar.on_train_end(trainer, module)
     assert "fid=622" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ README
+def test_readme_shows_resume_and_its_python_snippets_export_to_distinct_folders():
+    readme = (ROOT / "README.md").read_text()
+    assert "ganzoo fit --config recipes/wgan_gp/8gaussians.yaml --resume" in readme
+    fits = re.findall(r"L\.Trainer\((.*?)\)\.fit\(", readme)
+    assert len(fits) >= 2
+    roots = [re.search(r'default_root_dir="([^"]+)"', f) for f in fits]
+    assert all(roots), fits  # without one, every snippet exports to ./generator
+    roots = [r.group(1) for r in roots]
+    assert len(set(roots)) == len(roots), roots
+    for root in roots:
+        assert f'ganzoo.load("{root}/generator")' in readme or "export_generator" in readme
+    assert 'ganzoo.load("generator")' not in readme
