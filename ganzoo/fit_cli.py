@@ -7,6 +7,7 @@ uploads the exported folder (weights, config, card, sample figure) in one commit
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shlex
@@ -14,11 +15,14 @@ import sys
 from pathlib import Path
 
 import lightning as L
+from jsonargparse import ActionYesNo
+from lightning.fabric.loggers.logger import rank_zero_experiment
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 from ganzoo.cli_errors import ConfigError, describe
 from ganzoo.data.toy2d import Toy2DDataModule
+from ganzoo.training.checkpoints import GanCheckpoint, last_checkpoint
 from ganzoo.training.progress import GeneratorIterationBar
 
 
@@ -30,6 +34,44 @@ def _config_files(argv: list[str]) -> list[str]:
         elif a.startswith("--config="):
             files.append(a.split("=", 1)[1])
     return files
+
+
+_BOOLS = ("true", "false", "yes", "no", "1", "0")
+
+
+def _log_version(ckpt_path: str | None) -> int | None:
+    """The ``logs/version_N`` of the run a checkpoint was saved by (``None``: a new version)."""
+    if not ckpt_path or not os.path.isfile(ckpt_path):
+        return None
+    import torch
+
+    try:
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:
+        return None
+    version = ck.get("ganzoo_log_version") if isinstance(ck, dict) else None
+    return version if isinstance(version, int) else None
+
+
+class _AppendingCSVLogger(CSVLogger):
+    """CSVLogger that appends to the ``metrics.csv`` of an existing version folder (a resumed run) instead of
+    deleting it, as Lightning's writer does (it warns "Previous log files ... will be deleted")."""
+
+    @property
+    @rank_zero_experiment
+    def experiment(self):
+        if self._experiment is None:
+            from lightning.pytorch.loggers.csv_logs import ExperimentWriter
+
+            class _Writer(ExperimentWriter):
+                def _check_log_dir_exists(self) -> None:
+                    if self._fs.isfile(self.metrics_file_path):  # keep its header: new keys extend it
+                        with self._fs.open(self.metrics_file_path, "r", newline="") as f:
+                            self.metrics_keys = list(csv.DictReader(f).fieldnames or [])
+
+            self._fs.makedirs(self.root_dir, exist_ok=True)
+            self._experiment = _Writer(log_dir=self.log_dir)
+        return self._experiment
 
 
 class GanzooCLI(LightningCLI):
@@ -81,7 +123,12 @@ class GanzooCLI(LightningCLI):
         parser.add_argument(
             "--overwrite", type=bool, default=False,
             help="Replace the outputs (generator/, metrics.json, samples.png) of an earlier run in default_root_dir; "
-                 "without it such a folder is refused (resuming with --ckpt_path is allowed).",
+                 "without it such a folder is refused (resuming with --resume or --ckpt_path is allowed).",
+        )
+        parser.add_argument(
+            "--resume", action=ActionYesNo(no_prefix="no_"), nargs="?", default=False,
+            help="Continue the run in default_root_dir from its checkpoints/last.ckpt (written every N generator "
+                 "iterations and on Ctrl-C by ganzoo.training.checkpoints.GanCheckpoint), same logs/version_N.",
         )
         parser.add_argument(
             "--push_to_hub", type=str | None, default=None,
@@ -106,6 +153,7 @@ class GanzooCLI(LightningCLI):
                 f"--trainer.max_steps {max_steps}: ganzoo counts training in generator iterations; use "
                 f"--model.init_args.max_gen_iters {max_steps} (Lightning's max_steps counts every optimizer step)"
             )
+        self._check_resume()
         self._check_run_folder()
         from ganzoo.training.image_eval import check_metrics
 
@@ -117,16 +165,36 @@ class GanzooCLI(LightningCLI):
 
             check_repo_id(repo_id, "--push_to_hub")
 
+    def _root(self) -> Path:
+        return Path(self._get(self.config, "trainer", default={}).get("default_root_dir") or os.getcwd())
+
+    def _check_resume(self) -> None:
+        """``--resume``: continue from ``<default_root_dir>/checkpoints/last.ckpt`` (as ``--ckpt_path``)."""
+        if not self._get(self.config, "resume"):
+            return
+        ckpt = last_checkpoint(self._root())
+        if self._get(self.config, "ckpt_path"):
+            raise ValueError(f"--resume continues from {ckpt}; do not also pass --ckpt_path")
+        if self._get(self.config, "overwrite"):
+            raise ValueError("--resume continues the run; --overwrite would start it again: pass one of them")
+        if not os.path.isfile(ckpt):
+            raise ValueError(f"--resume: there is no checkpoint {ckpt} to continue from; start the run without "
+                             "--resume (recipes save one every N generator iterations and on Ctrl-C)")
+        self.config[f"{self.subcommand}.ckpt_path" if self.subcommand else "ckpt_path"] = ckpt
+
     def _check_run_folder(self) -> None:
         """An earlier run's outputs are not silently replaced: refuse unless --overwrite (or resuming)."""
         if self._get(self.config, "overwrite") or self._get(self.config, "ckpt_path"):
             return
-        root = Path(self._get(self.config, "trainer", default={}).get("default_root_dir") or os.getcwd())
+        root = self._root()
         found = [name for name in ("generator", "metrics.json", "samples.png") if (root / name).exists()]
+        ckpt = os.path.isfile(last_checkpoint(root))
+        if ckpt:
+            found.append(os.path.join("checkpoints", "last.ckpt"))
         if found:
             raise ValueError(
-                f"{root} already holds a run ({', '.join(found)}); pass --overwrite to replace it, or choose "
-                f"another --trainer.default_root_dir"
+                f"{root} already holds a run ({', '.join(found)}); pass --overwrite to replace it"
+                + (" or --resume to continue it" if ckpt else "") + ", or choose another --trainer.default_root_dir"
             )
 
     def _remove_stale_temporaries(self) -> None:
@@ -148,18 +216,48 @@ class GanzooCLI(LightningCLI):
             self.trainer_defaults["callbacks"] = []
         if cfg.get("logger") in (None, True):
             root = cfg.get("default_root_dir") or os.getcwd()
-            csv = CSVLogger(root, name="logs")
+            version = _log_version(self._get(self.config, "ckpt_path"))  # a resumed run keeps its logs/version_N
+            csv = _AppendingCSVLogger(root, name="logs", version=version)
             kwargs["logger"] = [csv, TensorBoardLogger(root, name="logs", version=csv.version)]
         return super().instantiate_trainer(**kwargs)
 
     def before_fit(self) -> None:
         self._remove_stale_temporaries()
+        resuming = bool(self._get(self.config, "ckpt_path"))
+        ckpt = last_checkpoint(self.trainer.default_root_dir)
+        if not resuming and self._get(self.config, "overwrite") and os.path.isfile(ckpt) and \
+                self.trainer.is_global_zero:
+            os.remove(ckpt)  # the replaced run's checkpoint: --resume must not continue it later
+        argv, i = [], 0
+        while i < len(self._argv):  # the resume command: this one without --overwrite/--ckpt_path, with --resume
+            a, nxt = self._argv[i], self._argv[i + 1] if i + 1 < len(self._argv) else ""
+            if a == "--ckpt_path" or (a in ("--overwrite", "--resume") and nxt.lower() in _BOOLS):
+                i += 2
+                continue
+            if not (a in ("--overwrite", "--resume") or a.startswith(("--overwrite=", "--ckpt_path=", "--resume="))):
+                argv.append(a)
+            i += 1
+        hint = "ganzoo " + shlex.join([*argv, "--resume"])
+        for cb in self.trainer.callbacks:
+            if isinstance(cb, GanCheckpoint) and cb.resume_hint is None:
+                cb.resume_hint = hint
+        for cb in self.trainer.callbacks:
+            if isinstance(cb, GeneratorIterationBar):
+                cb.final_after_fit = True  # after_fit prints the final line with the end-of-fit FID
         if self._get(self.config, "push_to_hub") and not self.model.export_dir:
             raise ValueError("--push_to_hub needs the exported generator; do not set model.export_dir to null")
+
+    def _final_line(self, metrics: dict | None = None) -> None:
+        """The progress bar's last line, with the end-of-fit FID (not the last in-training evaluation's)."""
+        fid = None if metrics is None else metrics.get("fid", metrics.get("AtoB/fid"))
+        for cb in self.trainer.callbacks:
+            if isinstance(cb, GeneratorIterationBar):
+                cb.final_line(self.trainer, self.model, fid=fid)
 
     def after_fit(self) -> None:
         trainer, model, dm = self.trainer, self.model, self.datamodule
         if not trainer.is_global_zero or model.gen_iters == 0:
+            self._final_line()
             return
         out = trainer.default_root_dir
         card: dict = {}
@@ -169,6 +267,7 @@ class GanzooCLI(LightningCLI):
             from ganzoo.training.report import toy_report
 
             metrics = toy_report(model, dm.dataset, out)
+            self._final_line(metrics)
             print(json.dumps(metrics))
             print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
             card.update(dataset=dm.dataset, results=toy_results(metrics, dm.dataset))
@@ -178,6 +277,7 @@ class GanzooCLI(LightningCLI):
 
             metrics = translation_report(model, dm, out, n=self._get(self.config, "eval_n"),
                                          fid="fid" in (self._get(self.config, "eval_metrics") or []))
+            self._final_line(metrics)
             print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, dict)}))
             print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
             from ganzoo.cards import translation_results
@@ -190,10 +290,13 @@ class GanzooCLI(LightningCLI):
             metrics = image_report(
                 model, dm, out, n=self._get(self.config, "eval_n"), metrics=self._get(self.config, "eval_metrics"),
             )
+            self._final_line(metrics)
             print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, dict)}))
             print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
             card.update(dataset=dm.dataset_name, results=image_results(metrics, conditional=bool(model.num_classes)))
             grid = os.path.join(out, "samples.png")
+        else:
+            self._final_line()
         if not model.export_dir:
             return
         folder = Path(out) / model.export_dir

@@ -34,3 +34,13 @@ def install() -> None:
     # torchmetrics' KID/IS warn that they keep every extracted feature in memory (a concern for unbounded
     # streams); ganzoo feeds them at most ``n`` precomputed features once per evaluation
     warnings.filterwarnings("ignore", message=r".*will save all extracted features in buffer")
+    # Resuming mid-epoch: Lightning warns that the *dataloader* is not resumable. ganzoo's datamodules restore the
+    # data position themselves (their state_dict, which Lightning saves and restores: the 2-D stream is replayed to
+    # the batches consumed, the image and paired samplers restart at the saved epoch and batch), so a resumed run
+    # sees the same batches; AdversarialModule also restores every RNG state at its first step
+    # (tests/test_resume_cli.py: bitwise-identical weights after kill -9 and --resume)
+    warnings.filterwarnings("ignore", message=r"You're resuming from a checkpoint that ended before the epoch ended")
+    # Lightning's ModelCheckpoint(every_n_train_steps) with manual optimization: the checkpoint holds the state after
+    # the step. For ganzoo that is the consistent state to resume from: weights, optimizers, counters, RNG and data
+    # position are all saved after the same step, and the resumed run continues with the next batch
+    warnings.filterwarnings("ignore", message=r"Using ModelCheckpoint with manual optimization and every_n_train_steps")

@@ -2,7 +2,9 @@
 
 On a terminal it is one tqdm line updated in place. Without a terminal (a log file, CI, a pipe) tqdm would
 write a new copy of the line at every update (669 KB for the 2-minute toy run), so the bar prints a plain
-line every 5% of the run or every 30 seconds instead, and the last one at the end.
+line every 5% of the run or every 30 seconds instead, and the last one at the end. ``ganzoo fit`` sets
+``final_after_fit``: the last line then comes after the end-of-fit evaluation and shows its FID (not the last
+in-training evaluation's, e.g. an untrained translator's baseline).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class GeneratorIterationBar(TQDMProgressBar):
         self._plain = plain
         self.plain_fraction, self.plain_seconds = plain_fraction, plain_seconds
         self._last_line_n, self._first_n, self._last_line_t, self._t0 = -1, 0, 0.0, 0.0
+        self._t_end: float | None = None  # end of training: the final line's time and rate exclude the evaluation
+        self.final_after_fit = False  # set by ganzoo fit, which then calls final_line() after its evaluation
 
     @property
     def plain(self) -> bool:
@@ -50,10 +54,12 @@ class GeneratorIterationBar(TQDMProgressBar):
     def on_train_start(self, trainer, pl_module) -> None:
         super().on_train_start(trainer, pl_module)
         self._t0 = self._last_line_t = time.monotonic()
+        self._t_end = None
         self._last_line_n = self._first_n = getattr(pl_module, "gen_iters", 0)  # > 0 when resumed
+        self._set_total(trainer, pl_module)  # resumed mid-epoch, Lightning skips on_train_epoch_start
 
     def _plain_line(self, trainer, pl_module, n: int, total: int | None) -> None:
-        now = time.monotonic()
+        now = self._t_end or time.monotonic()
         elapsed = now - self._t0
         done = n - self._first_n
         rate = f"{done / elapsed:.2f} it/s" if elapsed > 0 and done > 0 else "? it/s"
@@ -64,19 +70,40 @@ class GeneratorIterationBar(TQDMProgressBar):
         self._last_line_n, self._last_line_t = n, now
 
     def on_train_end(self, trainer, pl_module) -> None:
-        bar = self.train_progress_bar
+        self._t_end = time.monotonic()
+        if self.final_after_fit and trainer.state.status != "interrupted":
+            return  # final_line() comes after the end-of-fit evaluation
+        self.final_line(trainer, pl_module)
+
+    def final_line(self, trainer, pl_module, fid: float | None = None) -> None:
+        """Print (plain) or draw and close (terminal) the last line; ``fid``: the end-of-fit FID, shown instead of
+        the last in-training evaluation's (``None`` after ``final_after_fit``: no FID, none was computed at the
+        end)."""
+        if self.final_after_fit and hasattr(pl_module, "last_fid"):
+            pl_module.last_fid = fid
+        bar = self.train_progress_bar if self._train_progress_bar is not None else None
         n = getattr(pl_module, "gen_iters", None)
-        if self.plain and n is not None and n != self._last_line_n and trainer.is_global_zero:
-            self._plain_line(trainer, pl_module, n, bar.total if bar is not None else None)
-        super().on_train_end(trainer, pl_module)
+        if self.plain:
+            if n is not None and n != self._last_line_n and trainer.is_global_zero:
+                self._plain_line(trainer, pl_module, n, bar.total if bar is not None else None)
+        elif bar is not None and not bar.disable:
+            if n is not None:
+                bar.n = n
+            bar.set_postfix(self.get_metrics(trainer, pl_module))
+        if bar is not None:
+            bar.close()
 
     def on_train_epoch_start(self, trainer, pl_module, *args: Any) -> None:
         super().on_train_epoch_start(trainer, pl_module)
+        self._set_total(trainer, pl_module)
+
+    def _set_total(self, trainer, pl_module) -> None:
         total = getattr(pl_module, "max_gen_iters", None)
         if total is not None:
             total = min(total, _gen_iters_within_epochs(trainer, pl_module, total))
             self.train_progress_bar.reset(total=total)
             self.train_progress_bar.n = getattr(pl_module, "gen_iters", 0)
+            self.train_progress_bar.initial = self.train_progress_bar.n  # the rate counts this run's iterations
             self.train_progress_bar.set_description("generator iterations")
 
     def get_metrics(self, trainer, pl_module) -> dict[str, Any]:
@@ -95,7 +122,9 @@ class GeneratorIterationBar(TQDMProgressBar):
             total = bar.total if bar is not None else None
             step = max(1, int((total or 0) * self.plain_fraction))
             due = n // step > self._last_line_n // step if total else False
-            if n != self._last_line_n and (due or n == total
+            if n == total:
+                return  # the last line comes at the end of training (after the final evaluation)
+            if n != self._last_line_n and (due
                                            or time.monotonic() - self._last_line_t >= self.plain_seconds):
                 if trainer.is_global_zero:
                     self._plain_line(trainer, pl_module, n, total)

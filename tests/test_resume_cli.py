@@ -1,0 +1,212 @@
+"""Issue 15, point 1 (resume from the command line) and point 5 (the final progress line shows the final FID).
+
+The 2-D toy recipe (recipes/wgan_gp/8gaussians.yaml) with its GanCheckpoint every 10 instead of 200 generator
+iterations and a short run: killed with SIGKILL after a checkpoint, or stopped with Ctrl-C/SIGTERM, then continued
+with ``--resume``, it exports bitwise the weights of the uninterrupted run, and logs into the same version folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+TOY = ROOT / "recipes" / "wgan_gp" / "8gaussians.yaml"
+ITERS, EVERY = 40, 10
+
+
+def _recipe(folder: Path) -> Path:
+    text = TOY.read_text()
+    assert "ganzoo.training.checkpoints.GanCheckpoint" in text and "every_n_gen_iters: 200" in text
+    path = folder / "8gaussians.yaml"
+    path.write_text(text.replace("every_n_gen_iters: 200", f"every_n_gen_iters: {EVERY}"))
+    return path
+
+
+def _args(recipe: Path, root: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "ganzoo.cli", "fit", "--config", str(recipe), "--trainer.default_root_dir", str(root),
+            "--model.init_args.max_gen_iters", str(ITERS), "--model.init_args.hidden_dim", "16", *extra]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    p = subprocess.run(args, capture_output=True, text=True, env=_env(), timeout=300, cwd=cwd)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-3000:]
+    return p
+
+
+def _start_and_interrupt(args: list[str], root: Path, cwd: Path, sig: int) -> subprocess.CompletedProcess:
+    """Start a run, wait for its first checkpoint, send ``sig``; the run must not have finished by then."""
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=cwd)
+    ckpt, t0 = root / "checkpoints" / "last.ckpt", time.monotonic()
+    while not ckpt.exists():
+        assert p.poll() is None, p.communicate()
+        assert time.monotonic() - t0 < 240, "no checkpoint written"
+        time.sleep(0.02)
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=240)
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("uninterrupted")
+    recipe = _recipe(folder)
+    p = _run(_args(recipe, folder / "run"), folder)
+    assert (folder / "run" / "checkpoints" / "last.ckpt").exists()  # also saved at the end
+    return (folder / "run" / "generator" / "model.safetensors").read_bytes(), recipe, p.stdout
+
+
+def _counters(path: Path) -> dict:
+    return torch.load(path, map_location="cpu", weights_only=True)["ganzoo_counters"]
+
+
+def test_kill_9_after_a_checkpoint_then_resume_gives_the_uninterrupted_weights(tmp_path, uninterrupted):
+    weights, recipe, _ = uninterrupted
+    root = tmp_path / "run"
+    killed = _start_and_interrupt(_args(recipe, root), root, tmp_path, signal.SIGKILL)
+    assert killed.returncode == -signal.SIGKILL
+    assert not (root / "generator").exists()
+    saved = _counters(root / "checkpoints" / "last.ckpt")["gen_iters"]
+    assert saved % EVERY == 0 and 0 < saved < ITERS
+    csv = root / "logs" / "version_0" / "metrics.csv"  # Lightning writes it every 100 log calls: maybe not yet
+    rows_before = csv.read_text().splitlines() if csv.exists() else []
+
+    # a fresh run would overwrite the interrupted one's checkpoint: refused, pointing at --resume
+    p = subprocess.run(_args(recipe, root), capture_output=True, text=True, env=_env(), timeout=300, cwd=tmp_path)
+    assert p.returncode == 2 and "or --resume to continue it" in p.stderr, p.stderr[-2000:]
+
+    resumed = _run(_args(recipe, root, "--resume"), tmp_path)
+    assert (root / "generator" / "model.safetensors").read_bytes() == weights
+    # logs continue in the same folder, the old rows kept
+    assert sorted(os.listdir(root / "logs")) == ["version_0"]
+    rows = csv.read_text().splitlines()
+    assert rows[:len(rows_before)] == rows_before and len(rows) > len(rows_before)
+    # the progress lines count this run's generator iterations against the run's total, at a plausible rate
+    lines = [ln for ln in resumed.stdout.splitlines() if ln.startswith("generator iterations")]
+    assert lines and lines[-1].startswith(f"generator iterations {ITERS}/{ITERS} (100%)")
+    first = int(re.match(r"generator iterations (\d+)/", lines[0]).group(1))
+    assert first > saved
+    rates = [float(r) for ln in lines for r in re.findall(r"([\d.]+) it/s", ln)]
+    assert rates and max(rates) < 1000, lines
+    both = resumed.stdout + resumed.stderr
+    for noise in ("pre-optimization state", "ended before the epoch ended", "will be deleted", "weights_only"):
+        assert noise not in both, noise
+
+
+@pytest.mark.parametrize("sig, name, code", [(signal.SIGINT, "Ctrl-C", 1), (signal.SIGTERM, "SIGTERM", 143)])
+def test_ctrl_c_or_sigterm_saves_exports_and_says_how_to_resume(tmp_path, uninterrupted, sig, name, code):
+    weights, recipe, _ = uninterrupted
+    root = tmp_path / "run"
+    stopped = _start_and_interrupt(_args(recipe, root), root, tmp_path, sig)
+    assert stopped.returncode == code, stopped.stdout[-2000:] + stopped.stderr[-3000:]
+    hint = [ln for ln in stopped.stdout.splitlines() if ln.startswith(f"{name}: stopped at generator iteration")]
+    assert len(hint) == 1, stopped.stdout[-3000:]
+    g = _counters(root / "checkpoints" / "last.ckpt")["gen_iters"]
+    assert f"iteration {g}, saved {root / 'checkpoints' / 'last.ckpt'}, exported the generator to" in hint[0]
+    assert hint[0].endswith(" --resume") and "ganzoo fit --config" in hint[0]
+    assert (root / "generator" / "model.safetensors").exists()
+    assert f'"generator_iterations": {g}' in (root / "generator" / "config.json").read_text()
+    # the exported generator does not block --resume, which reaches the uninterrupted weights
+    _run(_args(recipe, root, "--resume"), tmp_path)
+    assert (root / "generator" / "model.safetensors").read_bytes() == weights
+    assert sorted(os.listdir(root / "logs")) == ["version_0"]
+
+
+def _console(monkeypatch, capsys, *args):
+    from ganzoo.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["ganzoo", *map(str, args)])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    return exc.value.code, capsys.readouterr().err.strip()
+
+
+def test_resume_without_a_checkpoint_or_with_overwrite_is_refused_in_one_line(tmp_path, monkeypatch, capsys):
+    code, err = _console(monkeypatch, capsys, "fit", "--config", TOY, "--trainer.default_root_dir", tmp_path,
+                         "--resume")
+    assert code == 2 and len(err.splitlines()) <= 2, err
+    assert f"there is no checkpoint {tmp_path / 'checkpoints' / 'last.ckpt'} to continue from" in err
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"")
+    code, err = _console(monkeypatch, capsys, "fit", "--config", TOY, "--trainer.default_root_dir", tmp_path,
+                         "--resume", "--overwrite", "true")
+    assert code == 2 and "pass one of them" in err and len(err.splitlines()) <= 2, err
+
+
+def test_every_recipe_checkpoints_in_generator_iterations():
+    import yaml
+
+    for path in sorted((ROOT / "recipes").glob("*/*.yaml")):
+        if path.parent.name == "trainer":
+            continue
+        callbacks = yaml.safe_load(path.read_text())["trainer"].get("callbacks") or []
+        ours = [c for c in callbacks if c["class_path"] == "ganzoo.training.checkpoints.GanCheckpoint"]
+        assert len(ours) == 1, path
+        assert ours[0]["init_args"]["every_n_gen_iters"] == (200 if path.stem == "8gaussians" else 500), path
+
+
+# ------------------------------------------------------------------- point 5: the final line's FID
+def _bar_and_module(capsys):
+    from ganzoo.training.progress import GeneratorIterationBar
+
+    bar = GeneratorIterationBar(plain=True)
+    module = SimpleNamespace(gen_iters=100, max_gen_iters=100, last_fid=622.0,
+                             progress_metrics=lambda: {"g_iter": module.gen_iters} | (
+                                 {"fid": round(module.last_fid, 2)} if module.last_fid is not None else {}))
+    trainer = SimpleNamespace(is_global_zero=True, callbacks=[bar], state=SimpleNamespace(status="finished"))
+    bar.get_metrics = lambda trainer, pl_module: pl_module.progress_metrics()
+    bar._t0 = bar._last_line_t = time.monotonic()
+    return bar, module, trainer
+
+
+def test_final_progress_line_shows_the_end_of_fit_fid_not_the_last_callbacks(capsys):
+    from ganzoo.fit_cli import GanzooCLI
+
+    bar, module, trainer = _bar_and_module(capsys)
+    bar.final_after_fit = True
+    bar.on_train_end(trainer, module)
+    assert capsys.readouterr().out == ""  # deferred until the end-of-fit evaluation
+    cli = SimpleNamespace(trainer=trainer, model=module)
+    GanzooCLI._final_line(cli, {"AtoB/fid": 41.234, "AtoB/l1": 0.3})  # as after_fit does with the report
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("generator iterations 100/")
+    assert "fid=41.23" in out[0] and "622" not in out[0]
+
+    bar, module, trainer = _bar_and_module(capsys)  # no FID at the end (fid: false): none shown, not the baseline
+    bar.final_after_fit = True
+    bar.on_train_end(trainer, module)
+    GanzooCLI._final_line(SimpleNamespace(trainer=trainer, model=module), {"l1": 0.2})
+    out = capsys.readouterr().out
+    assert "fid=" not in out and "622" not in out and out.startswith("generator iterations 100/")
+
+    bar, module, trainer = _bar_and_module(capsys)  # the Python API (no ganzoo fit): the line at train end
+    bar.on_train_end(trainer, module)
+    assert "fid=622" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ README
+def test_readme_shows_resume_and_its_python_snippets_export_to_distinct_folders():
+    readme = (ROOT / "README.md").read_text()
+    assert "ganzoo fit --config recipes/wgan_gp/8gaussians.yaml --resume" in readme
+    fits = re.findall(r"L\.Trainer\((.*?)\)\.fit\(", readme)
+    assert len(fits) >= 2
+    roots = [re.search(r'default_root_dir="([^"]+)"', f) for f in fits]
+    assert all(roots), fits  # without one, every snippet exports to ./generator
+    roots = [r.group(1) for r in roots]
+    assert len(set(roots)) == len(roots), roots
+    for root in roots:
+        assert f'ganzoo.load("{root}/generator")' in readme or "export_generator" in readme
+    assert 'ganzoo.load("generator")' not in readme
