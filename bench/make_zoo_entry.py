@@ -85,7 +85,7 @@ def zoo_recipe(spec: dict, work: Path, *, accelerator: str | None = None, max_ti
         cfg["data"].setdefault("init_args", {})["data_dir"] = data_dir
     if eval_every:
         for cb in trainer.get("callbacks") or []:
-            if "every_n_gen_iters" in cb.get("init_args", {}):
+            if cb["class_path"].endswith("EvalCallback") and "every_n_gen_iters" in cb.get("init_args", {}):
                 cb["init_args"]["every_n_gen_iters"] = eval_every
                 said.append(f"{cb['class_path'].rsplit('.', 1)[-1]}.every_n_gen_iters={eval_every}")
     work.mkdir(parents=True, exist_ok=True)
