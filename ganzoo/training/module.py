@@ -148,6 +148,7 @@ class AdversarialModule(GanzooModuleMixin, L.LightningModule):
         self._cycle = 0  # critic steps done towards the next generator step
         self._log_buffer: list[tuple[int, int, dict[str, Tensor]]] = []
         self._last_logs: dict[str, Tensor] = {}
+        self._shown_distance: float | None = None
         self.check_finite = check_finite
         self._ddp: dict[str, nn.Module] = {}  # separate DDP wrappers ('ddp_gan'); a dict, so not submodules
         self._pending_rng: dict[str, Tensor] | None = None
@@ -278,9 +279,12 @@ class AdversarialModule(GanzooModuleMixin, L.LightningModule):
             )
 
     def _flush_logs(self) -> None:
+        buf = self._log_buffer
         try:
             self.check_divergence("at the periodic check")
         finally:
+            if buf and "distance" in buf[-1][2]:  # what the progress bar shows until the next flush
+                self._shown_distance = float(buf[-1][2]["distance"])
             super()._flush_logs()  # the non-finite values are logged too
 
     def on_fit_end(self) -> None:
@@ -353,10 +357,13 @@ class AdversarialModule(GanzooModuleMixin, L.LightningModule):
         self._record(logs)
 
     def progress_metrics(self) -> dict[str, float]:
-        """What the progress bar shows: counters and the last distance estimate."""
+        """What the progress bar shows: counters and the distance estimate as of the last log flush (every
+        ``log_every_n_steps`` critic steps), so that refreshing the bar never waits for the device."""
         out: dict[str, float] = {"g_iter": self.gen_iters, "d_iter": self.critic_iters}
-        if "distance" in self._last_logs:
-            out["distance"] = round(float(self._last_logs["distance"]), 4)
+        if self._shown_distance is None and "distance" in self._last_logs:
+            self._shown_distance = float(self._last_logs["distance"])  # once, before the first flush
+        if self._shown_distance is not None:
+            out["distance"] = round(self._shown_distance, 4)
         if self.last_fid is not None:
             out["fid"] = round(float(self.last_fid), 2)
         return out
