@@ -324,6 +324,11 @@ def table(res: dict) -> str:
         plain = "`G(randn)`" + (" + `.cpu()`" if r["plain_includes_cpu_copy"] else "")
         rows.append(f"| `ganzoo.sample` {r['model']}, n={r['n']}, batch {r['batch_size']}, samples/s (vs {plain}) | "
                     f"{r['ganzoo_per_s']:,.0f} | {r['plain_per_s']:,.0f} | {r['speed_ratio']:.2f}x speed |")
+    missing = [CASES[c] for c in CASES if c not in res["training"]]
+    if missing:  # a run stopped by its time limit (the JSON is written after every part)
+        rows.append(f"| training {', '.join(f'`{m}`' for m in missing)}, sampling | not measured: the run was "
+                    "stopped before these parts | | |" if not res["sampling"] else
+                    f"| training {', '.join(f'`{m}`' for m in missing)} | not measured | | |")
     imp = res.get("import", {})
     if "error" in imp:
         rows.append(f"| import | failed: {imp['error']} | | |")
@@ -343,6 +348,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", choices=["cpu", "cuda"])
     p.add_argument("--out", default=None, help="JSON file (default bench/results/speed_<device>.json)")
+    p.add_argument("--from_json", default=None,
+                   help="print (and with --readme, fill) the table of an earlier run's JSON, e.g. one stopped early")
     p.add_argument("--quick", action="store_true", help="fewer and shorter segments (a few minutes on a CPU)")
     p.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
     p.add_argument("--skip", nargs="*", default=[], choices=["training", "sampling", "import"])
@@ -351,6 +358,15 @@ def main() -> None:
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                    help="cpu: this process's CPU time (for a shared, busy machine with --threads 1)")
     args = p.parse_args()
+    if args.from_json:
+        res = json.loads(Path(args.from_json).read_text())
+        text = table(res)
+        print(text)
+        if args.readme:
+            from _readme import fill_table
+
+            fill_table("speed" if res["device"]["type"] == "cpu" else "speed-gpu", text)
+        return
     global CLOCK
     if args.threads:
         torch.set_num_threads(args.threads)
