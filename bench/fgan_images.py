@@ -27,15 +27,22 @@ sys.path.insert(0, str(ROOT))
 from ganzoo.objectives import F_DIVERGENCES  # noqa: E402
 
 
+def verdict(r: dict) -> str:
+    """``learns`` when the FID at least halved between the first and the last evaluation, else ``stalls``; a run
+    stopped by a non-finite loss or an error keeps its own result."""
+    h = r["history"]
+    if r["result"] != "trained" or len(h) < 2:
+        return r["result"]
+    return "learns" if h[-1]["fid"] <= 0.5 * h[0]["fid"] else "stalls (no finite-loss failure)"
+
+
 def table(res: dict) -> str:
-    rows = ["| divergence | G iters in the time | FID at 1k / last | result |", "|---|---|---|---|"]
+    rows = ["| divergence | G iters in the time | FID at 500 / 1k / last | result |", "|---|---|---|---|"]
     for d, r in res.items():
-        h = r["history"]
-        first = next((x["fid"] for x in h if x["generator_iterations"] == 1000), None)
-        last = h[-1]["fid"] if h else None
-        fids = f"{first:.1f} / {last:.1f}" if first is not None and last is not None else (
-            f"– / {last:.1f}" if last is not None else "–")
-        rows.append(f"| `{d}` | {r['generator_iterations']} | {fids} | {r['result']} |")
+        fid = {x["generator_iterations"]: x["fid"] for x in r["history"]}
+        last = r["history"][-1]["fid"] if r["history"] else None
+        fids = " / ".join("–" if v is None else f"{v:.1f}" for v in (fid.get(500), fid.get(1000), last))
+        rows.append(f"| `{d}` | {r['generator_iterations']} | {fids} | {verdict(r)} |")
     return "\n".join(rows)
 
 
@@ -46,7 +53,14 @@ def main() -> None:
     p.add_argument("--out", default=str(ROOT / "runs" / "fgan_images"))
     p.add_argument("--data_dir", default=os.environ.get("GANZOO_FMNIST_DIR"))
     p.add_argument("--readme", action="store_true")
+    p.add_argument("--from_json", default=None, help="print (and with --readme, fill) the table of a saved run")
     args = p.parse_args()
+    if args.from_json:
+        md = table(json.loads(Path(args.from_json).read_text()))
+        print(md)
+        if args.readme:
+            fill_readme(md)
+        return
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     procs = {}
@@ -89,10 +103,14 @@ def main() -> None:
     md = table(res)
     print(md)
     if args.readme:
-        readme = ROOT / "README.md"
-        text = readme.read_text()
-        block = f"<!-- fgan-images:start -->\n{md}\n<!-- fgan-images:end -->"
-        readme.write_text(re.sub(r"<!-- fgan-images:start -->.*?<!-- fgan-images:end -->", block, text, flags=re.S))
+        fill_readme(md)
+
+
+def fill_readme(md: str) -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    block = f"<!-- fgan-images:start -->\n{md}\n<!-- fgan-images:end -->"
+    readme.write_text(re.sub(r"<!-- fgan-images:start -->.*?<!-- fgan-images:end -->", block, text, flags=re.S))
 
 
 if __name__ == "__main__":
