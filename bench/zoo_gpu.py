@@ -31,27 +31,40 @@ KEEP = ("train_info.json", "eval_history.json", "translation_history.json", "sam
         "recipe.yaml", "config.yaml")
 
 
-def pack(work: Path, names: list[str], out: Path) -> list[str]:
-    buf = io.BytesIO()
+def pack(work: Path, names: list[str], out: Path, limit: int = 56 * 2**20) -> list[str]:
+    """The runs' files in ``limit`` bytes at most (the device tool returns about 60 MiB in all; a first version of
+    this script lost the last entry's weights to a truncated archive): every exported generator first, then the
+    small files, then the logs; what does not fit is listed in ``left_out.json`` instead of cutting a file."""
+    groups: list[list[tuple[str, bytes]]] = [[], [], []]
+    for name in names:
+        run = work / name
+        if not run.is_dir():
+            continue
+        gen = run / "generator"
+        if (gen / "model.safetensors").is_file():
+            groups[0].append((f"{name}/generator/model.safetensors", (gen / "model.safetensors").read_bytes()))
+        for f in [gen / "config.json", *(run / k for k in KEEP), *sorted((run / "samples").glob("grid_*.png"))[-3:]]:
+            if f.is_file():
+                groups[1].append((str(f.relative_to(work)), f.read_bytes()))
+        for f in [*sorted((run / "logs").glob("version_*/metrics.csv")), run / "train.log"]:
+            if f.is_file():
+                groups[2].append((str(f.relative_to(work)), f.read_bytes()))
+    buf, left_out = io.BytesIO(), []
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name in names:
-            run = work / name
-            if not run.is_dir():
-                continue
-            files = [run / f for f in KEEP if (run / f).is_file()]
-            files += sorted((run / "generator").glob("*")) if (run / "generator").is_dir() else []
-            grids = sorted((run / "samples").glob("grid_*.png"))
-            files += grids[-3:]
-            files += sorted((run / "logs").glob("version_*/metrics.csv"))
-            files.append(run / "train.log")
-            for f in files:
-                if f.is_file():
-                    tar.add(f, arcname=str(f.relative_to(work)))
+        for group in groups:
+            for arcname, data in group:
+                if buf.tell() + len(data) > limit:  # compressed size so far + this file uncompressed: a bound
+                    left_out.append(arcname)
+                    continue
+                info = tarfile.TarInfo(arcname)
+                info.size, info.mtime = len(data), int(time.time())
+                tar.addfile(info, io.BytesIO(data))
     data, parts = buf.getvalue(), []
     for i in range(0, len(data), PART):
         path = out / f"zoo_runs.tar.gz.part{i // PART:02d}"
         path.write_bytes(data[i:i + PART])
         parts.append(path.name)
+    (out / "left_out.json").write_text(json.dumps(left_out))
     return parts
 
 
