@@ -1,6 +1,7 @@
 """``ganzoo`` command line.
 
 * ``ganzoo sample MODEL --n 64 --seed 0 --out grid.png``: inference only; does not import Lightning.
+* ``ganzoo search MODEL --examples DIR_OR_NPY --n 64 --seed 0 --out grid.png``: samples like the examples; no Lightning.
 * ``ganzoo translate MODEL --input DIR --output DIR``: translate images (pix2pix, CycleGAN); no Lightning.
 * ``ganzoo eval MODEL --data fashion_mnist --metrics fid,kid,is --n 10000``: image metrics as JSON.
 * ``ganzoo fit --config recipes/<variant>/<dataset>.yaml [--trainer.X ...] [--push_to_hub org/name]`` and the
@@ -33,6 +34,11 @@ def main(argv: list[str] | None = None) -> None:
 
         sample_main(argv[1:])
         return
+    if argv and argv[0] == "search":
+        from ganzoo.search_cli import main as search_main
+
+        search_main(argv[1:])
+        return
     if argv and argv[0] == "translate":
         from ganzoo.translate_cli import main as translate_main
 
@@ -45,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if argv and argv[0] in ("-h", "--help"):
         print("ganzoo sample MODEL --n 64 --seed 0 --out grid.png   sample a generator (see: ganzoo sample --help)")
+        print("ganzoo search MODEL --examples DIR_OR_NPY --n 64 --seed 0 --out grid.png   samples like the examples")
         print("ganzoo eval MODEL --data fashion_mnist --metrics fid,kid --n 10000   image metrics as JSON")
         print("ganzoo translate MODEL --input DIR --output DIR [--direction AtoB]   pix2pix/CycleGAN inference\n")
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
