@@ -12,6 +12,7 @@ than collapsing onto the single nearest image. Does not import Lightning.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import time
@@ -122,7 +123,8 @@ def _feature_fn(features: Any, out_shape: tuple[int, ...], device: torch.device)
                          f"the generator outputs {out_shape}")
     from ganzoo.metrics.classifier import load_fmnist_classifier
 
-    clf = load_fmnist_classifier().to(device)
+    clf = load_fmnist_classifier()  # shared and cached on the CPU: a copy goes to another device
+    clf = clf if device.type == "cpu" else copy.deepcopy(clf).to(device)
     return clf.features, "fmnist_classifier"
 
 
