@@ -1,6 +1,7 @@
 """Measured result of ``ganzoo.search``: class queries on Fashion-MNIST with an unconditional generator.
 
-    python bench/search.py --model PATH_OR_ZOO_NAME [--n 64] [--m 16] [--seed 0] [--threads 2] [--no-readme]
+    python bench/search.py --model PATH_OR_ZOO_NAME [--describe TEXT] [--n 64] [--m 16] [--seed 0] [--threads 2]
+    python bench/search.py --table-only [--describe TEXT]     # rebuild the README table from the recorded JSON
 
 For each of the 10 classes: the query is the first ``m`` (16) test images of that class (test-set order), the search
 returns ``n`` (64) samples. Reported per class and on average:
@@ -11,7 +12,8 @@ returns ``n`` (64) samples. Reported per class and on average:
   of the random samples and of the found ones, to the query;
 * FID (shipped classifier's features) of the 64 found samples and of the 64 random ones against the class's other
   test images (the query excluded; about 984). With 64 samples FID is biased upwards: compare the two columns;
-* the wall time of one search (``torch.set_num_threads(--threads)``).
+* the wall time of one search (``torch.set_num_threads(--threads)``), and its CPU time (all threads; on a machine
+  shared with other work the wall time is inflated, the CPU time much less).
 
 Plus one query that is not a class: the 16 first test T-shirts (class 0) among the brightest quartile of T-shirts
 (mean pixel value >= the 75th percentile of the test T-shirts'); reported: the found samples' mean brightness and
@@ -51,13 +53,13 @@ def fid(fake: torch.Tensor, real: torch.Tensor, split: str) -> float:
 
 
 def query(model, ex, cls, rest, args, features="auto", with_fid=True) -> tuple[dict, torch.Tensor]:
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     found, info = ganzoo.search(model, ex, args.n, seed=args.seed, steps=args.steps, pool=args.pool,
                                 features=features, return_info=True)
-    seconds = time.perf_counter() - t
+    seconds, cpu_seconds = time.perf_counter() - t, time.process_time() - cpu
     rand = ganzoo.sample(model, args.n, seed=args.seed)
     row = {"mmd2_before": info["mmd2_before"], "mmd2_init": info["mmd2_init"], "mmd2_after": info["mmd2_after"],
-           "seconds": seconds, "bandwidth": info["bandwidth"]}
+           "seconds": seconds, "cpu_seconds": cpu_seconds, "bandwidth": info["bandwidth"]}
     if cls is not None:
         row["fraction_found"] = float((predict(found) == cls).float().mean())
         row["fraction_random"] = float((predict(rand) == cls).float().mean())
@@ -91,7 +93,8 @@ def table(res: dict) -> str:
                 f"{b['seconds']:.0f} s |")
     env = res["environment"]
     rows.append("")
-    rows.append(f"Model `{res['model']}`, n = {res['n']} found per query of m = {res['m']}, seed {res['seed']}, "
+    desc = f" ({res['model_description']})" if res.get("model_description") else ""
+    rows.append(f"Model `{res['model']}`{desc}, n = {res['n']} found per query of m = {res['m']}, seed {res['seed']}, "
                 f"{res['steps']} Adam steps from the best {res['n']} of {res['pool'] * res['n']} candidates; "
                 f"{env['threads']} CPU threads ({env['processor']}), torch {env['torch']}. "
                 "Fractions and FID use the shipped classifier, whose features the default search also uses.")
@@ -122,7 +125,7 @@ def figure(rows: list[tuple[str, torch.Tensor, torch.Tensor]], path: Path) -> No
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", required=True, help="generator folder, zoo name or Hub id (unconditional, 1x32x32)")
+    ap.add_argument("--model", default=None, help="generator folder, zoo name or Hub id (unconditional, 1x32x32)")
     ap.add_argument("--n", type=int, default=64)
     ap.add_argument("--m", type=int, default=16)
     ap.add_argument("--seed", type=int, default=0)
@@ -132,8 +135,21 @@ def main() -> None:
     ap.add_argument("--classes", type=int, nargs="*", default=list(range(10)))
     ap.add_argument("--no-pixels", action="store_true", help="skip the pixel-feature average")
     ap.add_argument("--no-readme", action="store_true")
+    ap.add_argument("--describe", default=None, help="a description of the model for the table (recorded in the JSON)")
+    ap.add_argument("--table-only", action="store_true", help="rebuild the table (and README) from --out's JSON")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "search.json"))
     args = ap.parse_args()
+    if args.table_only:
+        res = json.loads(Path(args.out).read_text())
+        if args.describe:
+            res["model_description"] = args.describe
+            Path(args.out).write_text(json.dumps(res, indent=2) + "\n")
+        print(table(res))
+        if not args.no_readme:
+            fill_table("search", table(res))
+        return
+    if args.model is None:
+        raise SystemExit("bench/search.py: --model PATH_OR_ZOO_NAME is required (unless --table-only)")
     torch.set_num_threads(args.threads)
     model = ganzoo.load(args.model)
     if getattr(model, "num_classes", 0):
@@ -141,7 +157,7 @@ def main() -> None:
     x, y = FashionMNISTDataModule().reference_images("test")
     x = ((x + 1) / 2).clamp(0, 1)
     res: dict = {"model": str(args.model), "n": args.n, "m": args.m, "seed": args.seed, "steps": args.steps,
-                 "pool": args.pool, "classes": [],
+                 "pool": args.pool, "model_description": args.describe, "classes": [],
                  "environment": {"threads": args.threads, "processor": platform.processor() or platform.machine(),
                                  "torch": torch.__version__}}
     fig_rows = []
