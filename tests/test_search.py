@@ -224,7 +224,7 @@ def test_class_query_with_a_trained_fashion_generator(tmp_path):
     model = DCGAN(generator={"arch": "dcgan_generator", "latent_dim": 100, "channels": 1, "resolution": 32,
                              "width": 32},
                   critic={"arch": "dcgan_critic", "channels": 1, "resolution": 32, "width": 32, "norm": "batch"},
-                  max_gen_iters=600, export_dir=None)
+                  max_gen_iters=600)
     dm = FashionMNISTDataModule(batch_size=64)
     quiet_trainer(tmp_path).fit(model, dm)
     g = model.export_generator.eval()
