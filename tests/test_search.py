@@ -208,7 +208,8 @@ def test_cli_image_folder(tmp_path):
 @pytest.mark.slow
 def test_class_query_with_a_trained_fashion_generator(tmp_path):
     """Train the DCGAN recipe's networks for 600 generator iterations, query with 16 test trousers: most found samples
-    are trousers by the shipped classifier (random samples: ~10%)."""
+    are trousers by the shipped classifier (random samples: ~10%). Measured: 92% (random 3%), MMD^2 2.94 -> -0.04,
+    the search 39 s; 18 min in all on a 2-core CPU shared with other jobs (mostly the training)."""
     from ganzoo.data.idx import default_fashion_mnist_dir
 
     if default_fashion_mnist_dir() is None:
