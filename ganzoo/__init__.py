@@ -12,6 +12,7 @@ from typing import Any
 from ganzoo import nets as _nets  # noqa: F401  (registers the architectures)
 from ganzoo.registry import list_models
 from ganzoo.sampling import load, sample
+from ganzoo.search import search
 from ganzoo.translation import translate
 from ganzoo.zoo import list_pretrained
 
@@ -44,4 +45,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
 
 
-__all__ = ["list_models", "list_pretrained", "load", "sample", "translate", "__version__", *_LAZY]
+__all__ = ["list_models", "list_pretrained", "load", "sample", "search", "translate", "__version__", *_LAZY]

@@ -1,6 +1,7 @@
 """``ganzoo`` command line.
 
 * ``ganzoo sample MODEL --n 64 --seed 0 --out grid.png``: inference only; does not import Lightning.
+* ``ganzoo search MODEL --examples DIR_OR_NPY --n 64 --seed 0 --out grid.png``: samples like the examples; no Lightning.
 * ``ganzoo translate MODEL --input DIR --output DIR``: translate images (pix2pix, CycleGAN); no Lightning.
 * ``ganzoo eval MODEL --data fashion_mnist --metrics fid,kid,is --n 10000``: image metrics as JSON.
 * ``ganzoo list``: the zoo's entries with their scores (the README's leaderboard); no Lightning.
@@ -25,12 +26,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'ganzoo.cli' has no attribute {name!r}")
 
 
-USAGE = """usage: ganzoo {fit,sample,eval,translate,list} ...
+USAGE = """usage: ganzoo {fit,sample,search,eval,translate,list} ...
 
   ganzoo fit --config recipes/<variant>/<dataset>.yaml [--model.init_args.max_gen_iters N] [--overwrite]
                  train (Lightning's CLI; see: ganzoo fit --help)
   ganzoo sample MODEL --n 64 --seed 0 --out grid.png
                  sample a generator (see: ganzoo sample --help)
+  ganzoo search MODEL --examples DIR_OR_NPY --n 64 --seed 0 --out grid.png
+                 samples like the examples (see: ganzoo search --help)
   ganzoo eval MODEL --data fashion_mnist --metrics fid,kid --n 10000
                  image metrics as JSON (see: ganzoo eval --help)
   ganzoo translate MODEL --input DIR --output DIR [--direction AtoB]
@@ -47,6 +50,11 @@ def main(argv: list[str] | None = None) -> None:
         from ganzoo.sample_cli import main as sample_main
 
         sample_main(argv[1:])
+        return
+    if argv and argv[0] == "search":
+        from ganzoo.search_cli import main as search_main
+
+        search_main(argv[1:])
         return
     if argv and argv[0] == "translate":
         from ganzoo.translate_cli import main as translate_main

@@ -116,7 +116,7 @@ def test_help_lists_the_working_subcommands_only(monkeypatch, capsys):
 
     main(["--help"])
     out = capsys.readouterr().out
-    for cmd in ("fit", "sample", "eval", "translate", "list"):
+    for cmd in ("fit", "sample", "search", "eval", "translate", "list"):
         assert f"ganzoo {cmd}" in out
     for cmd in ("validate", "test", "predict"):
         assert cmd not in out
