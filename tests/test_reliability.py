@@ -16,6 +16,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 import ganzoo
 from ganzoo.constraints import R1, GradientPenalty
 from ganzoo.data import Toy2DDataModule
+from ganzoo.data.pairs import TranslationDataModule
 from ganzoo.nets import MLPCritic, MLPGenerator
 from ganzoo.objectives import Wasserstein
 from ganzoo.training import AdversarialModule
@@ -289,3 +290,79 @@ def test_guard_accepts_huge_but_finite_gradients():
     assert not bool(all_finite({"loss": torch.tensor(1.0)}, [("w", p)]))
     p.grad[2] = float("-inf")
     assert not bool(all_finite({"loss": torch.tensor(1.0)}, [("w", p)]))
+
+
+# ---------------------------------------------------------------- exact resume of the translation GANs
+class TinyPairs(TranslationDataModule):
+    """32 smooth random 1x72x72 uint8 images per domain, jittered (random 64-px crops and flips, seeded per batch)
+    as the reference recipes; paired (b = 255 - a) or unpaired."""
+
+    shape_a = shape_b = (1, 64, 64)
+
+    def __init__(self, paired, n=32, batch_size=4, seed=0):
+        super().__init__(batch_size, 0, seed)
+        self.paired, self.dataset_name = paired, "tiny"
+        self._check_sizes(72, 64, True)
+        g = torch.Generator().manual_seed(7)
+        coarse = torch.rand(2 * n, 1, 6, 6, generator=g)
+        self.images = (torch.nn.functional.interpolate(coarse, size=72, mode="bilinear") * 255).to(torch.uint8)
+        self.n = n
+
+    def _sources(self, split):
+        a, b = self.images[:self.n], self.images[self.n:]
+        if self.paired:
+            return self.n, self.n, (lambda i: (a[i], 255 - a[i])), None
+        return self.n, self.n, (lambda i: a[i]), (lambda i: b[i])
+
+
+# a 64-px U-Net with 6 downsamplings has one dropout block (the reference's num_downs - 5), as the 256-px recipes
+UNET64 = {"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 6, "width": 4,
+          "dropout": True}
+TRANSLATORS = {
+    "Pix2Pix": dict(generator=UNET64, critic={"arch": "patch_discriminator", "in_channels": 2, "n_layers": 2,
+                                              "width": 4}),
+    # the image pool (3 images, 2 per batch) swaps from the second batch on; the U-Nets' dropout draws too
+    "CycleGAN": dict(generator=UNET64, critic={"arch": "patch_discriminator", "in_channels": 1, "n_layers": 2,
+                                               "width": 4, "norm": "instance"}, pool_size=3, lambda_identity=0),
+}
+
+
+@pytest.mark.parametrize("name", list(TRANSLATORS))
+def test_translation_resume_reaches_the_uninterrupted_weights_exactly(tmp_path, name):
+    def build_t():  # 3 epochs of 8 batches: 1 at the initial LR, 2 decaying (the schedule resumes too)
+        return getattr(ganzoo, name)(**TRANSLATORS[name], n_epochs=1, n_epochs_decay=2, lr=1e-3)
+
+    def data():  # 8 batches an epoch
+        return TinyPairs(paired=True) if name == "Pix2Pix" else TinyPairs(paired=False, n=16, batch_size=2)
+
+    L.seed_everything(0)
+    full = build_t()
+    quiet_trainer(tmp_path / "a").fit(full, data())
+    total = full.gen_iters
+    assert total == 24
+
+    L.seed_everything(0)
+    ckdir = tmp_path / "ck"
+    cb = ModelCheckpoint(dirpath=ckdir, every_n_train_steps=7, save_top_k=-1, filename="{step}")
+    part = build_t()
+    with pytest.raises(SimulatedCrash):
+        ckpt_trainer(tmp_path / "b", callbacks=[cb, CrashAt(total * 2 // 3)]).fit(part, data())
+    last = max(glob.glob(str(ckdir / "*.ckpt")), key=lambda p: int(p.split("step=")[1].split(".")[0]))
+    ck = torch.load(last, weights_only=True)  # no pickled objects
+    assert ck["ganzoo_counters"]["gen_iters"] == 14 and ck["TinyPairs"]["consumed"] == 6  # mid-epoch
+    assert ck["ganzoo_rng"]["torch"].shape[0] == 1  # one row per rank
+    if name == "CycleGAN":
+        pools = ck["ganzoo_image_pools"]  # every rank's pool: (ranks, images, C, H, W), and its RNG
+        assert {k: tuple(p["images"].shape[:2]) for k, p in pools.items()} == {"A": (1, 3), "B": (1, 3)}
+
+    torch.manual_seed(12345)  # a fresh process starts with another global RNG state
+    resumed = build_t()
+    quiet_trainer(tmp_path / "c").fit(resumed, data(), ckpt_path=last)
+    assert (resumed.gen_iters, resumed.critic_iters) == (full.gen_iters, full.critic_iters)
+    if name == "CycleGAN":
+        for k in ("A", "B"):
+            assert all(torch.equal(x, y) for x, y in zip(full.pools[k].images, resumed.pools[k].images, strict=True))
+    a, b = params(full), params(resumed)
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k

@@ -192,7 +192,16 @@ def test_cyclegan_trains_checkpoints_pools_and_translates_both_ways(tmp_path):
     assert all(math.isfinite(float(v)) for v in m._last_logs.values())
     ckpt = next((tmp_path / "checkpoints").glob("*.ckpt"))
     state = torch.load(ckpt, weights_only=True)
-    assert state["ganzoo_counters"]["gen_iters"] == 8 and state["ganzoo_image_pools"]["B"]["images"].shape[0] == 6
+    pools = state["ganzoo_image_pools"]  # every rank's pool, stacked: (ranks, images, C, H, W)
+    assert state["ganzoo_counters"]["gen_iters"] == 8 and pools["B"]["images"].shape[:2] == (1, 6)
+    assert state["ganzoo_rng"]["torch"].shape[0] == 1  # every rank's RNG states, as the latent GANs
+    fresh = ganzoo.CycleGAN(RESNET, PATCH1, n_epochs=1, n_epochs_decay=1, pool_size=6)
+    fresh.on_load_checkpoint(state)
+    assert all(torch.equal(x, y) for x, y in zip(fresh.pools["B"].images, m.pools["B"].images, strict=True))
+    old = {k: {"size": 6, "images": p["images"][0], "rng": p["rng"][0]} for k, p in pools.items()}
+    fresh = ganzoo.CycleGAN(RESNET, PATCH1, n_epochs=1, n_epochs_decay=1, pool_size=6)
+    fresh.on_load_checkpoint({"ganzoo_counters": state["ganzoo_counters"], "ganzoo_image_pools": old})
+    assert len(fresh.pools["A"].images) == 6  # a checkpoint from before every rank's pool was kept still loads
     loaded = ganzoo.load(tmp_path / "generator")
     x = torch.rand(3, 1, 32, 32)
     for d in ("AtoB", "BtoA"):

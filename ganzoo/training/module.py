@@ -16,11 +16,11 @@ from ganzoo.constraints import Constraint
 from ganzoo.objectives import Objective
 from ganzoo.objectives.base import check_positive
 
-from . import rng
 from .ema import make_ema, update_ema
 from .guard import DivergenceError, all_finite_flag, first_nonfinite_log, nonfinite_tensors
 from .logbuffer import GanzooModuleMixin, prepare_trainer
 from .schedule import CriticSchedule
+from .state import ResumableMixin
 
 LR_SCHEDULES = ("constant", "linear")
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
@@ -61,7 +61,7 @@ def sample_latent(generator: nn.Module, n: int, device: torch.device) -> Tensor:
     return torch.randn(n, generator.latent_dim, device=device)
 
 
-class AdversarialModule(GanzooModuleMixin, L.LightningModule):
+class AdversarialModule(GanzooModuleMixin, ResumableMixin, L.LightningModule):
     """Generator + critic + objective + constraints + schedule, with manual optimization.
 
     Every ``training_step`` receives a fresh real batch and makes one critic step; after
@@ -334,9 +334,7 @@ class AdversarialModule(GanzooModuleMixin, L.LightningModule):
         return {"g_loss": loss.detach()}
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
-        if self._pending_rng is not None:  # restored here, after Lightning's own start-up draws
-            rng.restore(self._pending_rng)
-            self._pending_rng = None
+        self.restore_pending_rng()  # a resumed run's RNG states, after Lightning's own start-up draws
         real = batch[0] if isinstance(batch, (list, tuple)) else batch
         labels = self._labels(batch)
         g_opt, d_opt = self.optimizers()
@@ -382,26 +380,14 @@ class AdversarialModule(GanzooModuleMixin, L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.check_divergence("before a checkpoint")  # raises before anything is written
-        checkpoint["ganzoo_counters"] = {
-            "gen_iters": self.gen_iters, "critic_iters": self.critic_iters, "cycle": self._cycle,
-        }
-        state = rng.capture()
-        if self._trainer is not None and self.trainer.world_size > 1:  # every rank's states (rank 0 writes)
-            state = {k: self.all_gather(v) for k, v in state.items()}
-        else:
-            state = {k: v.unsqueeze(0) for k, v in state.items()}
-        checkpoint["ganzoo_rng"] = {k: v.cpu() for k, v in state.items()}
+        super().on_save_checkpoint(checkpoint)  # counters and every rank's RNG states (ResumableMixin)
 
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        c = checkpoint.get("ganzoo_counters", {})
-        self.gen_iters = c.get("gen_iters", 0)
-        self.critic_iters = c.get("critic_iters", 0)
-        self._cycle = c.get("cycle", 0)
-        states = checkpoint.get("ganzoo_rng")
-        if states:
-            rank = self.trainer.global_rank if self._trainer is not None else 0
-            if rank < len(states["torch"]):
-                self._pending_rng = {k: v[rank] for k, v in states.items()}
+    def checkpoint_counters(self) -> dict[str, int]:
+        return {**super().checkpoint_counters(), "cycle": self._cycle}
+
+    def load_counters(self, counters: dict[str, int]) -> None:
+        super().load_counters(counters)
+        self._cycle = counters.get("cycle", 0)
 
     def export_metadata(self) -> dict[str, Any]:
         return {

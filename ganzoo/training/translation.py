@@ -26,6 +26,7 @@ from ganzoo.translation import Translator
 from .guard import DivergenceError, all_finite, describe_divergence
 from .logbuffer import GanzooModuleMixin, prepare_trainer
 from .module import OptimizerSpec
+from .state import ResumableMixin
 
 
 def reference_lr_factor(epoch: int, n_epochs: int, n_epochs_decay: int) -> float:
@@ -56,6 +57,8 @@ class ImagePool:
     def query(self, images: Tensor) -> Tensor:
         if self.size == 0:
             return images.detach()  # the discriminator step must not reach back into the generators' graph
+        if self.images and self.images[0].device != images.device:  # loaded from a checkpoint onto the CPU
+            self.images = [x.to(images.device) for x in self.images]
         out = []
         for img in images.detach():
             img = img.unsqueeze(0)
@@ -80,7 +83,7 @@ class ImagePool:
         self.generator.set_state(state["rng"])
 
 
-class TranslationGAN(GanzooModuleMixin, L.LightningModule):
+class TranslationGAN(GanzooModuleMixin, ResumableMixin, L.LightningModule):
     """Base of :class:`~ganzoo.variants.Pix2Pix` and :class:`~ganzoo.variants.CycleGAN`.
 
     Holds ``translator`` (a :class:`~ganzoo.translation.Translator`, one generator per direction, all trained by
@@ -198,6 +201,7 @@ class TranslationGAN(GanzooModuleMixin, L.LightningModule):
         raise NotImplementedError
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
+        self.restore_pending_rng()  # a resumed run's RNG states (dropout masks), after Lightning's start-up draws
         if not isinstance(batch, (list, tuple)) or len(batch) != 2:
             raise ValueError("translation GANs need batches (a, b) of images; use a paired or unpaired datamodule")
         logs = self.translation_step(*batch)
@@ -224,13 +228,6 @@ class TranslationGAN(GanzooModuleMixin, L.LightningModule):
     @property
     def export_generator(self) -> Translator:  # the name the Hub, card and CLI code use
         return self.translator
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["ganzoo_counters"] = {"gen_iters": self.gen_iters, "critic_iters": self.critic_iters}
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        c = checkpoint.get("ganzoo_counters", {})
-        self.gen_iters, self.critic_iters = c.get("gen_iters", 0), c.get("critic_iters", 0)
 
     def export_metadata(self) -> dict[str, Any]:
         return {

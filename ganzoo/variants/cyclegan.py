@@ -5,6 +5,7 @@ from typing import Any
 from torch import Tensor
 
 from ganzoo.objectives import cycle_loss, identity_loss
+from ganzoo.training.state import gather_ranks, this_rank
 from ganzoo.training.translation import ImagePool, TranslationGAN
 
 from ._common import NetSpec, build_net
@@ -86,10 +87,20 @@ class CycleGAN(TranslationGAN):
         return {**logs, "d_loss": d_loss}
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_save_checkpoint(checkpoint)
-        checkpoint["ganzoo_image_pools"] = {k: p.state_dict() for k, p in self.pools.items()}
+        super().on_save_checkpoint(checkpoint)  # counters and every rank's RNG states
+        pools = {}
+        for k, p in self.pools.items():  # every rank's pool (same sizes on every rank: full batches)
+            state = p.state_dict()
+            pools[k] = {"size": state["size"], "per_rank": True,
+                        **gather_ranks(self, {"images": state["images"], "rng": state["rng"]})}
+        checkpoint["ganzoo_image_pools"] = pools
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         super().on_load_checkpoint(checkpoint)
         for k, state in checkpoint.get("ganzoo_image_pools", {}).items():
+            if state.get("per_rank"):  # else a checkpoint of one rank's pools, from before every rank's were kept
+                row = this_rank(self, {"images": state["images"], "rng": state["rng"]})
+                if row is None:
+                    continue
+                state = {"size": state["size"], **row}
             self.pools[k].load_state_dict(state)
