@@ -327,7 +327,8 @@ TRANSLATORS = {
 }
 
 
-@pytest.mark.parametrize("name", list(TRANSLATORS))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "CycleGAN" else n
+                                  for n in TRANSLATORS])  # CycleGAN: two U-Nets and two critics, ~1 min
 def test_translation_resume_reaches_the_uninterrupted_weights_exactly(tmp_path, name):
     def build_t():  # 3 epochs of 8 batches: 1 at the initial LR, 2 decaying (the schedule resumes too)
         return getattr(ganzoo, name)(**TRANSLATORS[name], n_epochs=1, n_epochs_decay=2, lr=1e-3)
