@@ -107,10 +107,9 @@ def main() -> None:
 
 
 def fill_readme(md: str) -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    block = f"<!-- fgan-images:start -->\n{md}\n<!-- fgan-images:end -->"
-    readme.write_text(re.sub(r"<!-- fgan-images:start -->.*?<!-- fgan-images:end -->", block, text, flags=re.S))
+    from _readme import fill_table
+
+    fill_table("fgan-images", md)
 
 
 if __name__ == "__main__":

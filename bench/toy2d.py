@@ -87,10 +87,9 @@ def main() -> None:
         md = "\n".join(md.splitlines()[:2] + [new.get(v) or old[v] for v in VARIANTS if v in new or v in old])
     print(md)
     if not args.no_readme:
-        readme = ROOT / "README.md"
-        text = readme.read_text()
-        block = f"<!-- toy2d:start -->\n{md}\n<!-- toy2d:end -->"
-        readme.write_text(re.sub(r"<!-- toy2d:start -->.*?<!-- toy2d:end -->", block, text, flags=re.S))
+        from _readme import fill_table
+
+        fill_table("toy2d", md)
 
 
 if __name__ == "__main__":
