@@ -206,35 +206,20 @@ def test_cli_image_folder(tmp_path):
 
 
 @pytest.mark.slow
-def test_class_query_with_a_trained_fashion_generator(tmp_path):
-    """Train the DCGAN recipe's networks for 600 generator iterations, query with 16 test trousers: most found samples
-    are trousers by the shipped classifier (random samples: ~10%). Measured: 92% (random 3%), MMD^2 2.94 -> -0.04,
-    the search 39 s; 18 min in all on a 2-core CPU shared with other jobs (mostly the training)."""
-    from ganzoo.data.idx import default_fashion_mnist_dir
-
-    if default_fashion_mnist_dir() is None:
-        pytest.skip("Fashion-MNIST IDX files absent")
-    import lightning as L
-    from conftest import quiet_trainer
-
+@pytest.mark.fashion_mnist
+def test_class_query_with_the_zoo_generator():
+    """The zoo's DCGAN (FID 10.3), queried with 16 test trousers: most found samples are trousers by the shipped
+    classifier (random samples: ~10%); the bench measured 92% with this generator and query (about 20 s)."""
     from ganzoo.data import FashionMNISTDataModule
     from ganzoo.metrics.classifier import predict
-    from ganzoo.variants import DCGAN
 
-    L.seed_everything(0)
-    model = DCGAN(generator={"arch": "dcgan_generator", "latent_dim": 100, "channels": 1, "resolution": 32,
-                             "width": 32},
-                  critic={"arch": "dcgan_critic", "channels": 1, "resolution": 32, "width": 32, "norm": "batch"},
-                  max_gen_iters=600)
-    dm = FashionMNISTDataModule(batch_size=64)
-    quiet_trainer(tmp_path).fit(model, dm)
-    g = model.export_generator.eval()
-    x, y = dm.reference_images("test", 2000)
+    g = ganzoo.load("dcgan-fashion_mnist")
+    x, y = FashionMNISTDataModule(batch_size=64).reference_images("test", 2000)
     trousers = ((x[y == 1][:16] + 1) / 2).clamp(0, 1)
     found, info = ganzoo.search(g, trousers, 64, seed=0, return_info=True)
     frac = float((predict(found) == 1).float().mean())
     rand = float((predict(ganzoo.sample(g, 64, seed=0)) == 1).float().mean())
     print(f"trouser fraction {frac:.2f} (random {rand:.2f}); MMD^2 {info['mmd2_before']:.4f} -> "
           f"{info['mmd2_after']:.4f} in {info['seconds']:.0f} s")
-    assert frac >= 0.5 > 0.3 > rand
+    assert frac >= 0.8 and rand < 0.3
     assert info["mmd2_after"] < info["mmd2_before"]
