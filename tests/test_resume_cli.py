@@ -49,7 +49,10 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 def _start_and_interrupt(args: list[str], root: Path, cwd: Path, sig: int) -> subprocess.CompletedProcess:
     """Start a run, wait for its first checkpoint, send ``sig``; the run must not have finished by then."""
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=cwd)
+    # a CI job started in the background inherits SIGINT *ignored* (non-interactive shells do that for `&` jobs),
+    # and a Python started so never installs its Ctrl-C handler; a terminal's Ctrl-C is what is tested: default it
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=cwd,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     ckpt, t0 = root / "checkpoints" / "last.ckpt", time.monotonic()
     while not ckpt.exists():
         assert p.poll() is None, p.communicate()
