@@ -237,6 +237,13 @@ def _labels(labels: Any, n: int, num_classes: int) -> Tensor | None:
     return t
 
 
+def check_pil_output(output_type: str, out_shape: tuple, out_range: Any) -> None:
+    """``output_type='pil'`` needs images with 1 or 3 channels and a known output range."""
+    if output_type == "pil" and not (len(out_shape) == 3 and out_shape[0] in (1, 3) and out_range is not None):
+        raise ValueError(f"output_type='pil' needs an image generator with 1 or 3 channels; this one outputs "
+                         f"{out_shape or 'unknown shape'}")
+
+
 @torch.no_grad()
 def sample(
     model: nn.Module | str | os.PathLike,
@@ -281,10 +288,7 @@ def sample(
     num_classes = int(getattr(model, "num_classes", 0) or 0)
     out_shape = tuple(getattr(model, "output_shape", ()) or ())
     out_range = getattr(model, "output_range", None)
-    is_image = len(out_shape) == 3
-    if output_type == "pil" and not (is_image and out_shape[0] in (1, 3) and out_range is not None):
-        raise ValueError(f"output_type='pil' needs an image generator with 1 or 3 channels; this one outputs "
-                         f"{out_shape or 'unknown shape'}")
+    check_pil_output(output_type, out_shape, out_range)
     y = _labels(labels, n, num_classes)
     if seed is None:
         seed = int(torch.randint(0, 2**62, (1,)).item())

@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from ganzoo.checks import check_int
 from ganzoo.objectives.mmd import Kernel, MixRBF, MixRQ, mmd2
-from ganzoo.sampling import OUTPUT_TYPES, _labels, latents, load, to_pil
+from ganzoo.sampling import OUTPUT_TYPES, _labels, check_pil_output, latents, load, to_pil
 
 FEATURES = ("auto", "classifier", "pixels")
 KERNELS = ("rq", "rbf")
@@ -286,9 +286,7 @@ def search(
         raise ValueError(f"model ({type(gen).__name__}) has no output_shape; search needs a ganzoo generator")
     out_range = getattr(gen, "output_range", None)
     image = len(out_shape) == 3
-    if output_type == "pil" and not (image and out_shape[0] in (1, 3) and out_range is not None):
-        raise ValueError(f"output_type='pil' needs an image generator with 1 or 3 channels; this one outputs "
-                         f"{out_shape}")
+    check_pil_output(output_type, out_shape, out_range)
     x_ex = read_examples(examples, out_shape, image)
     params = next(gen.parameters(), None)
     dev = torch.device(device) if device is not None else (params.device if params is not None else torch.device("cpu"))
