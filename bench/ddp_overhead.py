@@ -42,7 +42,8 @@ def worker(strategy: str, devices: int, iters: int, warmup: int, hidden: int) ->
                 self.t1 = time.perf_counter()
 
     L.seed_everything(0, verbose=False)
-    model = ganzoo.WGANGP(hidden_dim=hidden, gp_weight=0.1, lr=5e-4, betas=(0.5, 0.9), max_gen_iters=warmup + iters)
+    model = ganzoo.WGANGP(hidden_dim=hidden, constraints=[{"name": "gradient_penalty", "weight": 0.1}],
+                          lr=5e-4, betas=(0.5, 0.9), max_gen_iters=warmup + iters)
     model.export_dir = None
     clock = Clock()
     kw = {} if devices == 1 else {"strategy": strategy}

@@ -128,7 +128,7 @@ class PlainLoop:
         self.wgan = "WGANGP" in cfg["model"]["class_path"]
         if self.wgan:
             lr, betas = args.get("lr", 1e-4), tuple(args.get("betas", (0.0, 0.9)))
-            self.n_critic, self.gp = args.get("n_critic", 5), args.get("gp_weight", 10.0)
+            self.n_critic, self.gp = args.get("n_critic", 5), module.constraints[0].weight
         else:
             lr, betas = args.get("lr", 2e-4), tuple(args.get("betas", (0.5, 0.999)))
             self.n_critic, self.gp = args.get("n_critic", 1), 0.0

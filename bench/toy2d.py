@@ -27,7 +27,8 @@ from ganzoo.training.report import critic_surface
 ROOT = Path(__file__).resolve().parents[1]
 # every 2-D variant of the registry (cgan needs labelled images), in the README table's order
 VARIANTS = ["wgan_gp", "sngan", "cramer_gan", "mmd_gan", "dcgan", "wgan", "fgan"]
-VARIANTS += sorted(set(ganzoo.VARIANTS) - set(VARIANTS) - {"cgan"})
+VARIANTS += sorted(set(ganzoo.list_variants("latent")) - set(VARIANTS)
+                   - {n for n in ganzoo.list_variants() if ganzoo.variants.get_variant(n).paper.conditional})
 
 
 def run(variant: str, out: Path):
@@ -72,7 +73,7 @@ def main() -> None:
     real = toy_samples("8gaussians", 1000, 7)
     for ax, (v, m) in zip(axes.ravel(), results.items()):
         model = models[v].cpu()
-        fake = sample(model.export_generator, 1000, seed=0)
+        fake = sample(model.export_model, 1000, seed=0)
         plot_toy(ax, real, fake, critic_surface(model, real[:512]),
                  f"{m['variant']}: W1 {m['w1']:.3f} ({m['w1'] / m['w1_baseline']:.1f}x), modes {m['modes']}/8")
     for ax in axes.ravel()[len(results):]:

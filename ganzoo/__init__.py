@@ -20,19 +20,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "AdversarialModule": "ganzoo.training",
-    "CGAN": "ganzoo.variants",
-    "CramerGAN": "ganzoo.variants",
-    "CycleGAN": "ganzoo.variants",
-    "DCGAN": "ganzoo.variants",
-    "FGAN": "ganzoo.variants",
-    "LSGAN": "ganzoo.variants",
-    "MMDGAN": "ganzoo.variants",
-    "Pix2Pix": "ganzoo.variants",
-    "RaGAN": "ganzoo.variants",
-    "SNGAN": "ganzoo.variants",
-    "WGAN": "ganzoo.variants",
-    "WGANGP": "ganzoo.variants",
-    "VARIANTS": "ganzoo.variants",
+    "list_variants": "ganzoo.variants",
     "Toy2DDataModule": "ganzoo.data",
     "push_to_hub": "ganzoo.hub",
     "save_generator": "ganzoo.hub",
@@ -42,7 +30,16 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name[:1].isupper():  # a variant class: ganzoo.DCGAN, ganzoo.WGANGP, ... (imports Lightning on first use)
+        try:
+            return getattr(importlib.import_module("ganzoo.variants"), name)
+        except AttributeError:
+            pass
     raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | set(importlib.import_module("ganzoo.variants").__all__))
 
 
 __all__ = ["list_models", "list_pretrained", "load", "sample", "search", "translate", "__version__", *_LAZY]

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from ganzoo.io import atomic_write_bytes
+from ganzoo.nets.base import ImageTranslator
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> dict:
         if args.n < 1:
             raise ValueError(f"--n must be a positive integer, got {args.n}")
         model = load(args.model, args.revision)
-        if getattr(model, "is_translator", False):
+        if isinstance(model, ImageTranslator):
             return _translation(args, model, metrics)
         if len(getattr(model, "output_shape", ())) != 3:
             raise ValueError(f"{args.model} is not an image generator (output shape {model.output_shape})")

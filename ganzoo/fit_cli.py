@@ -21,7 +21,6 @@ from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 from ganzoo.cli_errors import ConfigError, describe
-from ganzoo.data.toy2d import Toy2DDataModule
 from ganzoo.training.checkpoints import GanCheckpoint, last_checkpoint
 from ganzoo.training.progress import GeneratorIterationBar
 
@@ -260,43 +259,16 @@ class GanzooCLI(LightningCLI):
             self._final_line()
             return
         out = trainer.default_root_dir
+        report = model.report(dm, out, n=self._get(self.config, "eval_n"),
+                              metrics=self._get(self.config, "eval_metrics"))
         card: dict = {}
-        grid = None
-        if isinstance(dm, Toy2DDataModule):
-            from ganzoo.cards import toy_results
-            from ganzoo.training.report import toy_report
-
-            metrics = toy_report(model, dm.dataset, out)
-            self._final_line(metrics)
-            print(json.dumps(metrics))
-            print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
-            card.update(dataset=dm.dataset, results=toy_results(metrics, dm.dataset))
-            grid = os.path.join(out, "samples.png")
-        elif hasattr(model, "export_translator"):
-            from ganzoo.training.translation_eval import translation_report
-
-            metrics = translation_report(model, dm, out, n=self._get(self.config, "eval_n"),
-                                         fid="fid" in (self._get(self.config, "eval_metrics") or []))
-            self._final_line(metrics)
-            print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, dict)}))
-            print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
-            from ganzoo.cards import translation_results
-
-            card.update(dataset=dm.dataset_name, results=translation_results(metrics, dm.dataset_name))
-            grid = os.path.join(out, "samples.png")
-        elif len(getattr(dm, "data_shape", ())) == 3 and hasattr(dm, "reference_images"):
-            from ganzoo.training.image_eval import image_report, image_results
-
-            metrics = image_report(
-                model, dm, out, n=self._get(self.config, "eval_n"), metrics=self._get(self.config, "eval_metrics"),
-            )
-            self._final_line(metrics)
-            print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, dict)}))
-            print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
-            card.update(dataset=dm.dataset_name, results=image_results(metrics, conditional=bool(model.num_classes)))
-            grid = os.path.join(out, "samples.png")
-        else:
+        if report is None:
             self._final_line()
+        else:
+            self._final_line(report.metrics)
+            print(json.dumps({k: v for k, v in report.metrics.items() if not isinstance(v, dict)}))
+            print(f"wrote {os.path.join(out, 'samples.png')}, {os.path.join(out, 'metrics.json')}")
+            card = {"dataset": report.dataset, "results": report.results, "sample_grid": report.grid}
         if not model.export_dir:
             return
         folder = Path(out) / model.export_dir
@@ -305,7 +277,7 @@ class GanzooCLI(LightningCLI):
         from ganzoo.cards import write_card
 
         write_card(
-            folder, sample_grid=grid, repo_id=repo_id,
+            folder, repo_id=repo_id,
             recipe="\n\n".join(p.read_text() for p in recipes if p.is_file()) or None,
             command="ganzoo " + shlex.join(self._argv) if self._argv else None, **card,
         )

@@ -62,3 +62,43 @@ def build_model(name: str, config: dict[str, Any]) -> nn.Module:
     if unknown:
         raise ValueError(f"architecture {name!r} does not take argument(s) {unknown}")
     return cls(**config)
+
+
+def build_spec(table: dict[str, Any], spec: Any, what: str) -> Any:
+    """Build an entry of ``table`` (name -> class or factory) from a config value.
+
+    ``spec`` is a name (``"gradient_penalty"``), a mapping ``{"name": ..., **arguments}``, or Lightning's class_path
+    form ``{"class_path": ..., "init_args": {...}}`` whose class must be one of the table's (a config cannot name an
+    import path). ``what`` names the parameter in errors. Anything else that is not a str or mapping (an already built
+    object) is returned as is.
+    """
+    if isinstance(spec, str):
+        name, args = spec, {}
+    elif isinstance(spec, dict) and "class_path" in spec:
+        path = spec["class_path"]
+        module, _, cls_name = path.rpartition(".")
+        found = [k for k, v in table.items() if isinstance(v, type) and v.__name__ == cls_name  # the public or
+                 and (not module or (v.__module__ + ".").startswith(module + "."))]  # the full path of the class
+        if not found:
+            known = sorted({v.__name__ for v in table.values() if isinstance(v, type)})
+            raise ValueError(f"{what}: class_path {path!r} is not a registered {what}; registered classes: {known}")
+        name, args = found[0], dict(spec.get("init_args") or {})
+    elif isinstance(spec, dict):
+        if "name" not in spec:
+            raise ValueError(
+                f"{what} must be a name, {{'name': ..., **arguments}} or {{'class_path': ...}}; got {spec!r}"
+            )
+        name, args = spec["name"], {k: v for k, v in spec.items() if k != "name"}
+    else:
+        return spec
+    if name not in table:
+        raise ValueError(f"{what} must be one of {sorted(table)}, got {name!r}")
+    factory = table[name]
+    params = inspect.signature(factory).parameters
+    unknown = sorted(set(args) - set(params))
+    if unknown and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        raise ValueError(f"{what} {name!r} does not take argument(s) {unknown}; it takes {sorted(params)}")
+    try:
+        return factory(**args)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{what} {name!r}: {e}") from e

@@ -21,6 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int
+from ganzoo.nets.base import require_generator
 from ganzoo.serialization import SAMPLING_VERSION, load_generator
 
 OUTPUT_TYPES = ("tensor", "numpy", "pil")
@@ -282,12 +283,9 @@ def sample(
         model = load(model, device=device or "cpu")
     elif device is not None:
         model = model.to(device)
-    latent_dim = getattr(model, "latent_dim", None)
-    if latent_dim is None:
-        raise ValueError(f"model ({type(model).__name__}) has no latent_dim; is it a ganzoo generator?")
-    num_classes = int(getattr(model, "num_classes", 0) or 0)
-    out_shape = tuple(getattr(model, "output_shape", ()) or ())
-    out_range = getattr(model, "output_range", None)
+    model = require_generator(model)
+    latent_dim, num_classes = model.latent_dim, int(model.num_classes)
+    out_shape, out_range = tuple(model.output_shape), model.output_range
     check_pil_output(output_type, out_shape, out_range)
     y = _labels(labels, n, num_classes)
     if seed is None:
@@ -297,7 +295,7 @@ def sample(
         raise ValueError(f"sampling_version must be one of {SAMPLING_VERSIONS}, got {version!r}")
     params = next(model.parameters(), None)
     run_device = torch.device(device) if device is not None else (params.device if params is not None else "cpu")
-    distribution = getattr(model, "latent_distribution", "normal")
+    distribution = model.latent_distribution
     if y is not None:
         y = y.to(run_device)
     lo = hi = None

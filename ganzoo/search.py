@@ -25,6 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int
+from ganzoo.nets.base import require_generator
 from ganzoo.objectives.mmd import Kernel, MixRBF, MixRQ, mmd2
 from ganzoo.sampling import OUTPUT_TYPES, _labels, check_pil_output, latents, load, to_pil
 
@@ -41,13 +42,7 @@ def _as_generator(model: Any, device: str | torch.device | None) -> nn.Module:
             raise ValueError(f"model must be a generator module, a folder, a zoo name or a Hub repo id, got "
                              f"{type(model).__name__}")
         model = load(model, device=device or "cpu")
-    if getattr(model, "is_translator", False) or hasattr(model, "export_translator"):
-        raise ValueError(f"model is an image-to-image translator ({type(model).__name__}), not a latent generator; "
-                         "search needs a generator with a latent space (use ganzoo.translate for translators)")
-    if getattr(model, "latent_dim", None) is None and getattr(getattr(model, "generator", None), "latent_dim", None):
-        model = model.generator  # a training module (AdversarialModule): search its generator
-    if getattr(model, "latent_dim", None) is None:
-        raise ValueError(f"model ({type(model).__name__}) has no latent_dim; search needs a ganzoo latent generator")
+    model = require_generator(getattr(model, "export_model", model))  # a training module: its exported network
     if device is not None:
         model = model.to(device)
     return model
@@ -280,11 +275,7 @@ def search(
     kern = _kernel(kernel)
     gen = _as_generator(model, device)
     latent_dim = int(gen.latent_dim)
-    num_classes = int(getattr(gen, "num_classes", 0) or 0)
-    out_shape = tuple(getattr(gen, "output_shape", ()) or ())
-    if not out_shape:
-        raise ValueError(f"model ({type(gen).__name__}) has no output_shape; search needs a ganzoo generator")
-    out_range = getattr(gen, "output_range", None)
+    num_classes, out_shape, out_range = int(gen.num_classes), tuple(gen.output_shape), gen.output_range
     image = len(out_shape) == 3
     check_pil_output(output_type, out_shape, out_range)
     x_ex = read_examples(examples, out_shape, image)
@@ -294,7 +285,7 @@ def search(
     if seed is None:
         seed = int(torch.randint(0, 2**62, (1,)).item())
     y = _labels(labels, n, num_classes) if labels is not None else None
-    distribution = getattr(gen, "latent_distribution", "normal")
+    distribution = gen.latent_distribution
     lo, hi = (float(out_range[0]), float(out_range[1])) if out_range is not None else (0.0, 1.0)
 
     was_training = gen.training

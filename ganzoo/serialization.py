@@ -22,6 +22,7 @@ from torch import nn
 
 from ganzoo.checks import check_int
 from ganzoo.io import default_file_mode  # noqa: F401  (re-exported: cards/hub import it from here)
+from ganzoo.nets.base import Generator, ImageTranslator
 from ganzoo.registry import build_model, list_models
 
 CONFIG_NAME = "config.json"
@@ -56,15 +57,18 @@ def generator_config(generator: nn.Module) -> dict[str, Any]:
         raise ValueError(
             f"{type(generator).__name__} is not a registered architecture (see ganzoo.registry.register_model)"
         )
-    output_range = getattr(generator, "output_range", None)
+    if not isinstance(generator, (Generator, ImageTranslator)):
+        raise ValueError(f"{type(generator).__name__} is neither a ganzoo.nets.Generator nor an ImageTranslator")
+    latent = generator if isinstance(generator, Generator) else None  # a translator has no latent space
+    output_range = generator.output_range
     return {
         "format_version": FORMAT_VERSION,
         "architecture": generator.arch_name,
         "args": _jsonable(generator.config),
-        "latent_dim": getattr(generator, "latent_dim", None),
-        "latent_distribution": getattr(generator, "latent_distribution", "normal"),
-        "num_classes": int(getattr(generator, "num_classes", 0) or 0),
-        "output_shape": list(getattr(generator, "output_shape", ())),
+        "latent_dim": latent.latent_dim if latent else None,
+        "latent_distribution": latent.latent_distribution if latent else "normal",
+        "num_classes": int(latent.num_classes) if latent else 0,
+        "output_shape": list(latent.output_shape) if latent else [],
         "output_range": list(output_range) if output_range is not None else None,
         "sampling_version": int(getattr(generator, "sampling_version", SAMPLING_VERSION)),
     }
@@ -167,8 +171,8 @@ def load_generator(folder: str | os.PathLike, device: str | torch.device = "cpu"
         model = build_model(config["architecture"], config.get("args", {}))
     except (TypeError, ValueError) as e:
         raise ValueError(f"{cfg_path}: {e}") from None
-    if getattr(model, "latent_dim", None) is None and not getattr(model, "is_translator", False):
-        raise ValueError(f"{cfg_path}: architecture {config['architecture']!r} is not a generator (no latent_dim)")
+    if not isinstance(model, (Generator, ImageTranslator)):
+        raise ValueError(f"{cfg_path}: architecture {config['architecture']!r} is not a generator or translator")
     _check_matches(cfg_path, config, model)
     try:
         state = load_file(str(weights), device=str(device))

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ganzoo.io import atomic_write_bytes
+from ganzoo.nets.base import ImageTranslator
 from ganzoo.sampling import load, to_pil
 from ganzoo.translation import DIRECTIONS, check_direction, translate
 
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
         if not src.is_dir():
             raise FileNotFoundError(f"--input {src}: not a folder")
         model = load(args.model, args.revision, device=args.device)
-        if not getattr(model, "is_translator", False):
+        if not isinstance(model, ImageTranslator):
             raise ValueError(f"{args.model} is not a translation model (use ganzoo sample for generators)")
         check_direction(args.direction, model.directions)
         stems, x = read_images(src, model.channels(args.direction)[0])

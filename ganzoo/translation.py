@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ganzoo.nets.base import ImageTranslator
 from ganzoo.registry import build_model, register_model
 
 DIRECTIONS = ("AtoB", "BtoA")
@@ -27,7 +28,7 @@ def check_direction(direction: Any, available: tuple[str, ...] | list[str] = DIR
 
 
 @register_model("translator")
-class Translator(nn.Module):
+class Translator(ImageTranslator):
     """A generator per translation direction: images ``(B, C_in, H, W)`` in [-1, 1] -> ``(B, C_out, H, W)``.
 
     ``directions`` maps ``"AtoB"``/``"BtoA"`` to a network spec ``{"arch": <registered translator>, **args}``
@@ -44,12 +45,10 @@ class Translator(nn.Module):
             if not isinstance(spec, dict) or "arch" not in spec:
                 raise ValueError(f"directions[{d!r}] must be a mapping with an 'arch' key, got {spec!r}")
             net = build_model(spec["arch"], {k: v for k, v in spec.items() if k != "arch"})
-            if not getattr(net, "is_translator", False):
+            if not isinstance(net, ImageTranslator):
                 raise ValueError(f"directions[{d!r}]: architecture {spec['arch']!r} is not an image translator")
             nets[d] = net
         self.nets = nn.ModuleDict(nets)
-        self.is_translator = True
-        self.output_range = (-1.0, 1.0)
         self.directions = tuple(nets)
 
     def channels(self, direction: str) -> tuple[int, int]:
@@ -66,8 +65,8 @@ def _as_translator(model: Any, device: str | torch.device | None) -> Translator:
         from ganzoo.sampling import load
 
         model = load(model, device=device or "cpu")
-    if hasattr(model, "export_translator"):  # a Pix2Pix / CycleGAN LightningModule
-        model = model.export_translator
+    if hasattr(model, "export_model"):  # a Pix2Pix / CycleGAN LightningModule
+        model = model.export_model
     if not isinstance(model, Translator):
         raise TypeError(
             f"model must be a translation model (a Pix2Pix/CycleGAN module, a Translator, or the folder/Hub id of "

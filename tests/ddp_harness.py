@@ -125,8 +125,6 @@ def build(variant: str) -> ganzoo.AdversarialModule:
     L.seed_everything(0)
     cls = getattr(ganzoo, variant)
     kw = dict(hidden_dim=32, n_layers=2, max_gen_iters=STEPS // 5, ema_decay=0.9)
-    if variant == "CramerGAN":
-        kw["feature_dim"] = 8
     m = cls(**kw)
     m.export_dir = None
     latents = _GlobalStream(1, lambda n, g: torch.randn(n, m.generator.latent_dim, generator=g))

@@ -267,7 +267,7 @@ def test_weight_clipping_rejects_bad_clip(clip):
 
 
 def test_penalties_reject_negative_weights():
-    with pytest.raises(ValueError, match="gp_weight"):
+    with pytest.raises(ValueError, match="^weight"):
         GradientPenalty(weight=-1)
     with pytest.raises(ValueError, match="target"):
         GradientPenalty(target=0)

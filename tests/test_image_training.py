@@ -25,14 +25,14 @@ CRIT = {"arch": "dcgan_critic", "channels": 1, "resolution": 32, "width": 8, "no
 
 
 def test_recipe_sets():
-    assert {p.parent.name for p in FM_RECIPES} == set(ganzoo.VARIANTS)  # every latent variant trains on images
+    assert {p.parent.name for p in FM_RECIPES} == set(ganzoo.list_variants("latent"))  # all train on images
     assert {p.parent.name for p in C10_RECIPES} == {"wgan_gp", "sngan", "cgan"}
 
 
 @pytest.mark.parametrize("recipe", FM_RECIPES + C10_RECIPES, ids=lambda p: f"{p.parent.name}-{p.stem}")
 def test_image_recipe_parses_and_instantiates(recipe, tmp_path):
     cli = GanzooCLI(args=["--config", str(recipe), "--trainer.default_root_dir", str(tmp_path)], run=False)
-    assert isinstance(cli.model, ganzoo.VARIANTS[recipe.parent.name])
+    assert isinstance(cli.model, ganzoo.variants.get_variant(recipe.parent.name))
     assert cli.model.max_gen_iters is not None
     shape = (1, 32, 32) if recipe.stem == "fashion_mnist" else (3, 32, 32)
     assert cli.model.output_shape == shape == tuple(cli.datamodule.data_shape)
@@ -55,7 +55,7 @@ def test_fashion_mnist_recipe_smoke_fit(recipe, tmp_path):
     args = ["fit", "--config", str(recipe), "--trainer.default_root_dir", str(tmp_path),
             "--model.init_args.max_gen_iters", "2", "--eval_n", "100"]
     if recipe.parent.name == "wgan":
-        args += ["--model.init_args.wgan_warmup", "false"]
+        args += ["--model.init_args.schedule", "{}"]
     main(args)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["generator_iterations"] == 2

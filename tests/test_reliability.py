@@ -12,11 +12,11 @@ import pytest
 import torch
 from conftest import quiet_trainer
 from lightning.pytorch.callbacks import ModelCheckpoint
+from variant_cases import case
 
 import ganzoo
 from ganzoo.constraints import R1, GradientPenalty
 from ganzoo.data import Toy2DDataModule
-from ganzoo.data.pairs import TranslationDataModule
 from ganzoo.nets import MLPCritic, MLPGenerator
 from ganzoo.objectives import Wasserstein
 from ganzoo.training import AdversarialModule
@@ -24,20 +24,12 @@ from ganzoo.training.checkpoint_io import AtomicCheckpointIO
 from ganzoo.training.guard import DivergenceError
 
 TINY = dict(hidden_dim=16, n_layers=2)
-VARIANTS = {
-    "WGANGP": dict(max_gen_iters=10),
-    "SNGAN": dict(max_gen_iters=10),
-    "CramerGAN": dict(max_gen_iters=10, feature_dim=8),
-    "MMDGAN": dict(max_gen_iters=10, feature_dim=8),
-    "WGAN": dict(max_gen_iters=3),  # the warm-up schedule: 100 critic steps per generator iteration
-    "DCGAN": dict(max_gen_iters=20),
-    "FGAN": dict(max_gen_iters=20),
-    "WGANGP-linear_lr": dict(max_gen_iters=10, lr_schedule="linear"),  # schedulers resume too
-}
+LATENT = ganzoo.list_variants("latent")
 
 
 def build(name, **kw):
-    return getattr(ganzoo, name.split("-")[0])(**TINY, ema_decay=0.9, **{**VARIANTS[name], **kw})
+    """A tiny latent variant on 8 Gaussians (conditional ones aside) with an EMA, for the toy-data tests."""
+    return case(name).build(ema_decay=0.9, **kw)
 
 
 class SimulatedCrash(RuntimeError):
@@ -66,39 +58,57 @@ def params(m):
     return {k: v.detach().clone() for k, v in m.state_dict().items()}
 
 
-@pytest.mark.parametrize("name", list(VARIANTS))
+RESUME_CASES = [*ganzoo.list_variants(), "wgan_gp-linear_lr"]  # the LR schedulers resume too
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if case(n.split("-")[0]).kind == "unpaired"
+                                  else n for n in RESUME_CASES])  # CycleGAN: two U-Nets and two critics, ~1 min
 def test_resume_reaches_the_uninterrupted_weights_exactly(tmp_path, name):
+    """Every registered variant: the run killed after a checkpoint and resumed from it equals the uninterrupted run,
+    bit for bit (weights, EMA, optimizers' effect, counters; RNG states, data position, image pools restored)."""
+    variant, _, extra = name.partition("-")
+    c = case(variant)
+    kw = {"lr_schedule": "linear"} if extra == "linear_lr" else {}
+    if c.kind in ("latent", "conditional"):
+        kw["ema_decay"] = 0.9
     L.seed_everything(0)
-    full = build(name)
-    quiet_trainer(tmp_path / "a").fit(full, Toy2DDataModule(batch_size=32, seed=3))
+    full = c.build(**kw)
+    quiet_trainer(tmp_path / "a").fit(full, c.data())
     total = full.critic_iters
 
     # the same run, checkpointed by Lightning's ModelCheckpoint and killed part-way
     L.seed_everything(0)
     ckdir = tmp_path / "ck"
-    every = 7
-    cb = ModelCheckpoint(dirpath=ckdir, every_n_train_steps=every, save_top_k=-1, filename="{step}")
-    tr = ckpt_trainer(tmp_path / "b", callbacks=[cb, CrashAt(total * 2 // 3)])
-    part = build(name)
+    cb = ModelCheckpoint(dirpath=ckdir, every_n_train_steps=7, save_top_k=-1, filename="{step}")
+    part = c.build(**kw)
     with pytest.raises(SimulatedCrash):
-        tr.fit(part, Toy2DDataModule(batch_size=32, seed=3))
+        ckpt_trainer(tmp_path / "b", callbacks=[cb, CrashAt(total * 2 // 3)]).fit(part, c.data())
     assert 0 < part.gen_iters < full.gen_iters
     last = max(glob.glob(str(ckdir / "*.ckpt")), key=lambda p: int(p.split("step=")[1].split(".")[0]))
+    ck = torch.load(last, weights_only=True)  # no pickled objects
+    assert ck["ganzoo_rng"]["torch"].shape[0] == 1  # one row per rank
+    if c.kind == "unpaired":  # every rank's pool: (ranks, images, C, H, W), and its RNG
+        assert {k: tuple(p["images"].shape[:2]) for k, p in ck["ganzoo_image_pools"].items()} == {"A": (1, 3),
+                                                                                                  "B": (1, 3)}
 
     # a fresh process would start with another global RNG state: scramble it to prove it is restored
     torch.manual_seed(12345)
-    resumed = build(name)
-    quiet_trainer(tmp_path / "c").fit(resumed, Toy2DDataModule(batch_size=32, seed=3), ckpt_path=last)
+    resumed = c.build(**kw)
+    quiet_trainer(tmp_path / "c").fit(resumed, c.data(), ckpt_path=last)
     assert (resumed.gen_iters, resumed.critic_iters) == (full.gen_iters, full.critic_iters)
+    if c.kind == "unpaired":
+        for k in full.pools:
+            assert all(torch.equal(x, y) for x, y in zip(full.pools[k].images, resumed.pools[k].images, strict=True))
     a, b = params(full), params(resumed)
-    assert a.keys() == b.keys() and any("generator_ema" in k for k in a)
+    assert a.keys() == b.keys()
+    assert any("generator_ema" in k for k in a) == ("ema_decay" in kw)
     for k in a:
         assert torch.equal(a[k], b[k]), k
 
 
 def test_checkpoint_holds_rng_data_position_and_loads_without_pickle(tmp_path):
     L.seed_everything(0)
-    m = build("WGANGP", max_gen_iters=4)
+    m = build("wgan_gp", max_gen_iters=4)
     cb = ModelCheckpoint(dirpath=tmp_path, every_n_train_steps=6, save_top_k=-1, filename="{step}")
     ckpt_trainer(tmp_path, callbacks=[cb]).fit(m, Toy2DDataModule(batch_size=32))
     path = str(tmp_path / "step=6.ckpt")  # 5 critic steps + 1 generator step
@@ -111,12 +121,12 @@ def test_checkpoint_holds_rng_data_position_and_loads_without_pickle(tmp_path):
 
 def test_resume_with_other_data_settings_is_refused(tmp_path):
     L.seed_everything(0)
-    m = build("WGANGP", max_gen_iters=1)
+    m = build("wgan_gp", max_gen_iters=1)
     ckpt_trainer(tmp_path, callbacks=[ModelCheckpoint(dirpath=tmp_path, filename="last")]).fit(
         m, Toy2DDataModule(batch_size=32)
     )
     with pytest.raises(ValueError, match="batch_size=32.*batch_size=64"):
-        quiet_trainer(tmp_path).fit(build("WGANGP", max_gen_iters=2), Toy2DDataModule(batch_size=64),
+        quiet_trainer(tmp_path).fit(build("wgan_gp", max_gen_iters=2), Toy2DDataModule(batch_size=64),
                                     ckpt_path=str(tmp_path / "last.ckpt"))
 
 
@@ -135,7 +145,7 @@ class PoisonCritic(L.Callback):
 
 def test_divergence_guard_names_step_loss_value_and_keeps_last_checkpoint(tmp_path):
     L.seed_everything(0)
-    m = build("WGANGP", max_gen_iters=50)
+    m = build("wgan_gp", max_gen_iters=50)
     cb = ModelCheckpoint(dirpath=tmp_path, every_n_train_steps=6, save_top_k=-1, filename="{step}")
     tr = ckpt_trainer(tmp_path, callbacks=[cb, PoisonCritic(at=23)])
     with pytest.raises(DivergenceError) as err:
@@ -157,7 +167,7 @@ def test_divergence_guard_checks_every_log_every_n_steps_without_checkpoints(tmp
     """No per-step host sync: the buffered losses and the weights are checked every ``log_every_n_steps`` critic
     steps, so a divergence stops training within that many steps even when nothing is saved."""
     L.seed_everything(0)
-    m = build("WGANGP", max_gen_iters=50)
+    m = build("wgan_gp", max_gen_iters=50)
     with pytest.raises(DivergenceError, match=r"critic step, generator iteration 1, critic iteration 7: d_loss = nan"
                                               r".*at the periodic check, at critic iteration 10"):
         quiet_trainer(tmp_path, log_every_n_steps=5, callbacks=[PoisonCritic(at=7)]).fit(
@@ -192,7 +202,7 @@ def test_divergence_guard_catches_a_non_finite_gradient(tmp_path):
 
 def test_guard_can_be_disabled(tmp_path):
     L.seed_everything(0)
-    m = build("WGANGP", max_gen_iters=6)
+    m = build("wgan_gp", max_gen_iters=6)
     m.check_finite = False
     quiet_trainer(tmp_path, callbacks=[PoisonCritic(at=3)]).fit(m, Toy2DDataModule(batch_size=32))
     assert not all(torch.isfinite(p).all() for p in m.critic.parameters())
@@ -240,16 +250,17 @@ def test_killing_the_process_during_saves_never_leaves_a_corrupt_checkpoint(tmp_
 
 def test_module_installs_atomic_checkpoint_io(tmp_path):
     tr = quiet_trainer(tmp_path)
-    tr.fit(build("WGANGP", max_gen_iters=1), Toy2DDataModule(batch_size=32))
+    tr.fit(build("wgan_gp", max_gen_iters=1), Toy2DDataModule(batch_size=32))
     assert isinstance(tr.strategy.checkpoint_io, AtomicCheckpointIO)
 
 
 # ---------------------------------------------------------------------------------------------- precision
-@pytest.mark.parametrize("name", list(VARIANTS))
+@pytest.mark.parametrize("name", LATENT)
 def test_bf16_mixed_trains_every_variant(tmp_path, name):
     L.seed_everything(0)
-    m = build(name, max_gen_iters=2)
-    quiet_trainer(tmp_path, precision="bf16-mixed").fit(m, Toy2DDataModule(batch_size=32))
+    c = case(name)
+    m = c.build(max_gen_iters=2)
+    quiet_trainer(tmp_path, precision="bf16-mixed").fit(m, c.data())
     assert m.gen_iters == 2
     assert all(p.dtype == torch.float32 and torch.isfinite(p).all() for p in m.parameters())
 
@@ -276,94 +287,15 @@ def test_penalties_are_float32_under_bf16_autocast(constraint):
 def test_float16_precision_is_refused_with_a_clear_message(tmp_path):
     tr = quiet_trainer(tmp_path, precision="16-true")
     with pytest.raises(ValueError, match=r"precision='16-true' is not supported.*bf16-mixed"):
-        tr.fit(build("WGANGP", max_gen_iters=1), Toy2DDataModule(batch_size=32))
+        tr.fit(build("wgan_gp", max_gen_iters=1), Toy2DDataModule(batch_size=32))
 
 
-def test_guard_accepts_huge_but_finite_gradients():
-    """An L2 norm of a gradient with entries of 1e20 overflows to inf; the guard must not call that divergence."""
-    from ganzoo.training.guard import all_finite
+def test_guard_accepts_huge_but_finite_weights():
+    """An L2 norm of a tensor with entries of 1e20 overflows to inf; the guard must not call that divergence."""
+    from ganzoo.training.guard import all_finite_flag, nonfinite_tensors
 
-    p = torch.nn.Parameter(torch.zeros(3))
-    p.grad = torch.tensor([1e20, -1e20, 1.0])
-    assert bool(all_finite({"loss": torch.tensor(1.0)}, [("w", p)]))
-    p.grad[2] = float("nan")
-    assert not bool(all_finite({"loss": torch.tensor(1.0)}, [("w", p)]))
-    p.grad[2] = float("-inf")
-    assert not bool(all_finite({"loss": torch.tensor(1.0)}, [("w", p)]))
-
-
-# ---------------------------------------------------------------- exact resume of the translation GANs
-class TinyPairs(TranslationDataModule):
-    """32 smooth random 1x72x72 uint8 images per domain, jittered (random 64-px crops and flips, seeded per batch)
-    as the reference recipes; paired (b = 255 - a) or unpaired."""
-
-    shape_a = shape_b = (1, 64, 64)
-
-    def __init__(self, paired, n=32, batch_size=4, seed=0):
-        super().__init__(batch_size, 0, seed)
-        self.paired, self.dataset_name = paired, "tiny"
-        self._check_sizes(72, 64, True)
-        g = torch.Generator().manual_seed(7)
-        coarse = torch.rand(2 * n, 1, 6, 6, generator=g)
-        self.images = (torch.nn.functional.interpolate(coarse, size=72, mode="bilinear") * 255).to(torch.uint8)
-        self.n = n
-
-    def _sources(self, split):
-        a, b = self.images[:self.n], self.images[self.n:]
-        if self.paired:
-            return self.n, self.n, (lambda i: (a[i], 255 - a[i])), None
-        return self.n, self.n, (lambda i: a[i]), (lambda i: b[i])
-
-
-# a 64-px U-Net with 6 downsamplings has one dropout block (the reference's num_downs - 5), as the 256-px recipes
-UNET64 = {"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 6, "width": 4,
-          "dropout": True}
-TRANSLATORS = {
-    "Pix2Pix": dict(generator=UNET64, critic={"arch": "patch_discriminator", "in_channels": 2, "n_layers": 2,
-                                              "width": 4}),
-    # the image pool (3 images, 2 per batch) swaps from the second batch on; the U-Nets' dropout draws too
-    "CycleGAN": dict(generator=UNET64, critic={"arch": "patch_discriminator", "in_channels": 1, "n_layers": 2,
-                                               "width": 4, "norm": "instance"}, pool_size=3, lambda_identity=0),
-}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "CycleGAN" else n
-                                  for n in TRANSLATORS])  # CycleGAN: two U-Nets and two critics, ~1 min
-def test_translation_resume_reaches_the_uninterrupted_weights_exactly(tmp_path, name):
-    def build_t():  # 3 epochs of 8 batches: 1 at the initial LR, 2 decaying (the schedule resumes too)
-        return getattr(ganzoo, name)(**TRANSLATORS[name], n_epochs=1, n_epochs_decay=2, lr=1e-3)
-
-    def data():  # 8 batches an epoch
-        return TinyPairs(paired=True) if name == "Pix2Pix" else TinyPairs(paired=False, n=16, batch_size=2)
-
-    L.seed_everything(0)
-    full = build_t()
-    quiet_trainer(tmp_path / "a").fit(full, data())
-    total = full.gen_iters
-    assert total == 24
-
-    L.seed_everything(0)
-    ckdir = tmp_path / "ck"
-    cb = ModelCheckpoint(dirpath=ckdir, every_n_train_steps=7, save_top_k=-1, filename="{step}")
-    part = build_t()
-    with pytest.raises(SimulatedCrash):
-        ckpt_trainer(tmp_path / "b", callbacks=[cb, CrashAt(total * 2 // 3)]).fit(part, data())
-    last = max(glob.glob(str(ckdir / "*.ckpt")), key=lambda p: int(p.split("step=")[1].split(".")[0]))
-    ck = torch.load(last, weights_only=True)  # no pickled objects
-    assert ck["ganzoo_counters"]["gen_iters"] == 14 and ck["TinyPairs"]["consumed"] == 6  # mid-epoch
-    assert ck["ganzoo_rng"]["torch"].shape[0] == 1  # one row per rank
-    if name == "CycleGAN":
-        pools = ck["ganzoo_image_pools"]  # every rank's pool: (ranks, images, C, H, W), and its RNG
-        assert {k: tuple(p["images"].shape[:2]) for k, p in pools.items()} == {"A": (1, 3), "B": (1, 3)}
-
-    torch.manual_seed(12345)  # a fresh process starts with another global RNG state
-    resumed = build_t()
-    quiet_trainer(tmp_path / "c").fit(resumed, data(), ckpt_path=last)
-    assert (resumed.gen_iters, resumed.critic_iters) == (full.gen_iters, full.critic_iters)
-    if name == "CycleGAN":
-        for k in ("A", "B"):
-            assert all(torch.equal(x, y) for x, y in zip(full.pools[k].images, resumed.pools[k].images, strict=True))
-    a, b = params(full), params(resumed)
-    assert a.keys() == b.keys()
-    for k in a:
-        assert torch.equal(a[k], b[k]), k
+    w = torch.tensor([1e20, -1e20, 1.0])
+    assert nonfinite_tensors([("w", w)]) == [] and bool(all_finite_flag([w]))
+    for bad in (float("nan"), float("-inf")):
+        w[2] = bad
+        assert nonfinite_tensors([("w", w)]) == ["w"] and not bool(all_finite_flag([w]))

@@ -211,5 +211,5 @@ def test_readme_shows_resume_and_its_python_snippets_export_to_distinct_folders(
     roots = [r.group(1) for r in roots]
     assert len(set(roots)) == len(roots), roots
     for root in roots:
-        assert f'ganzoo.load("{root}/generator")' in readme or "export_generator" in readme
+        assert f'ganzoo.load("{root}/generator")' in readme or "export_model" in readme
     assert 'ganzoo.load("generator")' not in readme

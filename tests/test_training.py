@@ -37,12 +37,29 @@ def small(variant=ganzoo.WGANGP, **kw):
 def test_schedule_values():
     s = CriticSchedule(5)
     assert [s.critic_steps(g) for g in (0, 1, 24, 25, 500)] == [5] * 5
-    w = CriticSchedule(5, wgan_warmup=True)
+    w = CriticSchedule(5, warmup="wgan")
     assert [w.critic_steps(g) for g in (0, 24, 25, 26, 499, 500, 501, 1000, 1001)] == [
         100, 100, 5, 5, 5, 100, 5, 100, 5
     ]
     # 25 warm-up iterations of 100, then 5 per iteration except iteration 500 and 1000 (100 each)
     assert w.total_critic_steps(1001) == 25 * 100 + (1001 - 25 - 2) * 5 + 2 * 100
+
+
+def test_lazy_regularisation_computes_the_penalty_every_k_steps_weighted_by_k(tmp_path):
+    class Penalties(L.Callback):
+        def on_train_batch_end(self, trainer, pl_module, *a):
+            self.values = getattr(self, "values", []) + [float(pl_module._last_logs["penalty"])]
+
+    runs = {}
+    for k in (1, 4):
+        L.seed_everything(0)
+        m = small(constraints=[{"name": "r1", "gamma": 1.0}], n_critic=1, schedule={"lazy_every": k}, max_gen_iters=9)
+        rec = Penalties()
+        quiet_trainer(tmp_path / str(k), callbacks=[rec]).fit(m, Toy2DDataModule(batch_size=16))
+        runs[k] = rec.values
+    assert all(v > 0 for v in runs[1])
+    assert [v > 0 for v in runs[4]] == [i % 4 == 0 for i in range(9)]  # critic steps 0, 4, 8
+    assert runs[4][0] == pytest.approx(4 * runs[1][0], rel=1e-5)  # same weights and batch at step 0
 
 
 @pytest.mark.parametrize("n_critic,gen_iters", [(5, 4), (1, 7), (3, 2)])
@@ -61,7 +78,7 @@ def test_n_critic_step_counts(tmp_path, n_critic, gen_iters):
 def test_wgan_warmup_step_counts(tmp_path):
     L.seed_everything(0)
     m = small(ganzoo.WGAN, max_gen_iters=27)
-    assert m.schedule.wgan_warmup
+    assert m.schedule.warmup == "wgan"
     counter = CountingOptimizerSteps()
     quiet_trainer(tmp_path, callbacks=[counter]).fit(m, Toy2DDataModule(batch_size=16))
     assert counter.counts == {"g": 27, "d": 25 * 100 + 2 * 5}
@@ -87,7 +104,7 @@ def test_clipping_holds_after_every_critic_step(tmp_path):
         def on_train_batch_end(self, trainer, pl_module, *a):
             assert max(p.abs().max().item() for p in pl_module.critic.parameters()) <= 0.01 + 1e-7
 
-    m = small(ganzoo.WGAN, wgan_warmup=False, lr=1e-2, max_gen_iters=10)
+    m = small(ganzoo.WGAN, schedule={}, lr=1e-2, max_gen_iters=10)
     quiet_trainer(tmp_path, callbacks=[CheckClip()]).fit(m, Toy2DDataModule(batch_size=16))
     at_bound = sum((p.abs() > 0.01 - 1e-6).sum().item() for p in m.critic.parameters())
     assert at_bound > 0  # with lr 1e-2 the clip is active
@@ -123,11 +140,19 @@ def test_ema_tracks_generator_and_copies_buffers(tmp_path):
     [
         (lambda: small(n_critic=0), "n_critic"),
         (lambda: small(n_critic=-3), "n_critic"),
-        (lambda: small(gp_weight=-1.0), "gp_weight"),
-        (lambda: small(ganzoo.WGAN, clip=0.0), "clip"),
-        (lambda: small(ganzoo.WGAN, clip=-0.01), "clip"),
-        (lambda: small(ganzoo.FGAN, divergence="tv"), "divergence"),
-        (lambda: small(ganzoo.MMDGAN, kernel="laplace"), "kernel"),
+        (lambda: small(constraints=[{"name": "gradient_penalty", "weight": -1.0}]), "gradient_penalty.*weight"),
+        (lambda: small(constraints=[{"name": "gradient_penalty", "wieght": 1.0}]), "wieght"),
+        (lambda: small(constraints=["lipschitz"]), "constraint must be one of"),
+        (lambda: small(ganzoo.WGAN, constraints=[{"name": "weight_clipping", "clip": 0.0}]), "clip"),
+        (lambda: small(ganzoo.WGAN, constraints=[{"name": "weight_clipping", "clip": -0.01}]), "clip"),
+        (lambda: small(ganzoo.FGAN, objective={"name": "fgan", "divergence": "tv"}), "divergence"),
+        (lambda: small(ganzoo.MMDGAN, objective={"name": "mmd", "kernel": "laplace"}), "kernel"),
+        (lambda: small(schedule={"n_critic": 3}), "n_critic"),
+        (lambda: small(schedule={"warmup": "dcgan"}), "warmup"),
+        (lambda: small(schedule={"lazy_every": 0}), "lazy_every"),
+        (lambda: small(ganzoo.WGAN, betas=(0.5, 0.9)), "betas"),
+        (lambda: ganzoo.DCGAN(hidden_dim=8, generator={"arch": "dcgan_generator"}, critic={"arch": "dcgan_critic"}),
+         "hidden_dim"),
         (lambda: small(lr=0.0), "lr"),
         (lambda: small(betas=(0.5, 1.5)), "betas"),
         (lambda: small(max_gen_iters=0), "max_gen_iters"),
@@ -177,8 +202,8 @@ def test_optimizer_spec():
 def test_paper_defaults():
     assert (ganzoo.DCGAN().g_spec.lr, ganzoo.DCGAN().g_spec.betas) == (2e-4, (0.5, 0.999))
     w = ganzoo.WGAN()
-    assert (w.constraints[0].clip, w.schedule.n_critic, w.schedule.wgan_warmup, w.d_spec.name) == (
-        0.01, 5, True, "rmsprop"
+    assert (w.constraints[0].clip, w.schedule.n_critic, w.schedule.warmup, w.d_spec.name) == (
+        0.01, 5, "wgan", "rmsprop"
     )
     gp = ganzoo.WGANGP()
     assert (gp.constraints[0].weight, gp.schedule.n_critic, gp.d_spec.lr, gp.d_spec.betas) == (

@@ -217,7 +217,7 @@ def test_translate_cli_writes_files(tmp_path):
     m = ganzoo.Pix2Pix(UNET, PATCH2)
     from ganzoo.hub import save_generator
 
-    save_generator(m.export_translator, tmp_path / "model")
+    save_generator(m.export_model, tmp_path / "model")
     (tmp_path / "in").mkdir()
     for i in range(3):
         Image.fromarray((torch.rand(32, 32) * 255).byte().numpy(), "L").save(tmp_path / "in" / f"x{i}.png")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ganzoo.nets import Generator
 from ganzoo.registry import register_model
 
 
 @register_model("test_tiny_image_generator")
-class TinyImageGenerator(nn.Module):
+class TinyImageGenerator(Generator):
     def __init__(self, latent_dim: int = 3, channels: int = 1, size: int = 4, num_classes: int = 0,
                  latent_distribution: str = "normal"):
         super().__init__()

@@ -8,11 +8,16 @@ Penalties are computed in float32 with autocast disabled.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 from torch.nn.utils import parametrizations
 
-from ganzoo.objectives.base import Witness, check_positive
+from ganzoo.checks import check_positive
+from ganzoo.objectives.base import Witness
+from ganzoo.registry import build_spec
 
 
 class Constraint:
@@ -77,7 +82,7 @@ class GradientPenalty(Constraint):
     """
 
     def __init__(self, weight: float = 10.0, one_sided: bool = False, target: float = 1.0):
-        check_positive("gp_weight", weight, allow_zero=True)
+        check_positive("weight", weight, allow_zero=True)
         check_positive("target", target)
         self.weight, self.one_sided, self.target = float(weight), one_sided, float(target)
         self.name = "gradient_penalty_one_sided" if one_sided else "gradient_penalty"
@@ -160,17 +165,20 @@ def apply_spectral_norm(module: nn.Module, n_power_iterations: int = 1) -> nn.Mo
 CONSTRAINTS = {
     "weight_clipping": WeightClipping,
     "gradient_penalty": GradientPenalty,
-    "gradient_penalty_one_sided": lambda: GradientPenalty(one_sided=True),
+    "gradient_penalty_one_sided": functools.partial(GradientPenalty, one_sided=True),
     "r1": R1,
     "spectral_norm": SpectralNorm,
 }
 
 
-def make_constraint(name: str) -> Constraint:
-    """Build a constraint by name with its paper's defaults: one of ``CONSTRAINTS``."""
-    if name not in CONSTRAINTS:
-        raise ValueError(f"constraint must be one of {sorted(CONSTRAINTS)}, got {name!r}")
-    return CONSTRAINTS[name]()
+def make_constraint(spec: str | dict[str, Any] | Constraint) -> Constraint:
+    """Build a constraint from a config value: a name of ``CONSTRAINTS`` (the paper's defaults), a mapping with
+    its arguments (``{"name": "gradient_penalty", "weight": 10}``) or the class_path form; a built
+    :class:`Constraint` is returned as is."""
+    c = build_spec(CONSTRAINTS, spec, "constraint")
+    if not isinstance(c, Constraint):
+        raise ValueError(f"constraint must be a name of {sorted(CONSTRAINTS)} or a mapping, got {spec!r}")
+    return c
 
 
 __all__ = [

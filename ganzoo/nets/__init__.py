@@ -1,5 +1,6 @@
 """Generators and critics. Widths, depths and sizes are constructor arguments."""
 
+from .base import Generator, ImageTranslator, require_generator
 from .dcgan import DCGANCritic, DCGANGenerator
 from .layers import ConditionalBatchNorm2d, ProjectionHead
 from .mlp import MLPCritic, MLPGenerator
@@ -15,6 +16,7 @@ from .translation import (
 )
 
 __all__ = [
+    "Generator", "ImageTranslator", "require_generator",
     "ConditionalBatchNorm2d", "DCGANCritic", "DCGANGenerator", "MLPCritic", "MLPGenerator", "ProjectionHead",
     "ResNetCritic", "ResNetGenerator", "UNET_DEPTHS", "PatchDiscriminator", "PixelDiscriminator", "ResNetTranslator",
     "UNetGenerator", "receptive_field", "unet",

@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from ganzoo.checks import check_int
 from ganzoo.registry import register_model
 
+from .base import Generator
 from .layers import (
     ProjectionHead,
     apply_norm,
@@ -24,7 +25,6 @@ from .layers import (
     check_resolution,
     norm2d,
 )
-from .mlp import Generator
 
 
 def dcgan_init(module: nn.Module) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int
 from ganzoo.registry import register_model
 
-LATENT_DISTRIBUTIONS = ("normal", "uniform")
+from .base import LATENT_DISTRIBUTIONS, Generator
 
 
 def _mlp(in_dim: int, hidden_dim: int, n_layers: int, out_dim: int, act: type[nn.Module]) -> nn.Sequential:
@@ -19,24 +18,6 @@ def _mlp(in_dim: int, hidden_dim: int, n_layers: int, out_dim: int, act: type[nn
         d = hidden_dim
     layers.append(nn.Linear(d, out_dim))
     return nn.Sequential(*layers)
-
-
-class Generator(nn.Module):
-    """Base for generators: knows its latent size/distribution and output shape."""
-
-    latent_dim: int
-    latent_distribution: str
-    output_shape: tuple[int, ...]
-
-    def sample_latent(self, n: int, generator: torch.Generator | None = None, device=None) -> Tensor:
-        """``n`` latent vectors ``(n, latent_dim)`` from the generator's latent distribution."""
-        device = device if device is not None else next(self.parameters()).device
-        shape = (n, self.latent_dim)
-        if self.latent_distribution == "uniform":
-            z = torch.rand(shape, generator=generator) * 2 - 1
-        else:
-            z = torch.randn(shape, generator=generator)
-        return z.to(device)
 
 
 @register_model("mlp_generator")

@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from ganzoo.checks import check_int
 from ganzoo.registry import register_model
 
+from .base import Generator
 from .layers import (
     ProjectionHead,
     apply_norm,
@@ -28,7 +29,6 @@ from .layers import (
     check_num_classes,
     check_resolution,
 )
-from .mlp import Generator
 
 
 def _conv(cin: int, cout: int, k: int, gain: float) -> nn.Conv2d:

@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from ganzoo.checks import check_int
 from ganzoo.registry import register_model
 
+from .base import ImageTranslator
 from .dcgan import dcgan_init
 
 TRANSLATION_NORMS = ("batch", "instance", "none")
@@ -56,7 +57,7 @@ def _check_channels(x: Tensor, channels: int, who: str) -> tuple[int, int]:
 
 
 @register_model("unet_generator")
-class UNetGenerator(nn.Module):
+class UNetGenerator(ImageTranslator):
     """images ``(B, in_channels, H, W)`` in [-1, 1] -> ``(B, out_channels, H, W)`` in [-1, 1] (pix2pix U-Net).
 
     ``H`` and ``W`` must be divisible by ``2**num_downs`` (the innermost features are ``H / 2**num_downs``).
@@ -80,8 +81,6 @@ class UNetGenerator(nn.Module):
             raise ValueError(f"dropout must be a bool, got {dropout!r}")
         use_bias = _check_norm(norm)
         self.in_channels, self.out_channels, self.num_downs = in_channels, out_channels, num_downs
-        self.output_range = (-1.0, 1.0)
-        self.is_translator = True
         ch = [width * min(2 ** i, 8) for i in range(num_downs)]  # encoder level i outputs ch[i] channels
         inner = num_downs - 1
         self.down = nn.ModuleList()
@@ -153,7 +152,7 @@ class ResidualBlock(nn.Module):
 
 
 @register_model("resnet_translator")
-class ResNetTranslator(nn.Module):
+class ResNetTranslator(ImageTranslator):
     """images ``(B, in_channels, H, W)`` in [-1, 1] -> ``(B, out_channels, H, W)`` in [-1, 1] (CycleGAN).
 
     ReflectionPad(3) + 7x7 conv to ``width`` + norm + ReLU; ``n_downsampling`` stride-2 3x3 convolutions doubling
@@ -172,8 +171,6 @@ class ResNetTranslator(nn.Module):
         check_int("n_downsampling", n_downsampling, 0)
         use_bias = _check_norm(norm)
         self.in_channels, self.out_channels, self.n_downsampling = in_channels, out_channels, n_downsampling
-        self.output_range = (-1.0, 1.0)
-        self.is_translator = True
         layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(in_channels, width, 7, bias=use_bias),
                                    translation_norm2d(norm, width), nn.ReLU()]
         c = width

@@ -1,10 +1,14 @@
 """Objectives: divergences as small stateless objects (see :mod:`ganzoo.objectives.base`)."""
 
+from typing import Any
+
+from ganzoo.registry import build_spec
+
 from .base import Objective, scalar
 from .energy import Energy, energy_distance_sq
 from .fdiv import F_DIVERGENCES, FGAN, FDivergence, variational_bound
 from .mmd import KERNELS, MMD, Kernel, MixRBF, MixRQ, make_kernel, mmd2
-from .reconstruction import cycle_loss, identity_loss, l1, reference_scale
+from .reconstruction import cycle_loss, identity_loss, l1
 from .simple import Hinge, LeastSquares, Logistic, RelativisticAverage, Wasserstein
 
 OBJECTIVES = {
@@ -16,15 +20,19 @@ OBJECTIVES = {
     "relativistic_average": RelativisticAverage,
     "energy": Energy,
     "mmd": MMD,
+    "fgan": FGAN,
     **{f"f-{name}": (lambda name=name: FGAN(name)) for name in F_DIVERGENCES},
 }
 
 
-def make_objective(name: str) -> Objective:
-    """Build an objective by name: one of ``OBJECTIVES`` (f-divergences as ``"f-kl"``, ``"f-js"``, ...)."""
-    if name not in OBJECTIVES:
-        raise ValueError(f"objective must be one of {sorted(OBJECTIVES)}, got {name!r}")
-    return OBJECTIVES[name]()
+def make_objective(spec: str | dict[str, Any] | Objective) -> Objective:
+    """Build an objective from a config value: a name of ``OBJECTIVES`` (f-divergences also as ``"f-kl"``,
+    ``"f-js"``, ...), a mapping with its arguments (``{"name": "fgan", "divergence": "kl"}``,
+    ``{"name": "mmd", "kernel": "rbf"}``) or the class_path form; a built :class:`Objective` is returned as is."""
+    obj = build_spec(OBJECTIVES, spec, "objective")
+    if not isinstance(obj, Objective):
+        raise ValueError(f"objective must be a name of {sorted(OBJECTIVES)} or a mapping, got {spec!r}")
+    return obj
 
 
 __all__ = [
@@ -32,5 +40,4 @@ __all__ = [
     "variational_bound", "KERNELS", "MMD", "Kernel", "MixRBF", "MixRQ", "make_kernel", "mmd2", "Hinge",
     "LeastSquares", "Logistic", "RelativisticAverage",
     "Wasserstein", "OBJECTIVES", "make_objective", "cycle_loss", "identity_loss", "l1",
-    "reference_scale",
 ]

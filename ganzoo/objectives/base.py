@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import torch
 from torch import Tensor, nn
 
 Witness = Callable[[Tensor], Tensor]
@@ -40,6 +39,9 @@ class Objective:
     is_distance: bool = False
     #: the critic outputs one number per sample (False: a feature vector)
     scalar_critic: bool = True
+    #: factor that turns the losses into the pix2pix/CycleGAN reference code's (sums of per-term means against
+    #: target 1 or 0, the discriminator's halved): 1 for the logistic losses, 2 for least squares (Mao et al.'s 1/2)
+    reference_scale: float = 1.0
 
     def critic_loss(self, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Tensor:
         raise NotImplementedError
@@ -64,11 +66,3 @@ class Objective:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-
-def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
-    """Raise ``ValueError`` naming ``name`` unless ``value`` is positive (or zero if allowed)."""
-    ok = value >= 0 if allow_zero else value > 0
-    if not ok or not torch.isfinite(torch.tensor(float(value))):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be {bound} and finite, got {value!r}")

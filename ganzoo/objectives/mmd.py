@@ -7,7 +7,9 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from .base import Objective, Witness, check_positive
+from ganzoo.checks import check_positive
+
+from .base import Objective, Witness
 
 
 class Kernel:

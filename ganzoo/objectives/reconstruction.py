@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from .simple import LeastSquares
-
 
 def l1(a: Tensor, b: Tensor) -> Tensor:
     """Mean absolute difference of two equally shaped tensors."""
@@ -28,13 +26,3 @@ def cycle_loss(x: Tensor, x_cycled: Tensor, y: Tensor, y_cycled: Tensor) -> Tens
 def identity_loss(x: Tensor, f_of_x: Tensor, y: Tensor, g_of_y: Tensor) -> Tensor:
     """L_idt = ||G(y) - y||_1 + ||F(x) - x||_1: each generator should leave images of its target domain alone."""
     return l1(g_of_y, y) + l1(f_of_x, x)
-
-
-def reference_scale(objective: object) -> float:
-    """Factor that turns a ganzoo objective's losses into the pix2pix/CycleGAN reference code's.
-
-    The reference losses are sums of per-term means (``BCEWithLogits``/``MSE`` against target 1 or 0), with the
-    discriminator's sum halved. ganzoo's logistic losses are such sums already (factor 1); ``least_squares``
-    carries Mao et al.'s 1/2 on every term, which the factor 2 removes.
-    """
-    return 2.0 if isinstance(objective, LeastSquares) else 1.0

@@ -80,6 +80,7 @@ class LeastSquares(Objective):
     """
 
     name = "least_squares"
+    reference_scale = 2.0  # the reference pix2pix/CycleGAN code's plain MSE has no 1/2 on its terms
 
     def critic_loss(self, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Tensor:
         return 0.5 * (scalar(real_out) - 1).pow(2).mean() + 0.5 * scalar(fake_outs[0]).pow(2).mean()

@@ -76,7 +76,7 @@ def evaluate_images(
     if extractor == "fmnist":
         from ganzoo.metrics.classifier import class_coverage
 
-        classes = int(getattr(generator, "num_classes", 0) or 0)
+        classes = int(generator.num_classes)
         labels = torch.arange(n) % classes if classes else None  # sample() cycles through the classes
         out["class_coverage"] = class_coverage(fake, labels=labels)
     return out
@@ -137,8 +137,8 @@ class ImageEvalCallback(Callback):
             return {}
         from ganzoo.sample_cli import grid_png
 
-        gen, g_iter = pl_module.export_generator, pl_module.gen_iters
-        classes = int(getattr(gen, "num_classes", 0) or 0)
+        gen, g_iter = pl_module.export_model, pl_module.gen_iters
+        classes = int(gen.num_classes)
         images = sample(gen, self.n_grid, seed=self.seed)  # fixed latents: sample i depends on (seed, i) only
         folder = os.path.join(trainer.default_root_dir, "samples")
         atomic_write_bytes(os.path.join(folder, f"grid_{g_iter:07d}.png"), grid_png(images, nrow=classes or None))
@@ -185,8 +185,8 @@ def image_report(
     ``metrics.json``, when the data has no offline extractor and none is given."""
     from ganzoo.sample_cli import grid_png
 
-    gen = module.export_generator
-    classes = int(getattr(gen, "num_classes", 0) or 0)
+    gen = module.export_model
+    classes = int(gen.num_classes)
     atomic_write_bytes(os.path.join(out_dir, "samples.png"), grid_png(sample(gen, 64, seed=seed), classes or None))
     out: dict[str, Any] = {
         "generator_iterations": module.gen_iters, "critic_iterations": module.critic_iters,

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import functools
-import itertools
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import lightning as L
 import torch
 from torch import Tensor, nn
 
-from ganzoo.constraints import Constraint
-from ganzoo.objectives import Objective
-from ganzoo.objectives.base import check_positive
+from ganzoo.checks import check_positive
+from ganzoo.constraints import Constraint, make_constraint
+from ganzoo.nets.base import Generator, require_generator
+from ganzoo.objectives import Objective, make_objective
 
+from .base import GanModule, Report, float_weights
 from .ema import make_ema, update_ema
-from .guard import DivergenceError, all_finite_flag, first_nonfinite_log, nonfinite_tensors
-from .logbuffer import GanzooModuleMixin, prepare_trainer
+from .guard import all_finite_flag
 from .schedule import CriticSchedule
-from .state import ResumableMixin
 
 LR_SCHEDULES = ("constant", "linear")
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
@@ -28,22 +27,27 @@ OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": t
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """An optimizer by name (``adam``, ``rmsprop``, ``sgd``), learning rate and Adam betas."""
+    """An optimizer by name (``adam``, ``rmsprop``, ``sgd``) and learning rate; ``betas`` are Adam's (default
+    ``(0.5, 0.999)``) and refused for the others."""
 
     name: str = "adam"
     lr: float = 2e-4
-    betas: tuple[float, float] = (0.5, 0.999)
+    betas: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.name not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.name!r}")
         check_positive("lr", self.lr)
+        if self.betas is None:
+            return
+        if self.name != "adam":
+            raise ValueError(f"betas are Adam's; optimizer {self.name!r} takes none (got betas={self.betas!r})")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
 
     def build(self, params) -> torch.optim.Optimizer:
         if self.name == "adam":
-            return torch.optim.Adam(params, lr=self.lr, betas=tuple(self.betas))
+            return torch.optim.Adam(params, lr=self.lr, betas=tuple(self.betas or (0.5, 0.999)))
         return OPTIMIZERS[self.name](params, lr=self.lr)
 
 
@@ -54,15 +58,13 @@ def linear_decay(gen_iter: int, start: int, end: int) -> float:
     return max(0.0, 1.0 - (gen_iter - start) / max(1, end - start))
 
 
-def sample_latent(generator: nn.Module, n: int, device: torch.device) -> Tensor:
-    """Latents for ``generator`` (its ``sample_latent`` if it has one, else N(0, I) of ``latent_dim``)."""
-    if hasattr(generator, "sample_latent"):
-        return generator.sample_latent(n, device=device)
-    return torch.randn(n, generator.latent_dim, device=device)
+def sample_latent(generator: Generator, n: int, device: torch.device) -> Tensor:
+    """``n`` latents from ``generator``'s latent distribution, on ``device``."""
+    return generator.sample_latent(n, device=device)
 
 
-class AdversarialModule(GanzooModuleMixin, ResumableMixin, L.LightningModule):
-    """Generator + critic + objective + constraints + schedule, with manual optimization.
+class AdversarialModule(GanModule):
+    """A latent GAN: generator + critic + objective + constraints + schedule, on the shared :class:`GanModule`.
 
     Every ``training_step`` receives a fresh real batch and makes one critic step; after
     ``schedule.critic_steps(gen_iters)`` critic steps it makes one generator step on the last real batch.
@@ -74,38 +76,36 @@ class AdversarialModule(GanzooModuleMixin, ResumableMixin, L.LightningModule):
         generator: maps latents ``(B, latent_dim)`` to samples ``(B, *data_shape)``; must expose
             ``latent_dim`` (and optionally ``sample_latent``).
         critic: maps samples to ``(B,)``/``(B, 1)`` (scalar objectives) or ``(B, D)`` (Cramer, MMD).
-        objective: the divergence (:mod:`ganzoo.objectives`).
-        constraints: Lipschitz constraints (:mod:`ganzoo.constraints`).
+        objective: the divergence (:mod:`ganzoo.objectives`): an objective, its name or a mapping with arguments.
+        constraints: Lipschitz constraints (:mod:`ganzoo.constraints`): constraints, names or mappings.
+        schedule: the critic/generator schedule (:class:`~ganzoo.training.CriticSchedule`: n_critic, the WGAN
+            warm-up, lazy regularisation).
         data_shape: shape of one data sample; checked against the generator's output now and against
             the datamodule's ``data_shape`` at setup.
         lr_schedule: ``"constant"`` or ``"linear"``: both learning rates decay linearly to 0 at
             ``max_gen_iters``, starting at generator iteration ``lr_decay_start`` (SN-GAN: 0; pix2pix and
             CycleGAN: half-way). Stepped once per generator iteration and saved in checkpoints.
+        check_finite: the divergence guard (:mod:`ganzoo.training.base`).
 
     Conditional models: when the generator has ``num_classes > 0``, batches must be ``(images, labels)``;
     the generator is called as ``generator(z, labels)`` and the critic as ``critic(x, labels)``, and the fakes
     of a step take the real batch's labels (so real and fake share one class distribution, and a penalty's
     interpolates keep their labels).
-        check_finite: the divergence guard (:mod:`ganzoo.training.guard`): every ``log_every_n_steps`` critic
-            steps, before every checkpoint and before the export, check the buffered losses of every step and the
-            weights, and raise :class:`DivergenceError` (naming the first non-finite step, loss and value, and the
-            non-finite weights) if any is not finite; the EMA update is masked on the device. No per-step host
-            sync; the bound: a divergence stops training within ``log_every_n_steps`` critic steps, and never
-            reaches a checkpoint, the EMA or an export.
 
     Reliability: checkpoints hold both networks, the EMA copy, both optimizers, ganzoo's counters, every
     rank's RNG states and (through the datamodule) the data position, so a resumed run continues exactly.
     Local checkpoint files are written atomically. Under DDP see :mod:`ganzoo.training.ddp`.
     """
 
+    progress_keys = ("distance",)
+
     def __init__(
         self,
         generator: nn.Module,
         critic: nn.Module,
-        objective: Objective,
-        constraints: Sequence[Constraint] = (),
-        n_critic: int = 1,
-        wgan_warmup: bool = False,
+        objective: Objective | str | dict[str, Any],
+        constraints: Sequence[Constraint | str | dict[str, Any]] = (),
+        schedule: CriticSchedule | None = None,
         g_optimizer: OptimizerSpec = OptimizerSpec(),
         d_optimizer: OptimizerSpec = OptimizerSpec(),
         max_gen_iters: int | None = None,
@@ -116,15 +116,13 @@ class AdversarialModule(GanzooModuleMixin, ResumableMixin, L.LightningModule):
         lr_schedule: str = "constant",
         lr_decay_start: int = 0,
     ):
-        super().__init__()
-        self.automatic_optimization = False
-        self.schedule = CriticSchedule(n_critic, wgan_warmup)
-        if max_gen_iters is not None and (not isinstance(max_gen_iters, int) or max_gen_iters < 1):
-            raise ValueError(f"max_gen_iters must be a positive integer or None, got {max_gen_iters!r}")
+        super().__init__(max_gen_iters, export_dir, check_finite)
+        if schedule is not None and not isinstance(schedule, CriticSchedule):
+            raise ValueError(f"schedule must be a CriticSchedule, got {schedule!r}")
+        self.schedule = schedule or CriticSchedule()
         if ema_decay is not None and not 0 < ema_decay < 1:
             raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}")
-        if not hasattr(generator, "latent_dim"):
-            raise ValueError("generator must have a `latent_dim` attribute")
+        require_generator(generator, "generator")
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
         if lr_schedule == "linear" and max_gen_iters is None:
@@ -135,24 +133,17 @@ class AdversarialModule(GanzooModuleMixin, ResumableMixin, L.LightningModule):
             raise ValueError(f"lr_decay_start must be an integer in [0, max_gen_iters), got {lr_decay_start!r}")
         self.lr_schedule, self.lr_decay_start = lr_schedule, lr_decay_start
         self.generator, self.critic = generator, critic
-        self.num_classes = int(getattr(generator, "num_classes", 0) or 0)
-        self.objective, self.constraints = objective, list(constraints)
+        self.num_classes = int(generator.num_classes)
+        self.objective = make_objective(objective)
+        self.constraints = [make_constraint(c) for c in constraints]
         for c in self.constraints:
             c.prepare(self.critic)
         self.g_spec, self.d_spec = g_optimizer, d_optimizer
-        self.max_gen_iters, self.ema_decay, self.export_dir = max_gen_iters, ema_decay, export_dir
+        self.ema_decay = ema_decay
         self.output_shape = self._check_networks(data_shape)
         self.generator_ema = make_ema(generator) if ema_decay else None
-        self.gen_iters = 0
-        self.critic_iters = 0
         self._cycle = 0  # critic steps done towards the next generator step
-        self._log_buffer: list[tuple[int, int, dict[str, Tensor]]] = []
-        self._last_logs: dict[str, Tensor] = {}
-        self._shown_distance: float | None = None
-        self.check_finite = check_finite
         self._ddp: dict[str, nn.Module] = {}  # separate DDP wrappers ('ddp_gan'); a dict, so not submodules
-        self._pending_rng: dict[str, Tensor] | None = None
-        self.last_fid: float | None = None  # set by the image-metrics callback, shown in the progress bar
 
     # ------------------------------------------------------------------ construction checks
     @torch.no_grad()
@@ -185,11 +176,7 @@ class AdversarialModule(GanzooModuleMixin, ResumableMixin, L.LightningModule):
             self.critic.train(was_training[1])
         return out_shape
 
-    def setup(self, stage: str) -> None:
-        if self._trainer is None:
-            return
-        prepare_trainer(self.trainer)
-        dm = getattr(self.trainer, "datamodule", None)
+    def check_datamodule(self, dm: Any) -> None:
         shape = getattr(dm, "data_shape", None)
         if shape is not None and tuple(shape) != self.output_shape:
             raise ValueError(
@@ -239,58 +226,6 @@ class AdversarialModule(GanzooModuleMixin, ResumableMixin, L.LightningModule):
             for _ in range(self.objective.n_fake_batches)
         ]
 
-    def _weights(self, net: nn.Module) -> list[tuple[str, Tensor]]:
-        named = itertools.chain(net.named_parameters(), net.named_buffers())
-        return [(n, t) for n, t in named if t.is_floating_point()]
-
-    def divergence(self) -> str | None:
-        """What is non-finite since the last check: the first buffered loss and the weights (one host sync)."""
-        first = first_nonfinite_log(self._log_buffer)
-        bad = nonfinite_tensors([(f"{name}.{n}", t) for name in ("generator", "critic")
-                                 for n, t in self._weights(getattr(self, name))])
-        if first is None and not bad:
-            return None
-        parts = []
-        if first is not None:
-            i, key, value = first
-            d_iter, g_iter, logs = self._log_buffer[i]
-            if key == "g_loss":
-                where = f"generator step, generator iteration {g_iter - 1}, critic iteration {d_iter}"
-            else:
-                g = g_iter - 1 if "g_loss" in logs else g_iter
-                where = f"critic step, generator iteration {g}, critic iteration {d_iter - 1}"
-            parts.append(f"the first non-finite loss is at the {where}: {key} = {value}")
-        if bad:
-            more = f" (+{len(bad) - 3} more)" if len(bad) > 3 else ""
-            parts.append(f"non-finite weights in {', '.join(bad[:3])}{more} (a non-finite gradient was applied)")
-        return "; ".join(parts)
-
-    def check_divergence(self, when: str) -> None:
-        """Raise :class:`DivergenceError` if a loss since the last check or a weight is not finite."""
-        if not self.check_finite:
-            return
-        found = self.divergence()
-        if found is not None:
-            raise DivergenceError(
-                f"training diverged: {found}. Found {when}, at critic iteration {self.critic_iters} (the guard checks "
-                "every log_every_n_steps critic steps and before every checkpoint and export); no checkpoint, EMA "
-                "update or export took the non-finite values, the last checkpoint is intact (resume with "
-                "--ckpt_path and a lower learning rate, a stronger constraint, or float32 precision)."
-            )
-
-    def _flush_logs(self) -> None:
-        buf = self._log_buffer
-        try:
-            self.check_divergence("at the periodic check")
-        finally:
-            if buf and "distance" in buf[-1][2]:  # what the progress bar shows until the next flush
-                self._shown_distance = float(buf[-1][2]["distance"])
-            super()._flush_logs()  # the non-finite values are logged too
-
-    def on_fit_end(self) -> None:
-        self.check_divergence("before the export")
-        super().on_fit_end()
-
     def critic_step(self, real: Tensor, opt, labels: Tensor | None = None) -> dict[str, Tensor]:
         critic = self._ddp.get("critic", self.critic)  # all critic calls of this step go through its wrapper
         if labels is not None:
@@ -302,10 +237,11 @@ class AdversarialModule(GanzooModuleMixin, ResumableMixin, L.LightningModule):
         loss = self.objective.critic_loss(real_out, fake_outs)
         witness = self.objective.witness(critic, real_out, fake_outs)
         penalty = torch.zeros((), device=self.device)
-        for c in self.constraints:
+        factor = self.schedule.penalty_factor(self.critic_iters)  # lazy regularisation: 0 or lazy_every
+        for c in self.constraints if factor else ():
             p = c.penalty(witness, real, fakes[0])  # computed in float32 with autocast disabled
             if p is not None:
-                penalty = penalty + p
+                penalty = penalty + (p if factor == 1 else factor * p)
         opt.zero_grad(set_to_none=True)
         self.manual_backward(loss + penalty)
         opt.step()
@@ -329,12 +265,12 @@ class AdversarialModule(GanzooModuleMixin, ResumableMixin, L.LightningModule):
         opt.step()
         self.untoggle_optimizer(opt)
         if self.generator_ema is not None:  # masked on the device: non-finite weights never reach the EMA
-            finite = all_finite_flag([t for _, t in self._weights(self.generator)]) if self.check_finite else None
+            finite = all_finite_flag([t for _, t in float_weights(self.generator)]) if self.check_finite else None
             update_ema(self.generator_ema, self.generator, self.ema_decay, finite)
         return {"g_loss": loss.detach()}
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
-        self.restore_pending_rng()  # a resumed run's RNG states, after Lightning's own start-up draws
+        self.begin_step()
         real = batch[0] if isinstance(batch, (list, tuple)) else batch
         labels = self._labels(batch)
         g_opt, d_opt = self.optimizers()
@@ -344,43 +280,42 @@ class AdversarialModule(GanzooModuleMixin, ResumableMixin, L.LightningModule):
         if self._cycle >= self.schedule.critic_steps(self.gen_iters):
             logs.update(self.generator_step(real, g_opt, labels))
             self._cycle = 0
-            self.gen_iters += 1
             if self.lr_schedule != "constant":
                 for sched in self.lr_schedulers():
                     sched.step()
-            if self.max_gen_iters is not None and self.gen_iters >= self.max_gen_iters:
-                self.trainer.should_stop = True
+            self.end_generator_iteration()
         est_name = "distance" if self.objective.is_distance else "critic_value"
         logs[est_name] = logs.pop("estimate")
-        self._record(logs)
+        self.record(logs)
 
-    def progress_metrics(self) -> dict[str, float]:
-        """What the progress bar shows: counters and the distance estimate as of the last log flush (every
-        ``log_every_n_steps`` critic steps), so that refreshing the bar never waits for the device."""
-        out: dict[str, float] = {"g_iter": self.gen_iters, "d_iter": self.critic_iters}
-        if self._shown_distance is None and "distance" in self._last_logs:
-            self._shown_distance = float(self._last_logs["distance"])  # once, before the first flush
-        if self._shown_distance is not None:
-            out["distance"] = round(self._shown_distance, 4)
-        if self.last_fid is not None:
-            out["fid"] = round(float(self.last_fid), 2)
-        return out
+    # ------------------------------------------------------------------ the GanModule interface
+    def guarded_networks(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, "critic": self.critic}
 
-    def on_train_epoch_end(self) -> None:
-        self._flush_logs()
-
-    def on_train_end(self) -> None:
-        self._flush_logs()
-
-    # ------------------------------------------------------------------ state
     @property
-    def export_generator(self) -> nn.Module:
+    def export_model(self) -> nn.Module:
         """The generator to export: the EMA copy when kept, else the trained weights."""
         return self.generator_ema if self.generator_ema is not None else self.generator
 
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        self.check_divergence("before a checkpoint")  # raises before anything is written
-        super().on_save_checkpoint(checkpoint)  # counters and every rank's RNG states (ResumableMixin)
+    def report(self, datamodule: Any, out_dir: str, *, n: int, metrics: list[str] | None) -> Report | None:
+        """2-D data: the exact metrics against the known density (:mod:`ganzoo.training.report`); images with
+        reference images: FID/KID and the other image metrics (:func:`~ganzoo.training.image_eval.image_report`)."""
+        shape = tuple(getattr(datamodule, "data_shape", ()))
+        if len(shape) == 1 and hasattr(datamodule, "dataset"):
+            from ganzoo.cards import toy_results
+
+            from .report import toy_report
+
+            m = toy_report(self, datamodule.dataset, out_dir)
+            return Report(m, datamodule.dataset, toy_results(m, datamodule.dataset),
+                          os.path.join(out_dir, "samples.png"))
+        if len(shape) == 3 and hasattr(datamodule, "reference_images"):
+            from .image_eval import image_report, image_results
+
+            m = image_report(self, datamodule, out_dir, n=n, metrics=metrics)
+            return Report(m, datamodule.dataset_name, image_results(m, conditional=bool(self.num_classes)),
+                          os.path.join(out_dir, "samples.png"))
+        return None
 
     def checkpoint_counters(self) -> dict[str, int]:
         return {**super().checkpoint_counters(), "cycle": self._cycle}
@@ -391,9 +326,8 @@ class AdversarialModule(GanzooModuleMixin, ResumableMixin, L.LightningModule):
 
     def export_metadata(self) -> dict[str, Any]:
         return {
-            "variant": type(self).__name__,
+            **super().export_metadata(),
             "objective": self.objective.name,
             "constraints": [c.name for c in self.constraints],
-            "generator_iterations": self.gen_iters,
             "ema": self.generator_ema is not None,
         }

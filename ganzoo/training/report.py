@@ -33,8 +33,8 @@ def toy_report(
     """Exact metrics of the exported generator (means over ``draws`` draws of ``n`` points, see
     :func:`ganzoo.metrics.toy.evaluate_generator`) in ``metrics.json`` and a figure ``samples.png``."""
     module = module.cpu()
-    metrics = evaluate_generator(module.export_generator, dataset, n, draws=draws, seed=seed)
-    fake = sample(module.export_generator, n, seed=seed)
+    metrics = evaluate_generator(module.export_model, dataset, n, draws=draws, seed=seed)
+    fake = sample(module.export_model, n, seed=seed)
     metrics.update(
         variant=type(module).__name__, dataset=dataset, generator_iterations=module.gen_iters,
         critic_iterations=module.critic_iters,

@@ -11,22 +11,18 @@ applied to every patch of a PatchGAN's output map.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import os
 from typing import Any
 
-import lightning as L
 import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int
-from ganzoo.objectives import make_objective, reference_scale
-from ganzoo.objectives.base import check_positive
+from ganzoo.objectives import make_objective
 from ganzoo.translation import Translator
 
-from .guard import DivergenceError, all_finite, describe_divergence
-from .logbuffer import GanzooModuleMixin, prepare_trainer
+from .base import GanModule, Report
 from .module import OptimizerSpec
-from .state import ResumableMixin
 
 
 def reference_lr_factor(epoch: int, n_epochs: int, n_epochs_decay: int) -> float:
@@ -83,7 +79,7 @@ class ImagePool:
         self.generator.set_state(state["rng"])
 
 
-class TranslationGAN(GanzooModuleMixin, ResumableMixin, L.LightningModule):
+class TranslationGAN(GanModule):
     """Base of :class:`~ganzoo.variants.Pix2Pix` and :class:`~ganzoo.variants.CycleGAN`.
 
     Holds ``translator`` (a :class:`~ganzoo.translation.Translator`, one generator per direction, all trained by
@@ -95,8 +91,12 @@ class TranslationGAN(GanzooModuleMixin, ResumableMixin, L.LightningModule):
 
     Losses follow the reference implementation: the discriminator loss is the objective's real + fake terms
     halved, the generator's adversarial term is the objective's generator loss, both on every patch of the
-    discriminator's output (``least_squares`` is rescaled to plain MSE: :func:`ganzoo.objectives.reference_scale`).
+    discriminator's output (``least_squares`` is rescaled to plain MSE:
+    :attr:`~ganzoo.objectives.Objective.reference_scale`).
     """
+
+    generator_log_keys = ("g_adv", "l1", "cycle", "identity")
+    progress_keys = ("g_adv", "d_loss", "l1", "cycle")
 
     def __init__(
         self,
@@ -111,29 +111,20 @@ class TranslationGAN(GanzooModuleMixin, ResumableMixin, L.LightningModule):
         export_dir: str | None = "generator",
         check_finite: bool = True,
     ):
-        super().__init__()
-        self.automatic_optimization = False
+        super().__init__(max_gen_iters, export_dir, check_finite)
         check_int("n_epochs", n_epochs, 0)
         check_int("n_epochs_decay", n_epochs_decay, 0)
         if n_epochs + n_epochs_decay < 1:
             raise ValueError("n_epochs + n_epochs_decay must be at least 1")
-        if max_gen_iters is not None:
-            check_int("max_gen_iters", max_gen_iters)
-        check_positive("lr", lr)
         self.translator = Translator(directions)
         self.critics = nn.ModuleDict(critics)
         self.objective = make_objective(objective)
         if not self.objective.scalar_critic or self.objective.n_fake_batches != 1:
             raise ValueError(f"objective {objective!r} needs a feature critic; translation GANs take a scalar one "
                              "(minimax, nonsaturating, least_squares, hinge, wasserstein)")
-        self.scale = reference_scale(self.objective)
+        self.scale = self.objective.reference_scale
         self.opt_spec = OptimizerSpec("adam", lr, tuple(betas))
         self.n_epochs, self.n_epochs_decay = n_epochs, n_epochs_decay
-        self.max_gen_iters, self.export_dir, self.check_finite = max_gen_iters, export_dir, check_finite
-        self.gen_iters = self.critic_iters = 0
-        self._log_buffer: list[tuple[int, int, dict[str, Tensor]]] = []
-        self._last_logs: dict[str, Tensor] = {}
-        self.last_fid: float | None = None
 
     # ------------------------------------------------------------------ setup
     @property
@@ -142,13 +133,13 @@ class TranslationGAN(GanzooModuleMixin, ResumableMixin, L.LightningModule):
         return self.n_epochs + self.n_epochs_decay
 
     def setup(self, stage: str) -> None:
-        if self._trainer is None:
-            return
-        prepare_trainer(self.trainer)
-        loop = self.trainer.fit_loop
-        if loop.max_epochs in (None, -1) and self.max_gen_iters is None:
-            loop.max_epochs = self.max_epochs  # the schedule's length, unless the trainer says otherwise
-        dm = getattr(self.trainer, "datamodule", None)
+        if self._trainer is not None:
+            loop = self.trainer.fit_loop
+            if loop.max_epochs in (None, -1) and self.max_gen_iters is None:
+                loop.max_epochs = self.max_epochs  # the schedule's length, unless the trainer says otherwise
+        super().setup(stage)
+
+    def check_datamodule(self, dm: Any) -> None:
         for d in self.translator.directions:
             src, dst = ("a", "b") if d == "AtoB" else ("b", "a")
             want = getattr(dm, f"shape_{src}", None), getattr(dm, f"shape_{dst}", None)
@@ -168,10 +159,7 @@ class TranslationGAN(GanzooModuleMixin, ResumableMixin, L.LightningModule):
     def on_train_epoch_end(self) -> None:
         for sched in self.lr_schedulers():
             sched.step()
-        self._flush_logs()
-
-    def on_train_end(self) -> None:
-        self._flush_logs()
+        super().on_train_epoch_end()
 
     # ------------------------------------------------------------------ losses
     def _patches(self, out: Tensor) -> Tensor:
@@ -185,15 +173,10 @@ class TranslationGAN(GanzooModuleMixin, ResumableMixin, L.LightningModule):
         """Generator's adversarial loss on the fakes ``fake`` (callers freeze ``critic`` with ``toggle_optimizer``)."""
         return self.scale * self.objective.generator_loss([self._patches(critic(fake))])
 
-    def step(self, opt: Any, loss: Tensor, nets: Sequence[nn.Module], what: str, logs: dict[str, Tensor]) -> None:
-        """Backward ``loss`` and step ``opt``, after checking losses and gradients are finite."""
+    def step(self, opt: Any, loss: Tensor) -> None:
+        """Backward ``loss`` and step ``opt`` (the divergence guard checks the recorded losses and the weights)."""
         opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
-        if self.check_finite:
-            params = [p for net in nets for p in net.named_parameters()]
-            if not bool(all_finite(logs, params)):
-                where = f"{what} step, generator iteration {self.gen_iters}"
-                raise DivergenceError(describe_divergence(logs, params, where))
         opt.step()
 
     # ------------------------------------------------------------------ training
@@ -201,36 +184,35 @@ class TranslationGAN(GanzooModuleMixin, ResumableMixin, L.LightningModule):
         raise NotImplementedError
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
-        self.restore_pending_rng()  # a resumed run's RNG states (dropout masks), after Lightning's start-up draws
+        self.begin_step()  # a resumed run's RNG states (dropout masks), after Lightning's start-up draws
         if not isinstance(batch, (list, tuple)) or len(batch) != 2:
             raise ValueError("translation GANs need batches (a, b) of images; use a paired or unpaired datamodule")
         logs = self.translation_step(*batch)
-        self.gen_iters += 1
         self.critic_iters += 1
-        if self.max_gen_iters is not None and self.gen_iters >= self.max_gen_iters:
-            self.trainer.should_stop = True
-        self._record({k: v.detach() for k, v in logs.items()})
+        self.end_generator_iteration()
+        self.record({k: v.detach() for k, v in logs.items()})
 
-    def progress_metrics(self) -> dict[str, float]:
-        out: dict[str, float] = {"g_iter": self.gen_iters}
-        for k in ("g_adv", "d_loss", "l1", "cycle"):
-            if k in self._last_logs:
-                out[k] = round(float(self._last_logs[k]), 4)
-        if self.last_fid is not None:
-            out["fid"] = round(float(self.last_fid), 2)
-        return out
-
-    # ------------------------------------------------------------------ state and export
-    @property
-    def export_translator(self) -> Translator:
-        return self.translator
+    # ------------------------------------------------------------------ the GanModule interface
+    def guarded_networks(self) -> dict[str, nn.Module]:
+        return {"translator": self.translator, "critics": self.critics}
 
     @property
-    def export_generator(self) -> Translator:  # the name the Hub, card and CLI code use
+    def export_model(self) -> Translator:
         return self.translator
+
+    def report(self, datamodule: Any, out_dir: str, *, n: int, metrics: list[str] | None) -> Report:
+        """Scores of the translators on the test split (:mod:`ganzoo.training.translation_eval`); FID when
+        ``metrics`` names it."""
+        from ganzoo.cards import translation_results
+
+        from .translation_eval import translation_report
+
+        m = translation_report(self, datamodule, out_dir, n=n, fid="fid" in (metrics or []))
+        return Report(m, datamodule.dataset_name, translation_results(m, datamodule.dataset_name),
+                      os.path.join(out_dir, "samples.png"))
 
     def export_metadata(self) -> dict[str, Any]:
         return {
-            "variant": type(self).__name__, "objective": self.objective.name, "constraints": [],
-            "generator_iterations": self.gen_iters, "ema": False, "directions": list(self.translator.directions),
+            **super().export_metadata(), "objective": self.objective.name, "constraints": [], "ema": False,
+            "directions": list(self.translator.directions),
         }

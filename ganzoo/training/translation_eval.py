@@ -47,7 +47,7 @@ def evaluate_translation(module: Any, dm: Any, n: int = 1000, n_grid: int = 8, f
         scores = paired_scores(module, a, b, fid=fid, dataset=f"{name}-B")
         grid = translation_grid([a[:n_grid], translate(module, a[:n_grid]), b[:n_grid]])
         return scores, grid
-    net = getattr(module, "export_translator", module)
+    net = getattr(module, "export_model", module)
     target = getattr(dm, "target_class", None) or {}
     scores, rows = {}, []
     images = {k: _unit(dm.reference_domain(split, k, n)) for k in ("A", "B")}  # read once, used by both directions

@@ -1,26 +1,25 @@
-"""Thin variants: each picks an objective, a constraint, a schedule and the paper's defaults."""
+"""The variants: one file each, registered with ``@register_variant`` (``ganzoo.list_variants()``).
 
-from .cgan import CGAN
-from .cramer_gan import CramerGAN
-from .cyclegan import CycleGAN
-from .dcgan import DCGAN
-from .fgan import FGAN
-from .lsgan import LSGAN
-from .mmd_gan import MMDGAN
-from .pix2pix import Pix2Pix
-from .ragan import RaGAN
-from .sngan import SNGAN
-from .wgan import WGAN
-from .wgan_gp import WGANGP
+Every module of this package is imported here, so a new variant file is picked up without editing a list.
+"""
 
-VARIANTS = {
-    "dcgan": DCGAN, "wgan": WGAN, "wgan_gp": WGANGP, "sngan": SNGAN,
-    "cramer_gan": CramerGAN, "mmd_gan": MMDGAN, "fgan": FGAN, "cgan": CGAN, "lsgan": LSGAN, "ragan": RaGAN,
-}
-TRANSLATION_VARIANTS = {"pix2pix": Pix2Pix, "cyclegan": CycleGAN}  # image-to-image: batches (a, b)
+import importlib
+import pkgutil
 
-__all__ = [
-    "CGAN", "CramerGAN", "CycleGAN", "DCGAN", "FGAN", "LSGAN", "MMDGAN", "RaGAN", "Pix2Pix", "SNGAN", "WGAN",
-    "WGANGP", "VARIANTS",
-    "TRANSLATION_VARIANTS",
-]
+from .base import LatentGAN, Paper, get_variant, list_variants, register_variant, variant_kind
+
+for _m in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_m.name}")
+
+globals().update({get_variant(_n).__name__: get_variant(_n) for _n in list_variants()})
+
+__all__ = ["LatentGAN", "Paper", "get_variant", "list_variants", "register_variant", "variant_kind",
+           *(get_variant(_n).__name__ for _n in list_variants())]
+
+
+def __getattr__(name: str) -> type:
+    """A variant registered after this package was imported (``ganzoo.variants.<ClassName>``)."""
+    for n in list_variants():
+        if get_variant(n).__name__ == name:
+            return get_variant(n)
+    raise AttributeError(f"module 'ganzoo.variants' has no attribute {name!r}")

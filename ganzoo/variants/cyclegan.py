@@ -8,13 +8,14 @@ from ganzoo.objectives import cycle_loss, identity_loss
 from ganzoo.training.state import gather_ranks, this_rank
 from ganzoo.training.translation import ImagePool, TranslationGAN
 
-from ._common import NetSpec, build_net
+from .base import NetSpec, build_net, register_variant
 
 # Zhu et al. (2017) and their reference code: ResNet generators (9 blocks), 70x70 PatchGANs, instance norm
 DEFAULT_GENERATOR: NetSpec = {"arch": "resnet_translator", "in_channels": 3, "out_channels": 3, "n_blocks": 9}
 DEFAULT_CRITIC: NetSpec = {"arch": "patch_discriminator", "in_channels": 3, "n_layers": 3, "norm": "instance"}
 
 
+@register_variant("cyclegan")
 class CycleGAN(TranslationGAN):
     """CycleGAN (Zhu et al. 2017): G: A -> B, F: B -> A and discriminators D_B (judges B images) and D_A.
 
@@ -79,11 +80,11 @@ class CycleGAN(TranslationGAN):
         D_A, D_B = self.critics["A"], self.critics["B"]
         self.toggle_optimizer(g_opt)  # discriminators frozen
         loss, logs, fake_b, fake_a = self.generator_loss(a, b)
-        self.step(g_opt, loss, [self.translator], "generator", logs)
+        self.step(g_opt, loss)
         self.untoggle_optimizer(g_opt)
         d_loss = (self.adversarial_d(D_B, b, self.pools["B"].query(fake_b))
                   + self.adversarial_d(D_A, a, self.pools["A"].query(fake_a)))
-        self.step(d_opt, d_loss, [D_A, D_B], "discriminator", {"d_loss": d_loss})
+        self.step(d_opt, d_loss)
         return {**logs, "d_loss": d_loss}
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

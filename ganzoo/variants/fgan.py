@@ -1,40 +1,12 @@
 from __future__ import annotations
 
-from ganzoo.objectives import FGAN as FGANObjective
-from ganzoo.training import AdversarialModule
-
-from ._common import NetSpec, adam, networks
+from .base import LatentGAN, Paper, register_variant
 
 
-class FGAN(AdversarialModule):
-    """f-GAN (Nowozin et al. 2016): variational divergence minimisation for ``divergence`` in
-    kl, reverse_kl, pearson, hellinger, js, gan; Adam(2e-4, betas=(0.5, 0.999)), one critic step per
-    generator step, the generator's alternative (non-saturating) update unless ``saturating``."""
+@register_variant("fgan")
+class FGAN(LatentGAN):
+    """f-GAN (Nowozin et al. 2016): variational divergence minimisation, ``objective: {name: fgan, divergence: ...}``
+    with kl, reverse_kl, pearson, hellinger, js or gan (default js) and the generator's alternative (non-saturating)
+    update unless ``saturating: true``; Adam(2e-4, betas=(0.5, 0.999)), one critic step per generator step."""
 
-    def __init__(
-        self,
-        divergence: str = "js",
-        saturating: bool = False,
-        data_dim: int = 2,
-        latent_dim: int = 2,
-        hidden_dim: int = 512,
-        n_layers: int = 3,
-        generator: NetSpec | None = None,
-        critic: NetSpec | None = None,
-        n_critic: int = 1,
-        lr: float = 2e-4,
-        betas: tuple[float, float] = (0.5, 0.999),
-        max_gen_iters: int | None = None,
-        ema_decay: float | None = None,
-        lr_schedule: str = "constant",
-        lr_decay_start: int = 0,
-    ):
-        g, d, shape = networks(
-            generator, critic, data_dim=data_dim, latent_dim=latent_dim, hidden_dim=hidden_dim, n_layers=n_layers,
-        )
-        super().__init__(
-            g, d, FGANObjective(divergence, saturating), [], n_critic=n_critic, g_optimizer=adam(lr, betas),
-            d_optimizer=adam(lr, betas), max_gen_iters=max_gen_iters, ema_decay=ema_decay, data_shape=shape,
-            lr_schedule=lr_schedule, lr_decay_start=lr_decay_start,
-        )
-        self.save_hyperparameters()
+    paper = Paper(objective={"name": "fgan", "divergence": "js"}, n_critic=1, lr=2e-4, betas=(0.5, 0.999))

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from ganzoo.objectives import LeastSquares
-
-from .dcgan import DCGAN
+from .base import LatentGAN, Paper, register_variant
 
 
-class LSGAN(DCGAN):
+@register_variant("lsgan")
+class LSGAN(LatentGAN):
     """LSGAN (Mao et al. 2017): DCGAN's networks and Adam(2e-4, betas=(0.5, 0.999)) with the least-squares loss,
     the 0-1-1 coding of the paper's eq. 9 (a = 0 for fake, b = 1 for real, the generator's target c = 1)."""
 
-    objective_cls = LeastSquares
+    paper = Paper(objective="least_squares", n_critic=1, optimizer="adam", lr=2e-4, betas=(0.5, 0.999))

@@ -6,13 +6,14 @@ from torch import Tensor
 from ganzoo.objectives import l1
 from ganzoo.training.translation import TranslationGAN
 
-from ._common import NetSpec, build_net
+from .base import NetSpec, build_net, register_variant
 
 # Isola et al. (2017) and their reference code: U-Net 256 with batch norm and dropout, 70x70 PatchGAN on (A, B)
 DEFAULT_GENERATOR: NetSpec = {"arch": "unet_generator", "in_channels": 3, "out_channels": 3, "num_downs": 8}
 DEFAULT_CRITIC: NetSpec = {"arch": "patch_discriminator", "in_channels": 6, "n_layers": 3, "norm": "batch"}
 
 
+@register_variant("pix2pix")
 class Pix2Pix(TranslationGAN):
     """pix2pix (Isola et al. 2017): a generator G: A -> B and a conditional discriminator D(a, b) on channel-stacked
     pairs; D: max log D(a, b) + log(1 - D(a, G(a))), halved; G: min -log D(a, G(a)) + lambda_l1 ||b - G(a)||_1.
@@ -55,10 +56,10 @@ class Pix2Pix(TranslationGAN):
         G, D = self.translator.nets["AtoB"], self.critics["pair"]
         fake = G(a)
         d_loss = self.adversarial_d(D, torch.cat([a, b], 1), torch.cat([a, fake.detach()], 1))
-        self.step(d_opt, d_loss, [D], "discriminator", {"d_loss": d_loss})
+        self.step(d_opt, d_loss)
         self.toggle_optimizer(g_opt)  # D frozen: only generator gradients
         g_adv = self.adversarial_g(D, torch.cat([a, fake], 1))
         rec = l1(fake, b)
-        self.step(g_opt, g_adv + self.lambda_l1 * rec, [G], "generator", {"g_adv": g_adv, "l1": rec})
+        self.step(g_opt, g_adv + self.lambda_l1 * rec)
         self.untoggle_optimizer(g_opt)
         return {"d_loss": d_loss, "g_adv": g_adv, "l1": rec}

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from ganzoo.objectives import RelativisticAverage
-
-from .dcgan import DCGAN
+from .base import LatentGAN, Paper, register_variant
 
 
-class RaGAN(DCGAN):
+@register_variant("ragan")
+class RaGAN(LatentGAN):
     """RaSGAN (Jolicoeur-Martineau 2018): the relativistic average discriminator with the standard (logistic) loss,
     whose generator loss also uses the real batch; DCGAN networks, Adam(2e-4, betas=(0.5, 0.999)), n_D = 1 as in the
     paper's DCGAN-setup experiments."""
 
-    objective_cls = RelativisticAverage
+    paper = Paper(objective="relativistic_average", n_critic=1, optimizer="adam", lr=2e-4, betas=(0.5, 0.999))

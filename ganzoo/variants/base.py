@@ -1,0 +1,205 @@
+"""How a variant is declared: the variant registry and :class:`LatentGAN`, the latent GAN whose paper defaults a
+variant states in one :class:`Paper`.
+
+A latent-GAN variant is a subclass of :class:`LatentGAN` with a docstring and a ``paper = Paper(...)``: objective,
+constraints, schedule, optimizer and default networks. Its constructor (what a recipe's ``init_args`` and
+``ganzoo.<Name>(...)`` take) is :class:`LatentGAN`'s, with the paper's values as its defaults. Decorated with
+``@register_variant("name")``, it is listed by ``ganzoo.list_variants()``, importable as ``ganzoo.<Name>``, and picked
+up by the tests, benches and docs that loop over the registry.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from torch import nn
+
+from ganzoo.nets import MLPCritic, MLPGenerator
+from ganzoo.registry import build_model
+from ganzoo.training import AdversarialModule, CriticSchedule, OptimizerSpec
+
+NetSpec = dict[str, Any]
+"""A network by registered architecture name and arguments, e.g.
+``{"arch": "dcgan_generator", "channels": 1, "resolution": 32}`` (see ``ganzoo.list_models()``)."""
+
+_VARIANTS: dict[str, type[nn.Module]] = {}
+
+
+def register_variant(name: str):
+    """Class decorator: list the variant under ``name`` (``ganzoo.list_variants()``, recipes' folder name)."""
+
+    def deco(cls):
+        if name in _VARIANTS and _VARIANTS[name] is not cls:
+            raise ValueError(f"variant name {name!r} is already registered to {_VARIANTS[name].__name__}")
+        _VARIANTS[name] = cls
+        cls.variant_name = name
+        return cls
+
+    return deco
+
+
+def list_variants(kind: str | None = None) -> list[str]:
+    """Names of the registered variants: all, or those of ``kind`` ``"latent"`` (latents -> samples) or
+    ``"translation"`` (images -> images)."""
+    if kind not in (None, "latent", "translation"):
+        raise ValueError(f"kind must be None, 'latent' or 'translation', got {kind!r}")
+    return sorted(n for n, cls in _VARIANTS.items() if kind is None or variant_kind(cls) == kind)
+
+
+def variant_kind(cls: type) -> str:
+    return "latent" if issubclass(cls, AdversarialModule) else "translation"
+
+
+def get_variant(name: str) -> type[nn.Module]:
+    """The variant class registered as ``name``."""
+    if name not in _VARIANTS:
+        raise ValueError(f"unknown variant {name!r}; registered variants: {list_variants()}")
+    return _VARIANTS[name]
+
+
+def build_net(spec: NetSpec, role: str) -> nn.Module:
+    """Build the network ``spec`` names; ``role`` ("generator"/"critic") names the parameter in errors."""
+    if not isinstance(spec, dict) or "arch" not in spec:
+        raise ValueError(
+            f"{role} must be a mapping with an 'arch' key naming a registered architecture and its arguments, "
+            f"e.g. {{'arch': 'dcgan_{role}', 'channels': 1}}; got {spec!r}"
+        )
+    args = {k: v for k, v in spec.items() if k != "arch"}
+    try:
+        return build_model(spec["arch"], args)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{role}: {e}") from e
+
+
+@dataclass(frozen=True)
+class Paper:
+    """What a latent-GAN paper states: the defaults of its variant's constructor (see :class:`LatentGAN`).
+
+    ``critic_out`` is the critic's output size (feature critics: Cramer 256, MMD 16), given to the toy MLP critic
+    and to critic specs that do not set ``out_dim``; ``conditional`` requires class-conditional networks.
+    """
+
+    objective: str | dict[str, Any] = "nonsaturating"
+    constraints: tuple[str | dict[str, Any], ...] = ()
+    n_critic: int = 1
+    schedule: dict[str, Any] | None = None
+    optimizer: str = "adam"
+    lr: float = 2e-4
+    betas: tuple[float, float] | None = (0.5, 0.999)
+    generator: NetSpec | None = None
+    critic: NetSpec | None = None
+    critic_out: int = 1
+    conditional: bool = False
+    defaults: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = ("objective", "constraints", "n_critic", "schedule", "optimizer", "lr", "betas", "generator", "critic")
+        values = {k: getattr(self, k) for k in names}
+        values["constraints"] = list(values["constraints"])
+        object.__setattr__(self, "defaults", values)
+
+
+TOY = {"data_dim": 2, "latent_dim": 2, "hidden_dim": 512, "n_layers": 3}  # the WGAN-GP toy code's MLPs
+
+
+class LatentGAN(AdversarialModule):
+    """A latent GAN built from a config: network specs, the objective, constraints, schedule and optimizer.
+
+    Args:
+        generator, critic: network specs ``{"arch": ..., **arguments}`` (``ganzoo.list_models()``); without them
+            (both ``None``) the 2-D toy MLPs of the WGAN-GP code, sized by ``data_dim``, ``latent_dim``,
+            ``hidden_dim`` and ``n_layers`` (2, 2, 512, 3), which are refused when specs are given.
+        objective: a name of ``ganzoo.objectives.OBJECTIVES`` or a mapping with arguments
+            (``{"name": "fgan", "divergence": "kl"}``).
+        constraints: names of ``ganzoo.constraints.CONSTRAINTS`` or mappings (``{"name": "gradient_penalty",
+            "weight": 10}``).
+        n_critic: critic steps per generator step.
+        schedule: more of the schedule (:class:`~ganzoo.training.CriticSchedule`): ``{"warmup": "wgan"}`` (the
+            original WGAN warm-up), ``{"lazy_every": 16}`` (lazy regularisation: penalties every 16 critic steps,
+            weighted by 16).
+        optimizer, lr, betas: both networks' optimizer (``adam``, ``rmsprop``, ``sgd``); ``betas`` are Adam's.
+        max_gen_iters, ema_decay, lr_schedule, lr_decay_start: see :class:`~ganzoo.training.AdversarialModule`.
+    """
+
+    paper: ClassVar[Paper] = Paper()
+    variant_name: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        generator: NetSpec | None = None,
+        critic: NetSpec | None = None,
+        objective: str | dict[str, Any] = "nonsaturating",
+        constraints: list[str | dict[str, Any]] | None = None,
+        n_critic: int = 1,
+        schedule: dict[str, Any] | None = None,
+        optimizer: str = "adam",
+        lr: float = 2e-4,
+        betas: tuple[float, float] | None = (0.5, 0.999),
+        max_gen_iters: int | None = None,
+        ema_decay: float | None = None,
+        lr_schedule: str = "constant",
+        lr_decay_start: int = 0,
+        data_dim: int | None = None,
+        latent_dim: int | None = None,
+        hidden_dim: int | None = None,
+        n_layers: int | None = None,
+    ):
+        toy = {"data_dim": data_dim, "latent_dim": latent_dim, "hidden_dim": hidden_dim, "n_layers": n_layers}
+        g, d, shape = self.networks(generator, critic, {k: v for k, v in toy.items() if v is not None})
+        extra = dict(schedule or {})
+        if not set(extra) <= {"warmup", "lazy_every"}:
+            raise ValueError(f"schedule takes 'warmup' and 'lazy_every' (n_critic is the model's own argument), got "
+                             f"{sorted(extra)}")
+        sched = CriticSchedule(n_critic=n_critic, **extra)
+        opt = OptimizerSpec(optimizer, lr, None if betas is None else tuple(betas))
+        super().__init__(g, d, objective, constraints or [], sched, opt, opt, max_gen_iters=max_gen_iters,
+                         ema_decay=ema_decay, data_shape=shape, lr_schedule=lr_schedule, lr_decay_start=lr_decay_start)
+        self.save_hyperparameters()
+
+    def networks(self, generator: NetSpec | None, critic: NetSpec | None, toy: dict[str, int]):
+        """The networks and the data shape to check them against (``None``: from the datamodule at setup)."""
+        paper = self.paper
+        if (generator is None) != (critic is None):
+            raise ValueError("give both generator and critic specs, or neither (the paper's default networks)")
+        if generator is None:
+            t = {**TOY, **toy}
+            return (
+                MLPGenerator(latent_dim=t["latent_dim"], out_dim=t["data_dim"], hidden_dim=t["hidden_dim"],
+                             n_layers=t["n_layers"]),
+                MLPCritic(in_dim=t["data_dim"], out_dim=paper.critic_out, hidden_dim=t["hidden_dim"],
+                          n_layers=t["n_layers"]),
+                (t["data_dim"],),
+            )
+        if toy:
+            raise ValueError(f"{', '.join(sorted(toy))} size the 2-D toy MLPs only; with generator and critic specs, "
+                             "set the networks' sizes in the specs")
+        if paper.critic_out != 1 and "out_dim" not in critic:
+            critic = {**critic, "out_dim": paper.critic_out}
+        g, d = build_net(generator, "generator"), build_net(critic, "critic")
+        if paper.conditional and not getattr(g, "num_classes", 0):
+            raise ValueError(f"{type(self).__name__} needs a conditional generator: set num_classes in the "
+                             "generator spec")
+        return g, d, None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each variant :class:`LatentGAN`'s constructor with its paper's values as the defaults (what
+        ``--help``, ``--print_config`` and the docs show)."""
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            return
+        base = inspect.signature(LatentGAN.__init__)
+        sig = base.replace(parameters=[p.replace(default=cls.paper.defaults.get(p.name, p.default))
+                                       for p in base.parameters.values()])
+
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            bound = sig.bind(self, *args, **kw)
+            bound.apply_defaults()
+            LatentGAN.__init__(*bound.args, **bound.kwargs)
+
+        __init__.__signature__ = sig  # type: ignore[attr-defined]
+        __init__.__annotations__ = LatentGAN.__init__.__annotations__
+        __init__.__doc__ = LatentGAN.__doc__
+        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+        cls.__init__ = __init__  # type: ignore[method-assign]
