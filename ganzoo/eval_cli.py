@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--weights_path", default=None, help="local weights file of the FID Inception network")
     p.add_argument("--seed", type=int, default=0, help="sample seed; sample i depends only on (seed, i)")
     p.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
+    p.add_argument("--device", default=None,
+                   help="where sampling and feature extraction run: cpu, cuda, cuda:1, ... (default: cuda when "
+                   "available)")
     p.add_argument("--out", default=None, help="also write the JSON to this file")
     return p
 
@@ -50,7 +53,7 @@ def main(argv: list[str] | None = None) -> dict:
         check_metrics(metrics)
         if args.n < 1:
             raise ValueError(f"--n must be a positive integer, got {args.n}")
-        model = load(args.model, args.revision)
+        model = load(args.model, args.revision, device=_device(args.device))
         if isinstance(model, ImageTranslator):
             return _translation(args, model, metrics)
         if len(getattr(model, "output_shape", ())) != 3:
@@ -73,6 +76,20 @@ def main(argv: list[str] | None = None) -> dict:
     if args.out:
         atomic_write_bytes(Path(args.out), text.encode())
     return out
+
+
+def _device(name: str | None):
+    import torch
+
+    if name is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as e:
+        raise ValueError(f"--device {name!r}: {e}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {name}: CUDA is not available on this machine (use --device cpu)")
+    return device
 
 
 TRANSLATION_DATA = {

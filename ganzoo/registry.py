@@ -64,14 +64,15 @@ def build_model(name: str, config: dict[str, Any]) -> nn.Module:
     return cls(**config)
 
 
-def build_spec(table: dict[str, Any], spec: Any, what: str) -> Any:
+def build_spec(table: dict[str, Any], spec: Any, what: str, kind: type) -> Any:
     """Build an entry of ``table`` (name -> class or factory) from a config value.
 
     ``spec`` is a name (``"gradient_penalty"``), a mapping ``{"name": ..., **arguments}``, or Lightning's class_path
     form ``{"class_path": ..., "init_args": {...}}`` whose class must be one of the table's (a config cannot name an
-    import path). ``what`` names the parameter in errors. Anything else that is not a str or mapping (an already built
-    object) is returned as is.
+    import path); an instance of ``kind`` (already built) is returned as is. ``what`` names the parameter in errors.
     """
+    if isinstance(spec, kind):
+        return spec
     if isinstance(spec, str):
         name, args = spec, {}
     elif isinstance(spec, dict) and "class_path" in spec:
@@ -90,7 +91,7 @@ def build_spec(table: dict[str, Any], spec: Any, what: str) -> Any:
             )
         name, args = spec["name"], {k: v for k, v in spec.items() if k != "name"}
     else:
-        return spec
+        raise ValueError(f"{what} must be a name of {sorted(table)}, a mapping or a {kind.__name__}, got {spec!r}")
     if name not in table:
         raise ValueError(f"{what} must be one of {sorted(table)}, got {name!r}")
     factory = table[name]

@@ -176,7 +176,7 @@ def test_ganzoo_eval_prints_metrics_with_protocol(tmp_path, capsys):
     torch.manual_seed(0)
     save_generator(DCGANGenerator(width=8, num_classes=10), tmp_path / "g")
     main(["eval", str(tmp_path / "g"), "--data", "fashion_mnist", "--metrics", "fid,kid,is", "--n", "300",
-          "--out", str(tmp_path / "m.json")])
+          "--out", str(tmp_path / "m.json"), "--device", "cpu"])
     out = json.loads(capsys.readouterr().out)
     assert out == json.loads((tmp_path / "m.json").read_text())
     assert out["fid"] > 0 and {"kid_mean", "kid_std", "is_mean", "is_std"} <= set(out)
@@ -196,3 +196,8 @@ def test_ganzoo_eval_bad_input(tmp_path):
 
         save_generator(DCGANGenerator(width=8), tmp_path / "g")
         main(["eval", str(tmp_path / "g"), "--data", "svhn"])
+    with pytest.raises(SystemExit, match="--device 'gpu0'"):
+        main(["eval", "dcgan-fashion_mnist", "--device", "gpu0"])
+    if not torch.cuda.is_available():
+        with pytest.raises(SystemExit, match="--device cuda: CUDA is not available"):
+            main(["eval", "dcgan-fashion_mnist", "--device", "cuda"])

@@ -7,6 +7,7 @@ from torch import nn
 
 from ganzoo.nets import (
     UNET_DEPTHS,
+    ImageTranslator,
     PatchDiscriminator,
     PixelDiscriminator,
     ResNetTranslator,
@@ -30,7 +31,7 @@ def test_unet_shapes_range_and_layer_counts(num_downs, res):
     y = g(x)
     assert y.shape == (2, 3, res, res)
     assert y.min() >= -1 and y.max() <= 1 and g.output_range == (-1.0, 1.0)
-    assert g.is_translator and (g.in_channels, g.out_channels) == (1, 3)
+    assert isinstance(g, ImageTranslator) and (g.in_channels, g.out_channels) == (1, 3)
     assert _count(g, nn.Conv2d) == _count(g, nn.ConvTranspose2d) == num_downs
     # encoder widths w, 2w, 4w, 8w, 8w, ... (capped at 8w); decoder inputs carry the skip concatenation
     assert [d[-1 if i == 0 else 1].out_channels for i, d in enumerate(g.down)] == [4 * min(2 ** i, 8)
@@ -89,7 +90,8 @@ def test_resnet_translator_preserves_shape(n_blocks):
     g = ResNetTranslator(in_channels=3, out_channels=1, width=4, n_blocks=n_blocks)
     y = g(torch.rand(2, 3, 64, 48) * 2 - 1)
     assert y.shape == (2, 1, 64, 48) and y.min() >= -1 and y.max() <= 1
-    assert g.is_translator and g.output_range == (-1.0, 1.0) and (g.in_channels, g.out_channels) == (3, 1)
+    assert isinstance(g, ImageTranslator) and g.output_range == (-1.0, 1.0)
+    assert (g.in_channels, g.out_channels) == (3, 1)
     assert _count(g, ResidualBlock) == n_blocks
     assert all(isinstance(m.block[2], nn.InstanceNorm2d) and not m.block[2].affine for m in g.modules()
                if isinstance(m, ResidualBlock))

@@ -175,10 +175,7 @@ def make_constraint(spec: str | dict[str, Any] | Constraint) -> Constraint:
     """Build a constraint from a config value: a name of ``CONSTRAINTS`` (the paper's defaults), a mapping with
     its arguments (``{"name": "gradient_penalty", "weight": 10}``) or the class_path form; a built
     :class:`Constraint` is returned as is."""
-    c = build_spec(CONSTRAINTS, spec, "constraint")
-    if not isinstance(c, Constraint):
-        raise ValueError(f"constraint must be a name of {sorted(CONSTRAINTS)} or a mapping, got {spec!r}")
-    return c
+    return build_spec(CONSTRAINTS, spec, "constraint", Constraint)
 
 
 __all__ = [

@@ -29,10 +29,7 @@ def make_objective(spec: str | dict[str, Any] | Objective) -> Objective:
     """Build an objective from a config value: a name of ``OBJECTIVES`` (f-divergences also as ``"f-kl"``,
     ``"f-js"``, ...), a mapping with its arguments (``{"name": "fgan", "divergence": "kl"}``,
     ``{"name": "mmd", "kernel": "rbf"}``) or the class_path form; a built :class:`Objective` is returned as is."""
-    obj = build_spec(OBJECTIVES, spec, "objective")
-    if not isinstance(obj, Objective):
-        raise ValueError(f"objective must be a name of {sorted(OBJECTIVES)} or a mapping, got {spec!r}")
-    return obj
+    return build_spec(OBJECTIVES, spec, "objective", Objective)
 
 
 __all__ = [

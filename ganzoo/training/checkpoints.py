@@ -136,7 +136,7 @@ class GanCheckpoint(ModelCheckpoint):
             self.save(trainer, pl_module)
         exported = ""
         if trainer.is_global_zero and getattr(pl_module, "export_dir", None):
-            pl_module.on_fit_end()  # GanzooModuleMixin: export the generator (translator) as at the end of fit
+            pl_module.on_fit_end()  # GanModule: export the generator (translator) as at the end of fit
             exported = f", exported the generator to {os.path.join(trainer.default_root_dir, pl_module.export_dir)}"
         if trainer.is_global_zero:
             hint = self.resume_hint or f"trainer.fit(model, datamodule, ckpt_path={self.path!r})"

@@ -68,10 +68,12 @@ def evaluate_images(
             "extractor='inception' with weights_path (the FID Inception weights file)"
         )
     real, _ = datamodule.reference_images(split, n_real or n)
+    params = next(generator.parameters(), None)
+    device = params.device if params is not None else torch.device("cpu")  # the metrics run where the model is
     fake = sample(generator, n, seed=seed)
     out = compute_image_metrics(
         fake, (real + 1) / 2, metrics=tuple(metrics), extractor=extractor, weights_path=weights_path,
-        n_fake=n, dataset=datamodule.dataset_name, split=split, cache_dir=cache_dir, progress=progress,
+        n_fake=n, dataset=datamodule.dataset_name, split=split, cache_dir=cache_dir, progress=progress, device=device,
     )
     if extractor == "fmnist":
         from ganzoo.metrics.classifier import class_coverage
@@ -179,10 +181,12 @@ def image_report(
     weights_path: str | None = None,
     split: str = "train",
     seed: int = 0,
+    device: str | torch.device | None = None,
 ) -> dict[str, Any]:
     """After training: ``samples.png`` (64 samples, one class per column for a conditional model) and
-    ``metrics.json`` (counters, FID/KID with their protocol, class coverage). Metrics are skipped, with a note in
-    ``metrics.json``, when the data has no offline extractor and none is given."""
+    ``metrics.json`` (counters, FID/KID with their protocol, class coverage), computed on ``device`` (default: where
+    the model is). Metrics are skipped, with a note in ``metrics.json``, when the data has no offline extractor and
+    none is given."""
     from ganzoo.sample_cli import grid_png
 
     gen = module.export_model
@@ -195,10 +199,14 @@ def image_report(
     if not metrics:
         pass
     elif extractor or default_extractor(datamodule.data_shape):
-        out.update(evaluate_images(
-            gen, datamodule, metrics=metrics, n=n, extractor=extractor, weights_path=weights_path, split=split,
-            seed=seed, progress=True,
-        ))
+        home = next(gen.parameters()).device
+        try:
+            out.update(evaluate_images(
+                gen.to(device or home), datamodule, metrics=metrics, n=n, extractor=extractor,
+                weights_path=weights_path, split=split, seed=seed, progress=True,
+            ))
+        finally:
+            gen.to(home)
     else:
         out["note"] = "no offline feature extractor for this data: pass an Inception weights file to ganzoo eval"
     atomic_write_bytes(os.path.join(out_dir, "metrics.json"), json.dumps(out, indent=1).encode())

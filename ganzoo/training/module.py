@@ -312,7 +312,8 @@ class AdversarialModule(GanModule):
         if len(shape) == 3 and hasattr(datamodule, "reference_images"):
             from .image_eval import image_report, image_results
 
-            m = image_report(self, datamodule, out_dir, n=n, metrics=metrics)
+            device = self.trainer.strategy.root_device if self._trainer is not None else None  # the training device
+            m = image_report(self, datamodule, out_dir, n=n, metrics=metrics, device=device)
             return Report(m, datamodule.dataset_name, image_results(m, conditional=bool(self.num_classes)),
                           os.path.join(out_dir, "samples.png"))
         return None
