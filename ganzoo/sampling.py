@@ -290,7 +290,7 @@ def sample(
     y = _labels(labels, n, num_classes)
     if seed is None:
         seed = int(torch.randint(0, 2**62, (1,)).item())
-    version = getattr(model, "sampling_version", SAMPLING_VERSION) if sampling_version is None else sampling_version
+    version = (model.sampling_version or SAMPLING_VERSION) if sampling_version is None else sampling_version
     if version not in SAMPLING_VERSIONS:
         raise ValueError(f"sampling_version must be one of {SAMPLING_VERSIONS}, got {version!r}")
     params = next(model.parameters(), None)

@@ -42,7 +42,7 @@ def _as_generator(model: Any, device: str | torch.device | None) -> nn.Module:
             raise ValueError(f"model must be a generator module, a folder, a zoo name or a Hub repo id, got "
                              f"{type(model).__name__}")
         model = load(model, device=device or "cpu")
-    model = require_generator(getattr(model, "export_model", model))  # a training module: its exported network
+    model = require_generator(model)  # a training module: its exported generator
     if device is not None:
         model = model.to(device)
     return model

@@ -70,7 +70,7 @@ def generator_config(generator: nn.Module) -> dict[str, Any]:
         "num_classes": int(latent.num_classes) if latent else 0,
         "output_shape": list(latent.output_shape) if latent else [],
         "output_range": list(output_range) if output_range is not None else None,
-        "sampling_version": int(getattr(generator, "sampling_version", SAMPLING_VERSION)),
+        "sampling_version": int(generator.sampling_version or SAMPLING_VERSION),
     }
 
 

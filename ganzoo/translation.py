@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ganzoo.nets.base import ImageTranslator
+from ganzoo.nets.base import ImageTranslator, exported
 from ganzoo.registry import build_model, register_model
 
 DIRECTIONS = ("AtoB", "BtoA")
@@ -65,8 +65,7 @@ def _as_translator(model: Any, device: str | torch.device | None) -> Translator:
         from ganzoo.sampling import load
 
         model = load(model, device=device or "cpu")
-    if hasattr(model, "export_model"):  # a Pix2Pix / CycleGAN LightningModule
-        model = model.export_model
+    model = exported(model)  # a Pix2Pix / CycleGAN LightningModule: its translator
     if not isinstance(model, Translator):
         raise TypeError(
             f"model must be a translation model (a Pix2Pix/CycleGAN module, a Translator, or the folder/Hub id of "

@@ -23,6 +23,7 @@ class Generator(nn.Module):
     num_classes: int = 0  # > 0: class-conditional, called as generator(z, labels)
     output_shape: tuple[int, ...]
     output_range: tuple[float, float] | None = None  # (lo, hi) of the raw output (images), None for points
+    sampling_version: int | None = None  # the latent sampler its folder records (set by ganzoo.load); None: current
 
     def sample_latent(self, n: int, generator: torch.Generator | None = None, device=None) -> Tensor:
         """``n`` latent vectors ``(n, latent_dim)`` from the generator's latent distribution."""
@@ -41,10 +42,27 @@ class ImageTranslator(nn.Module):
     in_channels: int
     out_channels: int
     output_range: tuple[float, float] = (-1.0, 1.0)
+    sampling_version: int | None = None  # recorded by the folder format like a generator's (unused: no latents)
+
+
+class Exportable:
+    """A training module that exports a network: ``export_model`` (a :class:`Generator` or an
+    :class:`ImageTranslator`). ``ganzoo.sample``, ``ganzoo.translate`` and ``ganzoo.search`` accept one and use its
+    exported network; every ganzoo LightningModule is one (:class:`ganzoo.training.base.GanModule`)."""
+
+    @property
+    def export_model(self) -> nn.Module:
+        raise NotImplementedError
+
+
+def exported(model: object) -> object:
+    """The network ``model`` exports if it is a training module, else ``model``."""
+    return model.export_model if isinstance(model, Exportable) else model
 
 
 def require_generator(model: object, what: str = "model") -> Generator:
     """``model`` if it is a :class:`Generator`, else a ``ValueError`` naming ``what``."""
+    model = exported(model)
     if isinstance(model, ImageTranslator):
         raise ValueError(f"{what} is an image-to-image translator ({type(model).__name__}), not a latent generator; "
                          "use ganzoo.translate for translators")

@@ -27,6 +27,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int
+from ganzoo.nets.base import Exportable
 
 from . import rng
 from .guard import DivergenceError, first_nonfinite_log, nonfinite_tensors
@@ -69,7 +70,7 @@ def float_weights(net: nn.Module) -> list[tuple[str, Tensor]]:
     return [(n, t) for n, t in named if t.is_floating_point()]
 
 
-class GanModule(L.LightningModule):
+class GanModule(Exportable, L.LightningModule):
     """Base of every ganzoo GAN (see the module docstring for what it owns).
 
     The interface a subclass provides:
@@ -105,10 +106,6 @@ class GanModule(L.LightningModule):
 
     # ------------------------------------------------------------------ the subclass interface
     def guarded_networks(self) -> dict[str, nn.Module]:
-        raise NotImplementedError
-
-    @property
-    def export_model(self) -> nn.Module:
         raise NotImplementedError
 
     def export_metadata(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from torch import Tensor
 
 from ganzoo.checks import check_int
 from ganzoo.io import atomic_write_bytes
+from ganzoo.nets.base import exported
 
 
 def _unit(x: Tensor) -> Tensor:
@@ -47,7 +48,7 @@ def evaluate_translation(module: Any, dm: Any, n: int = 1000, n_grid: int = 8, f
         scores = paired_scores(module, a, b, fid=fid, dataset=f"{name}-B")
         grid = translation_grid([a[:n_grid], translate(module, a[:n_grid]), b[:n_grid]])
         return scores, grid
-    net = getattr(module, "export_model", module)
+    net = exported(module)
     target = getattr(dm, "target_class", None) or {}
     scores, rows = {}, []
     images = {k: _unit(dm.reference_domain(split, k, n)) for k in ("A", "B")}  # read once, used by both directions
