@@ -22,6 +22,9 @@ from ganzoo.registry import build_spec
 
 class Constraint:
     name = "constraint"
+    #: the penalty differentiates the critic's gradient (``autograd.grad(create_graph=True)``): torch.compile cannot
+    #: capture that critic
+    double_backward: bool = False
 
     def prepare(self, critic: nn.Module) -> None:
         """Modify the critic once, before its optimizer is built."""
@@ -81,6 +84,8 @@ class GradientPenalty(Constraint):
     ``one_sided=True`` penalises only norms above ``target``: weight * E max(0, ||grad|| - target)^2.
     """
 
+    double_backward = True
+
     def __init__(self, weight: float = 10.0, one_sided: bool = False, target: float = 1.0):
         check_positive("weight", weight, allow_zero=True)
         check_positive("target", target)
@@ -119,6 +124,7 @@ class R1(Constraint):
     """
 
     name = "r1"
+    double_backward = True
 
     def __init__(self, gamma: float = 10.0):
         check_positive("gamma", gamma, allow_zero=True)

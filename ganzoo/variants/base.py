@@ -120,7 +120,8 @@ class LatentGAN(AdversarialModule):
             original WGAN warm-up), ``{"lazy_every": 16}`` (lazy regularisation: penalties every 16 critic steps,
             weighted by 16).
         optimizer, lr, betas: both networks' optimizer (``adam``, ``rmsprop``, ``sgd``); ``betas`` are Adam's.
-        max_gen_iters, ema_decay, lr_schedule, lr_decay_start: see :class:`~ganzoo.training.AdversarialModule`.
+        max_gen_iters, ema_decay, lr_schedule, lr_decay_start, compile: see
+            :class:`~ganzoo.training.AdversarialModule` (``compile: true`` is the fast mode).
     """
 
     paper: ClassVar[Paper] = Paper()
@@ -141,6 +142,7 @@ class LatentGAN(AdversarialModule):
         ema_decay: float | None = None,
         lr_schedule: str = "constant",
         lr_decay_start: int = 0,
+        compile: bool = False,
         data_dim: int | None = None,
         latent_dim: int | None = None,
         hidden_dim: int | None = None,
@@ -155,7 +157,8 @@ class LatentGAN(AdversarialModule):
         sched = CriticSchedule(n_critic=n_critic, **extra)
         opt = OptimizerSpec(optimizer, lr, None if betas is None else tuple(betas))
         super().__init__(g, d, objective, constraints or [], sched, opt, opt, max_gen_iters=max_gen_iters,
-                         ema_decay=ema_decay, data_shape=shape, lr_schedule=lr_schedule, lr_decay_start=lr_decay_start)
+                         ema_decay=ema_decay, data_shape=shape, lr_schedule=lr_schedule, lr_decay_start=lr_decay_start,
+                         compile=compile)
         self.save_hyperparameters()
 
     def networks(self, generator: NetSpec | None, critic: NetSpec | None, toy: dict[str, int]):
