@@ -4,7 +4,8 @@ Fashion-MNIST recipe ``recipes/fgan/fashion_mnist.yaml``, each for the same time
     python bench/fgan_images.py --max_time 150 --accelerator gpu --out runs/fgan_images   # one GPU, ~3 min
     python bench/fgan_images.py --max_time 600 --accelerator cpu                           # a CPU, slower
 
-Each run is the recipe through ``ganzoo fit`` with ``--model.init_args.divergence D``; the training callback's FID
+Each run is the recipe through ``ganzoo fit`` with
+``--model.init_args.objective '{"name": "fgan", "divergence": D}'``; the training callback's FID
 (2,000 samples, shipped classifier) every 500 generator iterations is the curve. A run that hits a non-finite loss
 stops with ganzoo's ``DivergenceError``; the table says which did and when. Writes ``OUT/fgan_images.json`` and
 prints a Markdown table (``--readme`` puts it in the README between ``<!-- fgan-images:start/end -->``).
@@ -66,7 +67,8 @@ def main() -> None:
     procs = {}
     for d in F_DIVERGENCES:
         cmd = [sys.executable, "-m", "ganzoo.cli", "fit", "--config", str(ROOT / "recipes/fgan/fashion_mnist.yaml"),
-               "--model.init_args.divergence", d, "--trainer.default_root_dir", str(out / d),
+               "--model.init_args.objective", json.dumps({"name": "fgan", "divergence": d}),
+               "--trainer.default_root_dir", str(out / d),
                "--trainer.accelerator", args.accelerator, "--trainer.enable_progress_bar", "false",
                "--trainer.max_time", f"00:00:{args.max_time // 60:02d}:{args.max_time % 60:02d}",
                "--eval_metrics", "[]", "--overwrite", "true"]

@@ -165,6 +165,12 @@ def test_invalid_hyperparameters_fail_at_construction(make, param):
         make()
 
 
+@pytest.mark.parametrize("old", ["gp_weight", "wgan_warmup", "divergence", "feature_dim"])
+def test_moved_arguments_say_where_they_went(old):
+    with pytest.raises(TypeError, match=f"'{old}' is now set as"):
+        ganzoo.WGANGP(**{old: 1})
+
+
 def test_unknown_objective_name():
     from ganzoo.objectives import make_objective
 

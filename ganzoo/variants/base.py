@@ -101,6 +101,18 @@ class Paper:
         object.__setattr__(self, "defaults", values)
 
 
+MOVED = {  # arguments of the variants before the pieces took their own arguments, and where they went
+    "gp_weight": "constraints: [{name: gradient_penalty, weight: ...}]",
+    "one_sided": "constraints: [{name: gradient_penalty, weight: ..., one_sided: true}]",
+    "clip": "constraints: [{name: weight_clipping, clip: ...}]",
+    "wgan_warmup": "schedule: {warmup: wgan} (schedule: {} turns it off)",
+    "divergence": "objective: {name: fgan, divergence: ...}",
+    "saturating": "objective: {name: fgan, divergence: ..., saturating: true}",
+    "kernel": "objective: {name: mmd, kernel: ...}",
+    "linear": "objective: {name: mmd, kernel: ..., linear: ...}",
+    "feature_dim": "the critic spec's out_dim (the toy MLP critic keeps the paper's size)",
+}
+
 TOY = {"data_dim": 2, "latent_dim": 2, "hidden_dim": 512, "n_layers": 3}  # the WGAN-GP toy code's MLPs
 
 
@@ -197,6 +209,9 @@ class LatentGAN(AdversarialModule):
                                        for p in base.parameters.values()])
 
         def __init__(self, *args: Any, **kw: Any) -> None:
+            moved = sorted(set(kw) & set(MOVED))
+            if moved:
+                raise TypeError(f"{cls.__name__}: '{moved[0]}' is now set as {MOVED[moved[0]]}")
             bound = sig.bind(self, *args, **kw)
             bound.apply_defaults()
             LatentGAN.__init__(*bound.args, **bound.kwargs)
