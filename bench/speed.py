@@ -185,13 +185,16 @@ class PlainLoop:
 
 
 # ---------------------------------------------------------------------------------------------- training part
-def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup: int, workdir: Path) -> dict:
+def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup: int, workdir: Path,
+                   compile: bool = False) -> dict:
     import lightning as L
     from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
     from ganzoo.training.progress import GeneratorIterationBar
 
     cfg = recipe(case)
+    if compile:  # the fast mode; the plain loop stays eager
+        cfg["model"].setdefault("init_args", {})["compile"] = True
     torch.manual_seed(0)
     module = build_module(cfg)
     total = warmup + seg * pairs
@@ -225,7 +228,7 @@ def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup
                 plain_s.append(CLOCK() - t0)
                 self.start = CLOCK()
 
-    root = workdir / case
+    root = workdir / (case + ("-compile" if compile else ""))
     csv = CSVLogger(str(root), name="logs")
     trainer = L.Trainer(
         accelerator=device.type if device.type != "cuda" else "gpu", devices=1, max_epochs=-1,
@@ -239,7 +242,7 @@ def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup
     wall = time.perf_counter() - t0
     ratios = [a / b for a, b in zip(ganzoo_s, plain_s)]
     return {
-        "recipe": CASES[case], "generator_iterations": module.gen_iters, "segments": len(ratios),
+        "recipe": CASES[case], "compile": compile, "generator_iterations": module.gen_iters, "segments": len(ratios),
         "iters_per_segment": seg,
         "ganzoo_ms": 1e3 * statistics.median(ganzoo_s) / seg, "plain_ms": 1e3 * statistics.median(plain_s) / seg,
         "ratio": statistics.median(ratios), "ratios": ratios, "wall_s": wall,
@@ -312,9 +315,11 @@ def table(res: dict) -> str:
             "| what | ganzoo | plain loop | ratio |", "|---|---|---|---|"]
     for case, r in res["training"].items():
         if "error" in r:
-            rows.append(f"| training `{CASES[case]}` | failed: {r['error']} | | |")
+            rows.append(f"| training `{CASES[case.split('+')[0]]}` | failed: {r['error']} | | |")
             continue
-        rows.append(f"| training `{r['recipe']}`, ms per generator iteration (median of {r['segments']} alternated "
+        fast = " with `compile: true` (plain loop eager)" if r.get("compile") else ""
+        rows.append(f"| training `{r['recipe']}`{fast}, ms per generator iteration (median of {r['segments']} "
+                    "alternated "
                     f"segments of {r['iters_per_segment']}) | {r['ganzoo_ms']:.2f} | {r['plain_ms']:.2f} | "
                     f"{r['ratio']:.2f}x |")
     for key, r in res["sampling"].items():
@@ -353,6 +358,8 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="fewer and shorter segments (a few minutes on a CPU)")
     p.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
     p.add_argument("--skip", nargs="*", default=[], choices=["training", "sampling", "import"])
+    p.add_argument("--compile", action="store_true",
+                   help="also time each training case in the fast mode (compile: true) against the eager plain loop")
     p.add_argument("--readme", action="store_true", help="put the table in the README (CPU: speed markers)")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
@@ -406,9 +413,10 @@ def main() -> None:
                     seg, pairs, warmup = (100, 15, 50) if toy else ((20, 11, 10) if not gpu else (100, 15, 50))
                 if case == "wgan_gp_fmnist" and not gpu:
                     seg = max(2, seg // 5)  # 5 critic steps per generator iteration
-                attempt(res["training"], case,
-                        lambda case=case, seg=seg, pairs=pairs, warmup=warmup: bench_training(
-                            case, device, seg, pairs, warmup, Path(tmp)))
+                for fast in (False, True) if args.compile else (False,):
+                    attempt(res["training"], case + ("+compile" if fast else ""),
+                            lambda case=case, seg=seg, pairs=pairs, warmup=warmup, fast=fast: bench_training(
+                                case, device, seg, pairs, warmup, Path(tmp), compile=fast))
     if "sampling" not in args.skip:
         from ganzoo.nets import MLPGenerator
         from ganzoo.registry import build_model
