@@ -87,6 +87,8 @@ def test_resume_reaches_the_uninterrupted_weights_exactly(tmp_path, name):
     last = max(glob.glob(str(ckdir / "*.ckpt")), key=lambda p: int(p.split("step=")[1].split(".")[0]))
     ck = torch.load(last, weights_only=True)  # no pickled objects
     assert ck["ganzoo_rng"]["torch"].shape[0] == 1  # one row per rank
+    if c.kind in ("paired", "unpaired"):  # 8 batches an epoch: the checkpoint is mid-epoch, with its data position
+        assert ck["ganzoo_counters"]["gen_iters"] == 14 and ck["TinyPairs"]["consumed"] == 6
     if c.kind == "unpaired":  # every rank's pool: (ranks, images, C, H, W), and its RNG
         assert {k: tuple(p["images"].shape[:2]) for k, p in ck["ganzoo_image_pools"].items()} == {"A": (1, 3),
                                                                                                   "B": (1, 3)}

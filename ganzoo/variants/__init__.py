@@ -11,14 +11,12 @@ from .base import LatentGAN, Paper, get_variant, list_variants, register_variant
 for _m in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_m.name}")
 
-globals().update({get_variant(_n).__name__: get_variant(_n) for _n in list_variants()})
-
 __all__ = ["LatentGAN", "Paper", "get_variant", "list_variants", "register_variant", "variant_kind",
            *(get_variant(_n).__name__ for _n in list_variants())]
 
 
 def __getattr__(name: str) -> type:
-    """A variant registered after this package was imported (``ganzoo.variants.<ClassName>``)."""
+    """``ganzoo.variants.<ClassName>``: the registered variant of that class name (also one registered later)."""
     for n in list_variants():
         if get_variant(n).__name__ == name:
             return get_variant(n)

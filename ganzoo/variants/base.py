@@ -11,7 +11,7 @@ up by the tests, benches and docs that loop over the registry.
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from torch import nn
@@ -92,13 +92,12 @@ class Paper:
     critic: NetSpec | None = None
     critic_out: int = 1
     conditional: bool = False
-    defaults: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
 
-    def __post_init__(self) -> None:
-        names = ("objective", "constraints", "n_critic", "schedule", "optimizer", "lr", "betas", "generator", "critic")
-        values = {k: getattr(self, k) for k in names}
-        values["constraints"] = list(values["constraints"])
-        object.__setattr__(self, "defaults", values)
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The constructor defaults this paper sets (``LatentGAN``'s arguments of the same names)."""
+        names = ("objective", "n_critic", "schedule", "optimizer", "lr", "betas", "generator", "critic")
+        return {**{k: getattr(self, k) for k in names}, "constraints": list(self.constraints)}
 
 
 MOVED = {  # arguments of the variants before the pieces took their own arguments, and where they went
@@ -205,7 +204,8 @@ class LatentGAN(AdversarialModule):
         if "__init__" in cls.__dict__:
             return
         base = inspect.signature(LatentGAN.__init__)
-        sig = base.replace(parameters=[p.replace(default=cls.paper.defaults.get(p.name, p.default))
+        defaults = cls.paper.defaults
+        sig = base.replace(parameters=[p.replace(default=defaults.get(p.name, p.default))
                                        for p in base.parameters.values()])
 
         def __init__(self, *args: Any, **kw: Any) -> None:
