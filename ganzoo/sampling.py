@@ -99,6 +99,7 @@ _MASK32 = 0xFFFFFFFF
 _PHILOX_M = (0xD2511F53, 0xCD9E8D57)  # Philox-4x32 multipliers (Salmon et al. 2011, Random123)
 _PHILOX_W = (0x9E3779B9, 0xBB67AE85)  # Weyl key increments
 _TWO_PI = 2 * math.pi
+_LATENT_CHUNK_BLOCKS = 16384  # Philox blocks drawn at once by `sample` (fits in a CPU's L2 cache)
 
 
 def philox4x32(counter: Sequence[Tensor], key: tuple[int, int], rounds: int = 10) -> tuple[Tensor, ...]:
@@ -113,25 +114,28 @@ def philox4x32(counter: Sequence[Tensor], key: tuple[int, int], rounds: int = 10
     c0, c1, c2, c3 = counter
     dev = c0.device
     n = c0.numel()
+    # One round: c0' = hi(M1 c2) ^ c1 ^ k0, c1' = lo(M1 c2), c2' = hi(M0 c0) ^ c3 ^ k1, c3' = lo(M0 c0). The
+    # xored words are kept in the rows where they meet the products' high words, and the low words are the
+    # products themselves (their upper 32 bits are junk until the final mask): 6 tensor ops a round.
     a = torch.stack([c0.reshape(-1), c2.reshape(-1)])  # the multiplied words (c0, c2)
-    b = torch.stack([c1.reshape(-1), c3.reshape(-1)])  # the xored words (c1, c3)
+    b = torch.stack([c3.reshape(-1), c1.reshape(-1)])  # the xored words (c3, c1)
     mult = torch.tensor([[_PHILOX_M[0]], [_PHILOX_M[1]]], dtype=torch.int64, device=dev)
     k0, k1 = int(key[0]) & _MASK32, int(key[1]) & _MASK32
-    keys = [[(k0 + r * _PHILOX_W[0]) & _MASK32, (k1 + r * _PHILOX_W[1]) & _MASK32] for r in range(rounds)]
-    keys_t = torch.tensor(keys, dtype=torch.int64, device=dev).unsqueeze(-1)  # (rounds, 2, 1)
+    keys = [[(k1 + r * _PHILOX_W[1]) & _MASK32, (k0 + r * _PHILOX_W[0]) & _MASK32] for r in range(rounds)]
+    keys_t = torch.tensor(keys, dtype=torch.int64, device=dev).unsqueeze(-1)  # (rounds, 2, 1): (k1, k0)
     p = torch.empty((2, n), dtype=torch.int64, device=dev)
     h = torch.empty_like(p)
     for r in range(rounds):
-        torch.mul(a, mult, out=p)                # (c0 * M0, c2 * M1): 64-bit products
-        b ^= keys_t[r]                           # (c1 ^ k0, c3 ^ k1)
-        torch.bitwise_right_shift(p, 32, out=h)  # high words (sign-extended; masked below)
-        torch.bitwise_xor(h[1], b[0], out=a[0])  # c0' = hi(c2 * M1) ^ c1 ^ k0
-        torch.bitwise_xor(h[0], b[1], out=a[1])  # c2' = hi(c0 * M0) ^ c3 ^ k1
-        a &= _MASK32
-        torch.bitwise_and(p[1], _MASK32, out=b[0])  # c1' = lo(c2 * M1)
-        torch.bitwise_and(p[0], _MASK32, out=b[1])  # c3' = lo(c0 * M0)
+        torch.mul(a, mult, out=p)                # (c0 M0, c2 M1): the low 64 bits of the products
+        b ^= keys_t[r]                           # (c3 ^ k1, c1 ^ k0)
+        torch.bitwise_right_shift(p, 32, out=h)  # high words (sign-extended)
+        h ^= b                                   # (c2', c0') in the low 32 bits
+        torch.bitwise_and(h[1], _MASK32, out=a[0])
+        torch.bitwise_and(h[0], _MASK32, out=a[1])
+        b, p = p, b                              # (c3', c1') in the low 32 bits
+    b &= _MASK32
     shape = c0.shape
-    return a[0].view(shape), b[0].view(shape), a[1].view(shape), b[1].view(shape)
+    return a[0].view(shape), b[1].view(shape), a[1].view(shape), b[0].view(shape)
 
 
 def _index_tensor(indices: Sequence[int] | Tensor, device: torch.device) -> Tensor:
@@ -304,10 +308,18 @@ def sample(
     was_training = model.training
     model.eval()
     out: Tensor | None = None
+    # Latents are drawn for several batches at once when they are small (a few hundred KiB of Philox state): the
+    # sampler's cost is mostly per call, and sample i's latent does not depend on how indices are grouped.
+    chunk = batch_size * max(1, _LATENT_CHUNK_BLOCKS // (batch_size * -(-latent_dim // 4)))
+    z_chunk, z_start = None, 0
     try:
         for start in range(0, n, batch_size):
             stop = min(start + batch_size, n)
-            z = latents(range(start, stop), seed, latent_dim, distribution, device=run_device, version=version)
+            if start % chunk == 0:
+                z_start, z_stop = start, min(start + chunk, n)
+                z_chunk = latents(range(z_start, z_stop), seed, latent_dim, distribution, device=run_device,
+                                  version=version)
+            z = z_chunk[start - z_start:stop - z_start]
             x = model(z, y[start:stop]) if y is not None else model(z)
             if out_shape and tuple(x.shape[1:]) != out_shape:
                 raise ValueError(f"model output has shape {tuple(x.shape[1:])}, expected output_shape {out_shape}")
