@@ -188,8 +188,8 @@ class PlainLoop:
 def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup: int, workdir: Path,
                    compile: bool = False) -> dict:
     import lightning as L
-    from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
+    from ganzoo.fit_cli import default_loggers
     from ganzoo.training.progress import GeneratorIterationBar
 
     cfg = recipe(case)
@@ -229,10 +229,9 @@ def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup
                 self.start = CLOCK()
 
     root = workdir / (case + ("-compile" if compile else ""))
-    csv = CSVLogger(str(root), name="logs")
     trainer = L.Trainer(
         accelerator=device.type if device.type != "cuda" else "gpu", devices=1, max_epochs=-1,
-        default_root_dir=str(root), logger=[csv, TensorBoardLogger(str(root), name="logs", version=csv.version)],
+        default_root_dir=str(root), logger=default_loggers(str(root)),
         callbacks=[GeneratorIterationBar(), Alternate()], log_every_n_steps=cfg.get("trainer", {}).get(
             "log_every_n_steps", 50), enable_model_summary=False,
     )

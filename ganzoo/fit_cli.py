@@ -17,6 +17,7 @@ from pathlib import Path
 import lightning as L
 from jsonargparse import ActionYesNo
 from lightning.fabric.loggers.logger import rank_zero_experiment
+from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
@@ -71,6 +72,30 @@ class _AppendingCSVLogger(CSVLogger):
             self._fs.makedirs(self.root_dir, exist_ok=True)
             self._experiment = _Writer(log_dir=self.log_dir)
         return self._experiment
+
+
+class SummaryTensorBoardLogger(TensorBoardLogger):
+    """TensorBoardLogger that writes each ``log_metrics`` call as one event holding all its scalars, instead of one
+    event per scalar. TensorBoard's writer checksums every event in pure Python, so logging each critic step's
+    four values cost about 0.23 ms; as one event it costs about 0.08 ms. TensorBoard reads both the same way."""
+
+    @rank_zero_only
+    def log_metrics(self, metrics, step: int | None = None) -> None:
+        from tensorboard.compat.proto.summary_pb2 import Summary
+
+        writer = self.experiment
+        if self._prefix or not hasattr(writer, "_get_file_writer") or \
+                not all(isinstance(v, (int, float)) for v in metrics.values()):
+            return super().log_metrics(metrics, step)  # prefixes, dicts and tensors: Lightning's way
+        summary = Summary(value=[Summary.Value(tag=k, simple_value=float(v)) for k, v in metrics.items()])
+        writer._get_file_writer().add_summary(summary, step)
+
+
+def default_loggers(root: str, version: int | None = None) -> list:
+    """``ganzoo fit``'s loggers: CSV (``logs/version_N/metrics.csv``, appended to when resuming) and TensorBoard
+    in the same folder."""
+    csv = _AppendingCSVLogger(root, name="logs", version=version)
+    return [csv, SummaryTensorBoardLogger(root, name="logs", version=csv.version)]
 
 
 class GanzooCLI(LightningCLI):
@@ -216,8 +241,7 @@ class GanzooCLI(LightningCLI):
         if cfg.get("logger") in (None, True):
             root = cfg.get("default_root_dir") or os.getcwd()
             version = _log_version(self._get(self.config, "ckpt_path"))  # a resumed run keeps its logs/version_N
-            csv = _AppendingCSVLogger(root, name="logs", version=version)
-            kwargs["logger"] = [csv, TensorBoardLogger(root, name="logs", version=csv.version)]
+            kwargs["logger"] = default_loggers(root, version)
         return super().instantiate_trainer(**kwargs)
 
     def before_fit(self) -> None:

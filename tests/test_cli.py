@@ -42,7 +42,12 @@ def test_recipe_smoke_fit_writes_report_logs_and_generator(recipe, tmp_path):
     est = "train/distance" if cli_model_objective(recipe).is_distance else "train/critic_value"
     assert est in header
     assert len(csv) - 1 == metrics["critic_iterations"]  # one logged row per critic step
-    assert list(tmp_path.glob("logs/version_*/events.out.tfevents.*"))  # TensorBoard too
+    events = list(tmp_path.glob("logs/version_*/events.out.tfevents.*"))  # TensorBoard too: every step's values
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(events[0].parent)).Reload()
+    assert [e.step for e in acc.Scalars(est)] == list(range(1, metrics["critic_iterations"] + 1))
+    assert len(acc.Scalars("train/g_loss")) == 3
     g = ganzoo.load(tmp_path / "generator")
     assert ganzoo.sample(g, 5, seed=0).shape == (5, 2)
 

@@ -98,7 +98,7 @@ class GanModule(Exportable, L.LightningModule):
         self.max_gen_iters, self.export_dir, self.check_finite = max_gen_iters, export_dir, check_finite
         self.gen_iters = 0
         self.critic_iters = 0
-        self._log_buffer: list[tuple[int, int, dict[str, Tensor]]] = []
+        self._log_buffer: list[tuple[int, int, tuple[str, ...], Tensor]] = []
         self._last_logs: dict[str, Tensor] = {}
         self._shown: dict[str, float] = {}  # the progress bar's losses, as of the last flush
         self._pending_rng: dict[str, Tensor] | None = None
@@ -147,34 +147,42 @@ class GanModule(Exportable, L.LightningModule):
             self.trainer.should_stop = True
 
     # Lightning's ``self.log`` costs milliseconds per call, more than a 2-D training step. Per-step values are
-    # buffered as tensors and written to the loggers every ``log_every_n_steps`` critic steps, each with its
-    # own step (the critic iteration), so every step's value is kept at a fraction of the cost.
+    # buffered on the device (one vector per step) and written to the loggers every ``log_every_n_steps`` critic
+    # steps, each with its own step (the critic iteration), so every step's value is kept at a fraction of the
+    # cost: one device-to-host copy per flush, shared by the divergence guard and the loggers.
     def record(self, logs: dict[str, Tensor]) -> None:
-        """Buffer one step's losses (device tensors), after the counters were advanced."""
+        """Buffer one step's losses (0-dim device tensors), after the counters were advanced."""
         self._last_logs = logs
-        self._log_buffer.append((self.critic_iters, self.gen_iters, logs))
+        self._log_buffer.append((self.critic_iters, self.gen_iters, tuple(logs), torch.stack(list(logs.values()))))
         every = self.trainer.log_every_n_steps if self._trainer is not None else 50
         if len(self._log_buffer) >= max(1, every):
             self._flush_logs()
 
-    def _flush_logs(self) -> None:
+    def _buffered_rows(self) -> list[tuple[int, int, dict[str, float]]]:
+        """The buffered steps as ``(critic iteration, generator iteration, {key: value})`` (one host sync)."""
         buf = self._log_buffer
+        if not buf:
+            return []
+        flat = torch.cat([v for *_, v in buf]).float().tolist()
+        rows, i = [], 0
+        for d_iter, g_iter, keys, _ in buf:
+            rows.append((d_iter, g_iter, dict(zip(keys, flat[i:i + len(keys)]))))
+            i += len(keys)
+        return rows
+
+    def _flush_logs(self) -> None:
+        rows = self._buffered_rows()
         try:
-            self.check_divergence("at the periodic check")
+            self.check_divergence("at the periodic check", rows)
         finally:  # the non-finite values are logged too
-            if buf and self._trainer is not None and self.loggers:
-                flat = torch.stack([v.float().reshape(()) for _, _, logs in buf for v in logs.values()]).tolist()
-                i = 0
-                for d_iter, g_iter, logs in buf:
-                    metrics = {"g_iter": g_iter}
-                    for k in logs:
-                        metrics[f"train/{k}"] = flat[i]
-                        i += 1
+            if rows and self._trainer is not None and self.loggers:
+                for d_iter, g_iter, logs in rows:
+                    metrics = {"g_iter": g_iter, **{f"train/{k}": v for k, v in logs.items()}}
                     for lg in self.loggers:
                         lg.log_metrics(metrics, step=d_iter)
-            if buf:  # what the progress bar shows until the next flush
-                self._shown = {k: float(buf[-1][2][k]) for k in self.progress_keys if k in buf[-1][2]}
-            buf.clear()
+            if rows:  # what the progress bar shows until the next flush
+                self._shown = {k: v for k, v in rows[-1][2].items() if k in self.progress_keys}
+            self._log_buffer.clear()
 
     def progress_metrics(self) -> dict[str, float]:
         """What the progress bar shows: counters and losses as of the last log flush (every ``log_every_n_steps``
@@ -196,17 +204,18 @@ class GanModule(Exportable, L.LightningModule):
         self._flush_logs()
 
     # ------------------------------------------------------------------ the divergence guard
-    def divergence(self) -> str | None:
-        """What is non-finite since the last check: the first buffered loss and the weights (one host sync)."""
-        first = first_nonfinite_log(self._log_buffer)
+    def divergence(self, rows: list[tuple[int, int, dict[str, float]]] | None = None) -> str | None:
+        """What is non-finite since the last check: the first buffered loss and the weights (one host sync each;
+        ``rows``: the buffer already copied to the host by :meth:`_buffered_rows`)."""
+        first = first_nonfinite_log(self._buffered_rows() if rows is None else rows)
         bad = nonfinite_tensors([(f"{name}.{n}", t) for name, net in self.guarded_networks().items()
                                  for n, t in float_weights(net)])
         if first is None and not bad:
             return None
         parts = []
         if first is not None:
-            i, key, value = first
-            d_iter, g_iter, logs = self._log_buffer[i]
+            (d_iter, g_iter, logs), key = first
+            value = logs[key]
             if key in self.generator_log_keys:
                 where = f"generator step, generator iteration {g_iter - 1}, critic iteration {d_iter}"
             else:
@@ -218,11 +227,11 @@ class GanModule(Exportable, L.LightningModule):
             parts.append(f"non-finite weights in {', '.join(bad[:3])}{more} (a non-finite gradient was applied)")
         return "; ".join(parts)
 
-    def check_divergence(self, when: str) -> None:
+    def check_divergence(self, when: str, rows: list[tuple[int, int, dict[str, float]]] | None = None) -> None:
         """Raise :class:`DivergenceError` if a loss since the last check or a weight is not finite."""
         if not self.check_finite:
             return
-        found = self.divergence()
+        found = self.divergence(rows)
         if found is not None:
             raise DivergenceError(
                 f"training diverged: {found}. Found {when}, at critic iteration {self.critic_iters} (the guard checks "

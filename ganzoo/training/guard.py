@@ -12,6 +12,7 @@ finite value while the generator's weights are not finite). Every ganzoo module 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import torch
@@ -33,17 +34,14 @@ def nonfinite_tensors(named: Iterable[tuple[str, Tensor]]) -> list[str]:
     return [named[i][0] for i in bad]
 
 
-def first_nonfinite_log(buffer: list[tuple[int, int, dict[str, Tensor]]]) -> tuple[int, str, float] | None:
-    """``(entry index, key, value)`` of the first non-finite value among the buffered per-step logs, or ``None``."""
-    flat = [(i, k, v) for i, (_, _, logs) in enumerate(buffer) for k, v in logs.items()]
-    if not flat:
-        return None
-    values = torch.stack([v.detach().float().reshape(()) for _, _, v in flat])
-    bad = (~torch.isfinite(values)).nonzero().flatten()
-    if not len(bad):
-        return None
-    j = int(bad[0])
-    return flat[j][0], flat[j][1], float(values[j])
+def first_nonfinite_log(rows: list[tuple[int, int, dict[str, float]]]) -> tuple[tuple, str] | None:
+    """``(row, key)`` of the first non-finite value among buffered per-step logs (rows of ``(critic iteration,
+    generator iteration, {key: value})``, on the host), or ``None``."""
+    for row in rows:
+        for key, value in row[2].items():
+            if not math.isfinite(value):
+                return row, key
+    return None
 
 
 def all_finite_flag(tensors: list[Tensor]) -> Tensor:
