@@ -305,6 +305,43 @@ def bench_import(reps: int) -> dict:
             "extra_s": statistics.median([g - t for g, t in zip(tg, tt)])}
 
 
+def bench_startup(reps: int, device: torch.device) -> dict:
+    """``ganzoo fit`` from the shell to its first training step (the 8 Gaussians recipe, 1 generator iteration, a
+    callback writing the time of the first ``on_train_batch_start``), against ``python -c "import torch"``: what
+    Lightning and ganzoo add (imports, config parsing, trainer set-up, data, model, loggers)."""
+    paths = [str(ROOT), str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    exe = str(Path(sys.executable).parent / "ganzoo")  # the console script, as a user runs it
+    accelerator = "gpu" if device.type == "cuda" else "cpu"
+
+    def fit(tmp: str) -> tuple[float, float]:
+        stamp = os.path.join(tmp, "first_step")
+        cb = json.dumps({"class_path": "_first_step.FirstStep", "init_args": {"path": stamp}})
+        t0 = time.time()
+        subprocess.run([exe, "fit", "--config", str(ROOT / CASES["wgan_gp_8gaussians"]),
+                        "--trainer.default_root_dir", os.path.join(tmp, "run"), "--trainer.accelerator", accelerator,
+                        "--model.init_args.max_gen_iters", "1", f"--trainer.callbacks+={cb}"],
+                       check=True, env=env, capture_output=True, cwd=tmp)
+        t2 = time.time()
+        return float(Path(stamp).read_text()) - t0, t2 - t0
+
+    def imports() -> float:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch"], check=True, env=env, capture_output=True)
+        return time.perf_counter() - t0
+
+    imports()
+    first, total, base = [], [], []
+    for _ in range(reps):
+        with tempfile.TemporaryDirectory() as tmp:
+            f, t = fit(tmp)
+        first.append(f)
+        total.append(t)
+        base.append(imports())
+    return {"first_step_s": statistics.median(first), "fit_1_iter_s": statistics.median(total),
+            "import_torch_s": statistics.median(base)}
+
+
 # ---------------------------------------------------------------------------------------------- table
 def table(res: dict) -> str:
     dev = res["device"]
@@ -339,6 +376,14 @@ def table(res: dict) -> str:
     elif imp:
         rows.append(f"| `import ganzoo` vs `import torch`, s (fresh processes, median) | "
                     f"{imp['import_ganzoo_s']:.2f} | {imp['import_torch_s']:.2f} | +{imp['extra_s']:.2f} s |")
+    st = res.get("startup", {})
+    if "error" in st:
+        rows.append(f"| start-up | failed: {st['error']} | | |")
+    elif st:
+        rows.append(f"| `ganzoo fit --config {CASES['wgan_gp_8gaussians']}`: shell to the first training step, s "
+                    f"(plain: `import torch`; the whole 1-iteration fit with its report: "
+                    f"{st['fit_1_iter_s']:.1f} s) | {st['first_step_s']:.2f} | {st['import_torch_s']:.2f} | "
+                    f"{st['first_step_s'] - st['import_torch_s']:+.2f} s |")
     return "\n".join(rows)
 
 
@@ -356,7 +401,7 @@ def main() -> None:
                    help="print (and with --readme, fill) the table of an earlier run's JSON, e.g. one stopped early")
     p.add_argument("--quick", action="store_true", help="fewer and shorter segments (a few minutes on a CPU)")
     p.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
-    p.add_argument("--skip", nargs="*", default=[], choices=["training", "sampling", "import"])
+    p.add_argument("--skip", nargs="*", default=[], choices=["training", "sampling", "import", "startup"])
     p.add_argument("--compile", action="store_true",
                    help="also time each training case in the fast mode (compile: true) against the eager plain loop")
     p.add_argument("--readme", action="store_true", help="put the table in the README (CPU: speed markers)")
@@ -385,7 +430,8 @@ def main() -> None:
 
     res: dict[str, Any] = {"device": device_info(device), "torch": torch.__version__,
                            "lightning": lightning.__version__, "quick": args.quick, "training": {},
-                           "sampling": {}, "import": {}, "clock": args.clock, "threads": torch.get_num_threads(),
+                           "sampling": {}, "import": {}, "startup": {}, "clock": args.clock,
+                           "threads": torch.get_num_threads(),
                            "command": " ".join(sys.argv[1:])}
 
     def save():
@@ -432,6 +478,8 @@ def main() -> None:
                 "2-D MLP generator (8 Gaussians recipe)", mlp, 20 * bs if not gpu else 100 * bs, bs, device, reps))
     if "import" not in args.skip:
         attempt(res, "import", lambda: bench_import(5 if args.quick else 11))
+    if "startup" not in args.skip:
+        attempt(res, "startup", lambda: bench_startup(3 if args.quick else 5, device))
     text = table(res)
     res["table"] = text
     save()
