@@ -298,3 +298,27 @@ def test_compile_mode_trains_as_eager(tmp_path, variant, recwarn):
     assert bool(eager_critic) == (variant == "wgan_gp")
     if eager_critic:
         assert "gradient_penalty takes a double backward" in eager_critic[0]
+
+
+@pytest.mark.parametrize("redraw_seconds,throttled", [(0.0, False), (3600.0, True)])
+def test_terminal_progress_bar_redraws_at_most_every_redraw_seconds(tmp_path, monkeypatch, redraw_seconds, throttled):
+    """A redraw per generator iteration costs ~0.1 ms, a visible share of a 2-D step: the terminal bar redraws at
+    most every ``redraw_seconds`` (and at the last iteration); without the limit it redraws every iteration."""
+    import lightning as L
+    from lightning.pytorch.callbacks.progress.tqdm_progress import Tqdm
+
+    from ganzoo.training.progress import GeneratorIterationBar
+
+    redraws = []
+    real_refresh = Tqdm.refresh
+    monkeypatch.setattr(Tqdm, "refresh", lambda self, *a, **k: redraws.append(self.n) or real_refresh(self, *a, **k))
+    m = small(n_critic=1, max_gen_iters=40)
+    L.Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False, enable_model_summary=False,
+              default_root_dir=str(tmp_path), max_epochs=-1,
+              callbacks=[GeneratorIterationBar(plain=False, redraw_seconds=redraw_seconds)]).fit(
+        m, Toy2DDataModule(batch_size=16))
+    ours = [n for n in redraws if n > 0]  # tqdm and Lightning also draw the empty bar at the start (n = 0)
+    if throttled:  # the first iteration, then nothing until the last (drawn again by the end of training)
+        assert sorted(set(ours)) == [1, 40], ours
+    else:
+        assert set(range(1, 41)) <= set(ours)

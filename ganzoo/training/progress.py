@@ -23,14 +23,17 @@ class GeneratorIterationBar(TQDMProgressBar):
 
     The postfix shows the critic iterations and the logged distance estimate.
     ``plain`` (default: stdout is not a terminal) prints a line every ``plain_fraction`` of the run or every
-    ``plain_seconds`` instead of redrawing a bar.
+    ``plain_seconds`` instead of redrawing a bar. On a terminal the bar is redrawn at most every ``redraw_seconds``
+    (as tqdm's own ``mininterval``), so fast runs do not pay a redraw per generator iteration.
     """
 
     def __init__(self, *args: Any, plain: bool | None = None, plain_fraction: float = 0.05,
-                 plain_seconds: float = 30.0, **kwargs: Any):
+                 plain_seconds: float = 30.0, redraw_seconds: float = 0.1, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._plain = plain
         self.plain_fraction, self.plain_seconds = plain_fraction, plain_seconds
+        self.redraw_seconds = redraw_seconds  # terminal: redraw at most this often (and at the last iteration)
+        self._last_draw = 0.0
         self._last_line_n, self._first_n, self._last_line_t, self._t0 = -1, 0, 0.0, 0.0
         self._t_end: float | None = None  # end of training: the final line's time and rate exclude the evaluation
         self.final_after_fit = False  # set by ganzoo fit, which then calls final_line() after its evaluation
@@ -131,8 +134,11 @@ class GeneratorIterationBar(TQDMProgressBar):
             return
         if bar is not None and n != bar.n and self._should_update(n, bar.total):
             bar.n = n
-            bar.set_postfix(self.get_metrics(trainer, pl_module))
-            bar.refresh()
+            now = time.monotonic()
+            if n == bar.total or now - self._last_draw >= self.redraw_seconds:  # a redraw costs ~0.1 ms
+                bar.set_postfix(self.get_metrics(trainer, pl_module), refresh=False)
+                bar.refresh()
+                self._last_draw = now
 
 
 def _fmt(v: Any) -> str:
