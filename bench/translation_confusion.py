@@ -10,28 +10,26 @@ classified as the target class; the real images' share is the most it could be w
 from __future__ import annotations
 
 import argparse
-import collections
-
-import torch
 
 import ganzoo
+from ganzoo.data.images import FASHION_MNIST_CLASSES
 from ganzoo.data.pairs import SneakerToBootDataModule
-from ganzoo.metrics.classifier import predict
-
-NAMES = ("T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")
+from ganzoo.metrics.classifier import class_coverage
 
 
-def shares(images: torch.Tensor) -> str:
-    p = predict(images)
-    top = collections.Counter(p.tolist()).most_common(4)
-    return ", ".join(f"{NAMES[k]} {v / len(p):.1%}" for k, v in top)
+def shares(images) -> str:
+    """The four most frequent classes among ``images`` ([0, 1]) and their shares of the predictions."""
+    fractions = class_coverage(images)["class_fractions"]
+    top = sorted(range(len(fractions)), key=lambda k: -fractions[k])[:4]
+    return ", ".join(f"{FASHION_MNIST_CLASSES[k]} {fractions[k]:.1%}" for k in top if fractions[k] > 0)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model", nargs="?", default="cyclegan-sneaker2boot", help="a zoo name, folder or Hub id")
     args = ap.parse_args()
-    a, b = (x.float() / 255 for x in SneakerToBootDataModule()._arrays("test"))  # uint8 -> [0, 1]
+    dm = SneakerToBootDataModule()
+    a, b = ((dm.reference_domain("test", d) + 1) / 2 for d in ("A", "B"))  # [-1, 1] -> [0, 1]
     model = ganzoo.load(args.model)
     print(f"real sneakers (A, {len(a)}): {shares(a)}")
     print(f"real ankle boots (B, {len(b)}): {shares(b)}")
