@@ -83,12 +83,11 @@ class SummaryTensorBoardLogger(TensorBoardLogger):
     def log_metrics(self, metrics, step: int | None = None) -> None:
         from tensorboard.compat.proto.summary_pb2 import Summary
 
-        writer = self.experiment
-        if self._prefix or not hasattr(writer, "_get_file_writer") or \
-                not all(isinstance(v, (int, float)) for v in metrics.values()):
+        if self._prefix or not all(isinstance(v, (int, float)) for v in metrics.values()):
             return super().log_metrics(metrics, step)  # prefixes, dicts and tensors: Lightning's way
         summary = Summary(value=[Summary.Value(tag=k, simple_value=float(v)) for k, v in metrics.items()])
-        writer._get_file_writer().add_summary(summary, step)
+        self.experiment._get_file_writer().add_summary(summary, step)  # torch's SummaryWriter (tensorboard is a
+        # dependency, so Lightning never falls back to tensorboardX)
 
 
 def default_loggers(root: str, version: int | None = None) -> list:
