@@ -14,12 +14,12 @@ import argparse
 import ganzoo
 from ganzoo.data.images import FASHION_MNIST_CLASSES
 from ganzoo.data.pairs import SneakerToBootDataModule
-from ganzoo.metrics.classifier import class_coverage
+from ganzoo.metrics.classifier import class_coverage, predict
 
 
 def shares(images) -> str:
     """The four most frequent classes among ``images`` ([0, 1]) and their shares of the predictions."""
-    fractions = class_coverage(images)["class_fractions"]
+    fractions = class_coverage(predict(images))["class_fractions"]
     top = sorted(range(len(fractions)), key=lambda k: -fractions[k])[:4]
     return ", ".join(f"{FASHION_MNIST_CLASSES[k]} {fractions[k]:.1%}" for k in top if fractions[k] > 0)
 

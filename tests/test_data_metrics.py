@@ -8,7 +8,7 @@ import torch
 
 import ganzoo
 from ganzoo.data.toy2d import DATASETS, Toy2DDataModule, ToySampler, line_samples, mode_centers, toy_samples
-from ganzoo.metrics.toy import evaluate_toy, mode_stats, w1_exact
+from ganzoo.metrics.toy import evaluate_toy, mode_stats, w1_baseline, w1_exact
 
 
 def test_8gaussians_construction():
@@ -64,6 +64,21 @@ def test_w1_exact_simple_cases():
     assert w1_exact(x, x + shift) == pytest.approx(0.5, rel=1e-6)  # a translation moves every point by |shift|
     a, b = np.zeros((1, 2)), np.array([[3.0, 4.0]])
     assert w1_exact(a, b) == pytest.approx(5.0)
+
+
+def test_w1_baseline_is_cached_by_content(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZOO_CACHE", str(tmp_path))
+    a, b = toy_samples("8gaussians", 300, 0), toy_samples("8gaussians", 300, 1)
+    exact = w1_exact(b, a)
+    assert w1_baseline(b, a) == exact
+    files = list((tmp_path / "toy_w1").iterdir())
+    assert len(files) == 1
+    files[0].write_text('{"w1": 123.0}')  # what is read back is the file's value: the cache is used
+    assert w1_baseline(b, a) == 123.0
+    assert w1_baseline(a, b) == pytest.approx(exact)  # other sets (here: swapped), another key
+    assert len(list((tmp_path / "toy_w1").iterdir())) == 2
+    files[0].write_text("{not json")  # a damaged entry is solved again and rewritten
+    assert w1_baseline(b, a) == exact
 
 
 def test_mode_stats_and_baseline():

@@ -107,16 +107,16 @@ def test_kid_and_inception_score_sanity(test_set, tmp_path):
 @needs_fmnist
 def test_class_coverage(test_set):
     x, y = test_set
-    cov = class_coverage(x[:2000], labels=y[:2000])
+    cov = class_coverage(predict(x[:2000]), labels=y[:2000])
     assert cov["classes_covered"] == 10 and cov["accuracy"] > 0.9
     # one class alone: the classifier puts most of it in that class; its confusions (T-shirt/shirt/pullover/coat,
     # 1-10% each) can reach the 1% threshold, so a single class counts as 1-5 covered, never near 10
     for c in range(10):
-        only = class_coverage(x[:2000][y[:2000] == c])
+        only = class_coverage(predict(x[:2000][y[:2000] == c]))
         assert only["class_fractions"][c] > 0.75 and only["classes_covered"] <= 5, (c, only)
     # five classes the classifier does not confuse (trouser, sandal, sneaker, bag, ankle boot): exactly those five
     keep = torch.isin(y[:4000], torch.tensor([1, 5, 7, 8, 9]))
-    five = class_coverage(x[:4000][keep])
+    five = class_coverage(predict(x[:4000][keep]))
     assert five["classes_covered"] == 5
     assert all(five["class_fractions"][c] > 0.15 for c in (1, 5, 7, 8, 9))
 

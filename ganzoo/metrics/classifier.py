@@ -102,19 +102,15 @@ def predict(images: Tensor, classifier: FashionMNISTClassifier | None = None, ba
     return torch.cat([clf(images[i: i + batch_size]).argmax(1) for i in range(0, len(images), batch_size)])
 
 
-def class_coverage(
-    images: Tensor,
-    labels: Tensor | None = None,
-    classifier: FashionMNISTClassifier | None = None,
-    num_classes: int = NUM_CLASSES,
-) -> dict[str, Any]:
-    """How many classes the classifier finds among ``images`` (``(N, 1, 32, 32)`` in [0, 1]).
+def class_coverage(pred: Tensor, labels: Tensor | None = None, num_classes: int = NUM_CLASSES) -> dict[str, Any]:
+    """How many classes the classifier finds among images, from its predictions ``pred`` (``(N,)`` class
+    indices: ``predict(images)``, or the argmax of the logits ``compute_image_metrics`` already computed).
 
     A class is *covered* when it receives at least 10% of its uniform share (``0.1 * N / num_classes``)
     of the predictions. With ``labels`` (the classes a conditional generator was asked for) also the
     per-class accuracy (prediction == requested class) and its mean.
     """
-    pred = predict(images, classifier)
+    pred = torch.as_tensor(pred).reshape(-1)
     n = len(pred)
     counts = torch.bincount(pred, minlength=num_classes)
     out: dict[str, Any] = {

@@ -175,12 +175,15 @@ def compute_image_metrics(
     is_splits: int = 10,
     device: str | torch.device = "cpu",
     progress: bool = False,
+    labels: Tensor | None = None,
 ) -> dict[str, Any]:
     """FID / KID / IS / precision-recall-density-coverage of ``fake`` against ``real`` (both ``(N, C, H, W)`` in
     [0, 1]), all in the extractor's feature space.
 
     Returns ``{"fid", "kid_mean", "kid_std", "is_mean", "is_std", "precision", "recall", "density", "coverage"}``
-    (those asked for; ``"prdc"`` asks for the last four) and ``"protocol"``. The real
+    (those asked for; ``"prdc"`` asks for the last four) and ``"protocol"``; with the Fashion-MNIST extractor also
+    ``"class_coverage"`` of the fakes (``ganzoo.metrics.classifier.class_coverage``, from the logits of the same
+    forward pass as their features; ``labels``: the classes a conditional generator was asked for). The real
     features come from the cache when it holds this (dataset, split, resolution, extractor, weights, count).
     """
     import torchmetrics
@@ -230,6 +233,10 @@ def compute_image_metrics(
 
         pr = prdc(f_real, f_fake)
         out.update({k: pr[k] for k in ("precision", "recall", "density", "coverage")})
+    if ex.name == "fmnist":
+        from .classifier import class_coverage
+
+        out["class_coverage"] = class_coverage(logits.argmax(1), labels=labels)
     out["protocol"] = {
         "extractor": ex.name, "weights_sha256": ex.weights_sha256, "feature_dim": int(f_real.shape[1]),
         "resize": ex.resize, "input_range": "[0, 1] float, quantised to uint8 only for inception",

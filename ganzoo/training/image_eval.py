@@ -71,17 +71,12 @@ def evaluate_images(
     params = next(generator.parameters(), None)
     device = params.device if params is not None else torch.device("cpu")  # the metrics run where the model is
     fake = sample(generator, n, seed=seed)
-    out = compute_image_metrics(
+    classes = int(generator.num_classes)
+    return compute_image_metrics(
         fake, (real + 1) / 2, metrics=tuple(metrics), extractor=extractor, weights_path=weights_path,
         n_fake=n, dataset=datamodule.dataset_name, split=split, cache_dir=cache_dir, progress=progress, device=device,
+        labels=torch.arange(n) % classes if classes else None,  # sample() cycles through the classes
     )
-    if extractor == "fmnist":
-        from ganzoo.metrics.classifier import class_coverage
-
-        classes = int(generator.num_classes)
-        labels = torch.arange(n) % classes if classes else None  # sample() cycles through the classes
-        out["class_coverage"] = class_coverage(fake, labels=labels)
-    return out
 
 
 class ImageEvalCallback(Callback):
