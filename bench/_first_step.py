@@ -1,11 +1,15 @@
-"""A callback for ``bench/speed.py``'s start-up part: writes the wall-clock time of the first training step."""
+"""Callbacks for ``bench/speed.py``'s start-up and fit parts (passed with ``--trainer.callbacks+=``)."""
 
+import json
 import time
 
 import lightning as L
+import torch
 
 
 class FirstStep(L.Callback):
+    """Writes the wall-clock time of the first training step to ``path``."""
+
     def __init__(self, path: str):
         self.path, self.done = path, False
 
@@ -14,3 +18,36 @@ class FirstStep(L.Callback):
             with open(self.path, "w") as f:
                 f.write(repr(time.time()))
             self.done = True
+
+
+class StepClock(FirstStep):
+    """Also times every ``training_step`` (the module's own work: critic and generator steps, the log buffer and
+    the guard; the device is synchronised before and after each step) and writes to ``path``, at the end of
+    training, JSON with the wall-clock times of the first step and of ``on_train_end`` and the steps' total."""
+
+    def __init__(self, path: str):
+        super().__init__(path + ".first")
+        self.out, self.steps, self.seconds = path, 0, 0.0
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        step, cuda = pl_module.training_step, pl_module.device.type == "cuda"
+
+        def timed(*args, **kwargs):
+            if cuda:
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            out = step(*args, **kwargs)
+            if cuda:
+                torch.cuda.synchronize()
+            self.seconds += time.perf_counter() - t0
+            self.steps += 1
+            return out
+
+        pl_module.training_step = timed  # the instance attribute shadows the method for this fit
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        with open(self.path) as f:
+            first = float(f.read())
+        with open(self.out, "w") as f:
+            json.dump({"first_step": first, "train_end": time.time(), "steps": self.steps,
+                       "steps_s": self.seconds}, f)

@@ -19,6 +19,9 @@ after every part):
 * **sampling**: ``ganzoo.sample`` against ``G(torch.randn(...))`` batch by batch (``+ .cpu()`` when the device is
   not the CPU), alternated, for the DCGAN generator (batch 1000) and the 2-D generator (batch 1000 and 10000).
 * **import**: ``import torch`` and ``import ganzoo`` in fresh processes, alternated.
+* **startup**: ``ganzoo fit`` of the 2-D recipe from the shell to its first training step.
+* **fit**: the README's 1-epoch DCGAN fit from the shell to its exit, and the share of its wall time spent outside
+  the training steps (``bench_fit``).
 """
 
 from __future__ import annotations
@@ -342,6 +345,33 @@ def bench_startup(reps: int, device: torch.device) -> dict:
             "import_torch_s": statistics.median(base)}
 
 
+def bench_fit(device: torch.device) -> dict:
+    """The README's quick demo, ``ganzoo fit --config recipes/dcgan/fashion_mnist.yaml --trainer.max_epochs 1``,
+    from the shell to its exit, with ``_first_step.StepClock`` timing every ``training_step``: where the wall time
+    goes outside the training steps (start-up; between the steps: data, hooks, progress bar and the in-training
+    evaluations; after training: the end-of-fit evaluation of 10,000 samples, export, card, figures)."""
+    paths = [str(ROOT), str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    exe = str(Path(sys.executable).parent / "ganzoo")
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = os.path.join(tmp, "clock.json")
+        cb = json.dumps({"class_path": "_first_step.StepClock", "init_args": {"path": clock}})
+        run = os.path.join(tmp, "run")
+        t0 = time.time()
+        subprocess.run([exe, "fit", "--config", str(ROOT / CASES["dcgan_fmnist"]), "--trainer.max_epochs", "1",
+                        "--trainer.default_root_dir", run,
+                        "--trainer.accelerator", "gpu" if device.type == "cuda" else "cpu",
+                        f"--trainer.callbacks+={cb}"], check=True, env=env, capture_output=True, cwd=tmp)
+        wall = time.time() - t0
+        c = json.loads(Path(clock).read_text())
+        history = json.loads(Path(run, "eval_history.json").read_text())
+    between = c["train_end"] - c["first_step"] - c["steps_s"]
+    return {"recipe": CASES["dcgan_fmnist"], "wall_s": wall, "steps": c["steps"], "steps_s": c["steps_s"],
+            "startup_s": c["first_step"] - t0, "between_steps_s": between,
+            "in_training_eval_s": sum(r.get("seconds", 0.0) for r in history), "in_training_evals": len(history),
+            "after_training_s": t0 + wall - c["train_end"], "outside_fraction": 1 - c["steps_s"] / wall}
+
+
 # ---------------------------------------------------------------------------------------------- table
 def table(res: dict) -> str:
     dev = res["device"]
@@ -384,6 +414,15 @@ def table(res: dict) -> str:
                     f"(plain: `import torch`; the whole 1-iteration fit with its report: "
                     f"{st['fit_1_iter_s']:.1f} s) | {st['first_step_s']:.2f} | {st['import_torch_s']:.2f} | "
                     f"{st['first_step_s'] - st['import_torch_s']:+.2f} s |")
+    fit = res.get("fit", {})
+    if "error" in fit:
+        rows.append(f"| 1-epoch fit | failed: {fit['error']} | | |")
+    elif fit:
+        rows.append(f"| `ganzoo fit --config {fit['recipe']} --trainer.max_epochs 1`, wall s from the shell (plain: "
+                    f"its {fit['steps']:,} training steps; outside them: start-up {fit['startup_s']:.1f} s, between "
+                    f"steps {fit['between_steps_s']:.1f} s of which {fit['in_training_evals']} evaluations "
+                    f"{fit['in_training_eval_s']:.1f} s, after training {fit['after_training_s']:.1f} s) | "
+                    f"{fit['wall_s']:.1f} | {fit['steps_s']:.1f} | {fit['outside_fraction']:.0%} outside |")
     return "\n".join(rows)
 
 
@@ -401,7 +440,7 @@ def main() -> None:
                    help="print (and with --readme, fill) the table of an earlier run's JSON, e.g. one stopped early")
     p.add_argument("--quick", action="store_true", help="fewer and shorter segments (a few minutes on a CPU)")
     p.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
-    p.add_argument("--skip", nargs="*", default=[], choices=["training", "sampling", "import", "startup"])
+    p.add_argument("--skip", nargs="*", default=[], choices=["training", "sampling", "import", "startup", "fit"])
     p.add_argument("--compile", action="store_true",
                    help="also time each training case in the fast mode (compile: true) against the eager plain loop")
     p.add_argument("--readme", action="store_true", help="put the table in the README (CPU: speed markers)")
@@ -430,7 +469,7 @@ def main() -> None:
 
     res: dict[str, Any] = {"device": device_info(device), "torch": torch.__version__,
                            "lightning": lightning.__version__, "quick": args.quick, "training": {},
-                           "sampling": {}, "import": {}, "startup": {}, "clock": args.clock,
+                           "sampling": {}, "import": {}, "startup": {}, "fit": {}, "clock": args.clock,
                            "threads": torch.get_num_threads(),
                            "command": " ".join(sys.argv[1:])}
 
@@ -480,6 +519,8 @@ def main() -> None:
         attempt(res, "import", lambda: bench_import(5 if args.quick else 11))
     if "startup" not in args.skip:
         attempt(res, "startup", lambda: bench_startup(3 if args.quick else 5, device))
+    if "fit" not in args.skip:
+        attempt(res, "fit", lambda: bench_fit(device))
     text = table(res)
     res["table"] = text
     save()

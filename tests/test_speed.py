@@ -39,3 +39,43 @@ def test_speed_bench_runs_each_part_on_a_small_budget(tmp_path):
            "sampling": {"mlp": s}, "import": {}}
     text = speed.table(res)
     assert "| training `recipes/wgan_gp/8gaussians.yaml`" in text and "failed: RuntimeError: boom" in text
+
+
+def test_step_clock_times_every_training_step_and_the_fit_row_reads_it(tmp_path):
+    """``bench/speed.py``'s fit part: the callback counts and times each ``training_step`` of a real fit, and the
+    table row shows the share of the wall time outside the steps (the 1-epoch DCGAN fit itself is too long here)."""
+    import importlib.util
+    import json
+    import sys
+    from pathlib import Path
+
+    import lightning as L
+    import torch
+    from conftest import quiet_trainer
+
+    import ganzoo
+    from ganzoo.data import Toy2DDataModule
+
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        from _first_step import StepClock
+    finally:
+        sys.path.remove(str(bench))
+    L.seed_everything(0)
+    path = tmp_path / "clock.json"
+    model = ganzoo.WGANGP(hidden_dim=16, n_layers=2, n_critic=5, max_gen_iters=3)
+    quiet_trainer(tmp_path, callbacks=[StepClock(str(path))]).fit(model, Toy2DDataModule(batch_size=32))
+    c = json.loads(path.read_text())
+    assert c["steps"] == 15 and 0 < c["steps_s"] < c["train_end"] - c["first_step"]
+    spec = importlib.util.spec_from_file_location("speed_bench", bench / "speed.py")
+    speed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(speed)
+    fit = {"recipe": "recipes/dcgan/fashion_mnist.yaml", "wall_s": 100.0, "steps": 937, "steps_s": 80.0,
+           "startup_s": 5.0, "between_steps_s": 6.0, "in_training_eval_s": 3.0, "in_training_evals": 2,
+           "after_training_s": 9.0, "outside_fraction": 0.2}
+    res = {"device": speed.device_info(torch.device("cpu")), "torch": torch.__version__, "training": {},
+           "sampling": {}, "fit": fit}
+    row = speed.table(res).splitlines()[-1]
+    assert row.startswith("| `ganzoo fit --config recipes/dcgan/fashion_mnist.yaml --trainer.max_epochs 1`")
+    assert "| 100.0 | 80.0 | 20% outside |" in row and "after training 9.0 s" in row
