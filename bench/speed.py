@@ -396,7 +396,8 @@ def table(res: dict) -> str:
         rows.append(f"| `ganzoo.sample` {r['model']}, n={r['n']}, batch {r['batch_size']}, samples/s (vs {plain}) | "
                     f"{r['ganzoo_per_s']:,.0f} | {r['plain_per_s']:,.0f} | {r['speed_ratio']:.2f}x speed |")
     missing = [CASES[c] for c in CASES if c not in res["training"]]
-    if missing:  # a run stopped by its time limit (the JSON is written after every part)
+    # a run stopped by its time limit (the JSON is written after every part), not a part skipped on purpose
+    if missing and "training" not in res.get("skip", []):
         rows.append(f"| training {', '.join(f'`{m}`' for m in missing)}, sampling | not measured: the run was "
                     "stopped before these parts | | |" if not res["sampling"] else
                     f"| training {', '.join(f'`{m}`' for m in missing)} | not measured | | |")
@@ -470,6 +471,7 @@ def main() -> None:
     res: dict[str, Any] = {"device": device_info(device), "torch": torch.__version__,
                            "lightning": lightning.__version__, "quick": args.quick, "training": {},
                            "sampling": {}, "import": {}, "startup": {}, "fit": {}, "clock": args.clock,
+                           "skip": args.skip,
                            "threads": torch.get_num_threads(),
                            "command": " ".join(sys.argv[1:])}
 
