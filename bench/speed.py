@@ -401,29 +401,25 @@ def table(res: dict) -> str:
         rows.append(f"| training {', '.join(f'`{m}`' for m in missing)}, sampling | not measured: the run was "
                     "stopped before these parts | | |" if not res["sampling"] else
                     f"| training {', '.join(f'`{m}`' for m in missing)} | not measured | | |")
-    imp = res.get("import", {})
-    if "error" in imp:
-        rows.append(f"| import | failed: {imp['error']} | | |")
-    elif imp:
-        rows.append(f"| `import ganzoo` vs `import torch`, s (fresh processes, median) | "
-                    f"{imp['import_ganzoo_s']:.2f} | {imp['import_torch_s']:.2f} | +{imp['extra_s']:.2f} s |")
-    st = res.get("startup", {})
-    if "error" in st:
-        rows.append(f"| start-up | failed: {st['error']} | | |")
-    elif st:
-        rows.append(f"| `ganzoo fit --config {CASES['wgan_gp_8gaussians']}`: shell to the first training step, s "
-                    f"(plain: `import torch`; the whole 1-iteration fit with its report: "
-                    f"{st['fit_1_iter_s']:.1f} s) | {st['first_step_s']:.2f} | {st['import_torch_s']:.2f} | "
-                    f"{st['first_step_s'] - st['import_torch_s']:+.2f} s |")
-    fit = res.get("fit", {})
-    if "error" in fit:
-        rows.append(f"| 1-epoch fit | failed: {fit['error']} | | |")
-    elif fit:
-        rows.append(f"| `ganzoo fit --config {fit['recipe']} --trainer.max_epochs 1`, wall s from the shell (plain: "
-                    f"its {fit['steps']:,} training steps; outside them: start-up {fit['startup_s']:.1f} s, between "
-                    f"steps {fit['between_steps_s']:.1f} s of which {fit['in_training_evals']} evaluations "
-                    f"{fit['in_training_eval_s']:.1f} s, after training {fit['after_training_s']:.1f} s) | "
-                    f"{fit['wall_s']:.1f} | {fit['steps_s']:.1f} | {fit['outside_fraction']:.0%} outside |")
+    parts = {
+        "import": lambda p: (f"| `import ganzoo` vs `import torch`, s (fresh processes, median) | "
+                             f"{p['import_ganzoo_s']:.2f} | {p['import_torch_s']:.2f} | +{p['extra_s']:.2f} s |"),
+        "startup": lambda p: (f"| `ganzoo fit --config {CASES['wgan_gp_8gaussians']}`: shell to the first training "
+                              f"step, s (plain: `import torch`; the whole 1-iteration fit with its report: "
+                              f"{p['fit_1_iter_s']:.1f} s) | {p['first_step_s']:.2f} | {p['import_torch_s']:.2f} | "
+                              f"{p['first_step_s'] - p['import_torch_s']:+.2f} s |"),
+        "fit": lambda p: (f"| `ganzoo fit --config {p['recipe']} --trainer.max_epochs 1`, wall s from the shell "
+                          f"(plain: its {p['steps']:,} training steps; outside them: start-up {p['startup_s']:.1f} s, "
+                          f"between steps {p['between_steps_s']:.1f} s of which {p['in_training_evals']} evaluations "
+                          f"{p['in_training_eval_s']:.1f} s, after training {p['after_training_s']:.1f} s) | "
+                          f"{p['wall_s']:.1f} | {p['steps_s']:.1f} | {p['outside_fraction']:.0%} outside |"),
+    }
+    for name, row in parts.items():  # one row a part: its numbers, or why it failed
+        part = res.get(name, {})
+        if "error" in part:
+            rows.append(f"| {name} | failed: {part['error']} | | |")
+        elif part:
+            rows.append(row(part))
     return "\n".join(rows)
 
 
