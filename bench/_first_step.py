@@ -11,13 +11,13 @@ class FirstStep(L.Callback):
     """Writes the wall-clock time of the first training step to ``path``."""
 
     def __init__(self, path: str):
-        self.path, self.done = path, False
+        self.path, self.first = path, None
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
-        if not self.done:
+        if self.first is None:
+            self.first = time.time()
             with open(self.path, "w") as f:
-                f.write(repr(time.time()))
-            self.done = True
+                f.write(repr(self.first))
 
 
 class StepClock(FirstStep):
@@ -26,8 +26,8 @@ class StepClock(FirstStep):
     training, JSON with the wall-clock times of the first step and of ``on_train_end`` and the steps' total."""
 
     def __init__(self, path: str):
-        super().__init__(path + ".first")
-        self.out, self.steps, self.seconds = path, 0, 0.0
+        super().__init__(path)
+        self.steps, self.seconds = 0, 0.0
 
     def on_train_start(self, trainer, pl_module) -> None:
         step, cuda = pl_module.training_step, pl_module.device.type == "cuda"
@@ -46,8 +46,6 @@ class StepClock(FirstStep):
         pl_module.training_step = timed  # the instance attribute shadows the method for this fit
 
     def on_train_end(self, trainer, pl_module) -> None:
-        with open(self.path) as f:
-            first = float(f.read())
-        with open(self.out, "w") as f:
-            json.dump({"first_step": first, "train_end": time.time(), "steps": self.steps,
+        with open(self.path, "w") as f:  # replaces the first-step stamp with the whole record
+            json.dump({"first_step": self.first, "train_end": time.time(), "steps": self.steps,
                        "steps_s": self.seconds}, f)

@@ -1,4 +1,4 @@
-"""Atomic file writes."""
+"""Atomic file writes, and the on-disk cache folder."""
 
 from __future__ import annotations
 
@@ -8,6 +8,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+
+
+def cache_dir(kind: str) -> Path:
+    """ganzoo's cache folder for ``kind`` (``fid_stats``, ``toy_w1``): under ``$GANZOO_CACHE``, default
+    ``~/.cache/ganzoo``."""
+    return Path(os.environ.get("GANZOO_CACHE", Path.home() / ".cache" / "ganzoo")) / kind
 
 
 def default_file_mode(directory: bool = False) -> int:

@@ -29,13 +29,14 @@ from torch import Tensor, nn
 
 from ganzoo.checks import check_int
 from ganzoo.io import atomic_write_bytes
+from ganzoo.io import cache_dir as ganzoo_cache_dir  # not the functions' cache_dir arguments
 
 EXTRACTORS = ("fmnist", "inception")
 METRICS = ("fid", "kid", "is", "prdc")  # prdc: precision, recall, density, coverage (ganzoo.metrics.prdc)
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("GANZOO_CACHE", Path.home() / ".cache" / "ganzoo")) / "fid_stats"
+    return ganzoo_cache_dir("fid_stats")
 
 
 class _Precomputed(nn.Module):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import ot
@@ -13,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.data.toy2d import mode_centers, toy_samples
+from ganzoo.io import atomic_write_bytes, cache_dir
 
 
 def _np(x: Tensor | np.ndarray) -> np.ndarray:
@@ -33,15 +32,13 @@ def w1_baseline(real_b: Tensor, real_a: Tensor) -> float:
     ``n`` solves the same real-vs-real problem, half of the end-of-fit report's optimal-transport time."""
     x, y = _np(real_b), _np(real_a)
     key = hashlib.sha256(x.tobytes() + b"|" + y.tobytes()).hexdigest()[:32]
-    path = Path(os.environ.get("GANZOO_CACHE", Path.home() / ".cache" / "ganzoo")) / "toy_w1" / f"{key}.json"
+    path = cache_dir("toy_w1") / f"{key}.json"
     try:
         return float(json.loads(path.read_text())["w1"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     w1 = w1_exact(x, y)
     try:
-        from ganzoo.io import atomic_write_bytes
-
         atomic_write_bytes(path, json.dumps({"w1": w1, "n": [len(x), len(y)]}).encode())
     except OSError:  # a read-only home: the value is still right, only not kept
         pass
