@@ -16,6 +16,12 @@ after every part):
   runs a segment of the plain loop after every ``--seg`` generator iterations of ganzoo, so the two alternate
   in one process; per pair of segments the ratio ganzoo / plain, and the table shows medians (ms per generator
   iteration, device synchronised at segment ends).
+* **ops**: the torch operations that compute (ATen calls, forward and backward; views aside) per generator
+  iteration of each training case, ganzoo against the plain loop (``bench_ops``). On a GPU each one is at least
+  one kernel launch, so equal counts mean that what ganzoo adds to a step is host-side Python, not device work.
+  The count depends on the device only through the plain loop's Adam: torch's default is one op per parameter
+  and update term on the CPU, multi-tensor ops on CUDA; ganzoo's fused Adam is one op a step (``--plain_fused``
+  gives it to both).
 * **sampling**: ``ganzoo.sample`` against ``G(torch.randn(...))`` batch by batch (``+ .cpu()`` when the device is
   not the CPU), alternated, for the DCGAN generator (batch 1000) and the 2-D generator (batch 1000 and 10000).
 * **import**: ``import torch`` and ``import ganzoo`` in fresh processes, alternated.
@@ -122,7 +128,7 @@ def make_datamodule(case: str, cfg: dict[str, Any], module, device: torch.device
 class PlainLoop:
     """The hand-written loop: the recipe's networks (copies of ganzoo's initial ones), losses, penalty, Adam, EMA."""
 
-    def __init__(self, case: str, cfg: dict[str, Any], module, device: torch.device):
+    def __init__(self, case: str, cfg: dict[str, Any], module, device: torch.device, fused: bool = False):
         args = cfg["model"].get("init_args", {})
         self.device = device
         self.G = copy.deepcopy(module.generator).to(device).train()
@@ -135,8 +141,9 @@ class PlainLoop:
         else:
             lr, betas = args.get("lr", 2e-4), tuple(args.get("betas", (0.5, 0.999)))
             self.n_critic, self.gp = args.get("n_critic", 1), 0.0
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas)
+        # torch's default Adam (what a hand-written loop uses) unless --plain_fused: ganzoo runs the fused one
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas, fused=fused or None)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas, fused=fused or None)
         self.ema_decay = args.get("ema_decay")
         self.ema = copy.deepcopy(self.G).requires_grad_(False) if self.ema_decay else None
         init = cfg["data"].get("init_args", {})
@@ -189,7 +196,7 @@ class PlainLoop:
 
 # ---------------------------------------------------------------------------------------------- training part
 def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup: int, workdir: Path,
-                   compile: bool = False) -> dict:
+                   compile: bool = False, plain_fused: bool = False) -> dict:
     import lightning as L
 
     from ganzoo.fit_cli import default_loggers
@@ -202,7 +209,7 @@ def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup
     module = build_module(cfg)
     total = warmup + seg * pairs
     module.max_gen_iters = total
-    plain = PlainLoop(case, cfg, module, device)
+    plain = PlainLoop(case, cfg, module, device, fused=plain_fused)
     dm = make_datamodule(case, cfg, module, device)
     ganzoo_s: list[float] = []
     plain_s: list[float] = []
@@ -244,11 +251,82 @@ def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup
     wall = time.perf_counter() - t0
     ratios = [a / b for a, b in zip(ganzoo_s, plain_s)]
     return {
-        "recipe": CASES[case], "compile": compile, "generator_iterations": module.gen_iters, "segments": len(ratios),
+        "recipe": CASES[case], "compile": compile, "plain_fused": plain_fused, "generator_iterations": module.gen_iters,
+        "segments": len(ratios),
         "iters_per_segment": seg,
         "ganzoo_ms": 1e3 * statistics.median(ganzoo_s) / seg, "plain_ms": 1e3 * statistics.median(plain_s) / seg,
         "ratio": statistics.median(ratios), "ratios": ratios, "wall_s": wall,
     }
+
+
+# ---------------------------------------------------------------------------------------------- ops part
+def bench_ops(case: str, device: torch.device, iters: int = 3, workdir: Path | None = None,
+              plain_fused: bool = False) -> dict:
+    """ATen operations that compute (views aside) per generator iteration: ganzoo (from generator iteration 2 on,
+    with its loggers, progress bar and guard) against the plain loop, each counted over ``iters`` iterations after
+    warm-up."""
+    import collections
+
+    import lightning as L
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    from ganzoo.fit_cli import default_loggers
+    from ganzoo.training.progress import GeneratorIterationBar
+
+    class Count(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.ops: collections.Counter = collections.Counter()
+            self.on = False
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if self.on and computes(func):
+                self.ops[str(func)] += 1
+            return func(*args, **(kwargs or {}))
+
+    def computes(func) -> bool:  # not a view, a profiler marker or a host-side query (dtype promotion, .item())
+        returns = [str(r.type) for r in func._schema.returns]
+        return func.namespace == "aten" and not func.is_view and not (returns and not any("Tensor" in t
+                                                                                           for t in returns))
+
+    cfg = recipe(case)
+    torch.manual_seed(0)
+    module = build_module(cfg)
+    start = 2
+    module.max_gen_iters = start + iters
+    plain = PlainLoop(case, cfg, module, device, fused=plain_fused)
+    ours, theirs = Count(), Count()
+
+    class Window(L.Callback):  # the steps of generator iterations start .. start + iters - 1, hooks included
+        def on_train_batch_start(self, trainer, pl_module, *args):
+            if pl_module.gen_iters == start and pl_module._cycle == 0:
+                ours.on = True
+
+        def on_train_batch_end(self, trainer, pl_module, *args):
+            if pl_module.gen_iters == start + iters:
+                ours.on = False  # before the end-of-training flush, checks and export
+
+    root = Path(workdir or tempfile.mkdtemp()) / (case + "-ops")
+    trainer = L.Trainer(accelerator=device.type if device.type != "cuda" else "gpu", devices=1, max_epochs=-1,
+                        default_root_dir=str(root), logger=default_loggers(str(root)),
+                        callbacks=[GeneratorIterationBar(), Window()], enable_model_summary=False,
+                        log_every_n_steps=cfg.get("trainer", {}).get("log_every_n_steps", 50))
+    with ours, open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), \
+            contextlib.redirect_stderr(devnull):
+        trainer.fit(module, datamodule=make_datamodule(case, cfg, module, device))
+    for _ in range(start):
+        plain.iteration()
+    with theirs:
+        theirs.on = True
+        for _ in range(iters):
+            plain.iteration()
+    per_ganzoo = sum(ours.ops.values()) / iters
+    per_plain = sum(theirs.ops.values()) / iters
+    extra = {k: (ours.ops[k] - theirs.ops[k]) / iters for k in set(ours.ops) | set(theirs.ops)}
+    return {"recipe": CASES[case], "iters": iters, "plain_fused": plain_fused, "ganzoo_ops": per_ganzoo,
+            "plain_ops": per_plain,
+            "ratio": per_ganzoo / per_plain,
+            "differences": {k: v for k, v in sorted(extra.items(), key=lambda kv: -abs(kv[1])) if v}}
 
 
 # ---------------------------------------------------------------------------------------------- sampling part
@@ -384,10 +462,18 @@ def table(res: dict) -> str:
             rows.append(f"| training `{CASES[case.split('+')[0]]}` | failed: {r['error']} | | |")
             continue
         fast = " with `compile: true` (plain loop eager)" if r.get("compile") else ""
+        fast += " (plain loop with fused Adam too)" if r.get("plain_fused") else ""
         rows.append(f"| training `{r['recipe']}`{fast}, ms per generator iteration (median of {r['segments']} "
                     "alternated "
                     f"segments of {r['iters_per_segment']}) | {r['ganzoo_ms']:.2f} | {r['plain_ms']:.2f} | "
                     f"{r['ratio']:.2f}x |")
+    for case, r in res.get("ops", {}).items():
+        if "error" in r:
+            rows.append(f"| ops `{CASES[case]}` | failed: {r['error']} | | |")
+            continue
+        fused = " (plain loop with fused Adam too)" if r.get("plain_fused") else ""
+        rows.append(f"| `{r['recipe']}`{fused}, torch ops per generator iteration (views aside; on a GPU, a kernel "
+                    f"launch or more each) | {r['ganzoo_ops']:,.0f} | {r['plain_ops']:,.0f} | {r['ratio']:.2f}x |")
     for key, r in res["sampling"].items():
         if "error" in r:
             rows.append(f"| sampling {key} | failed: {r['error']} | | |")
@@ -395,7 +481,7 @@ def table(res: dict) -> str:
         plain = "`G(randn)`" + (" + `.cpu()`" if r["plain_includes_cpu_copy"] else "")
         rows.append(f"| `ganzoo.sample` {r['model']}, n={r['n']}, batch {r['batch_size']}, samples/s (vs {plain}) | "
                     f"{r['ganzoo_per_s']:,.0f} | {r['plain_per_s']:,.0f} | {r['speed_ratio']:.2f}x speed |")
-    missing = [CASES[c] for c in CASES if c not in res["training"]]
+    missing = [CASES[c] for c in res.get("cases", CASES) if c not in res["training"]]
     # a run stopped by its time limit (the JSON is written after every part), not a part skipped on purpose
     if missing and "training" not in res.get("skip", []):
         rows.append(f"| training {', '.join(f'`{m}`' for m in missing)}, sampling | not measured: the run was "
@@ -437,9 +523,12 @@ def main() -> None:
                    help="print (and with --readme, fill) the table of an earlier run's JSON, e.g. one stopped early")
     p.add_argument("--quick", action="store_true", help="fewer and shorter segments (a few minutes on a CPU)")
     p.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
-    p.add_argument("--skip", nargs="*", default=[], choices=["training", "sampling", "import", "startup", "fit"])
+    p.add_argument("--skip", nargs="*", default=[], choices=["training", "ops", "sampling", "import", "startup",
+                                                                        "fit"])
     p.add_argument("--compile", action="store_true",
                    help="also time each training case in the fast mode (compile: true) against the eager plain loop")
+    p.add_argument("--plain_fused", action="store_true",
+                   help="give the plain loop torch's fused Adam as well (ganzoo's; default: torch's default Adam)")
     p.add_argument("--readme", action="store_true", help="put the table in the README (CPU: speed markers)")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
@@ -465,9 +554,9 @@ def main() -> None:
     import lightning
 
     res: dict[str, Any] = {"device": device_info(device), "torch": torch.__version__,
-                           "lightning": lightning.__version__, "quick": args.quick, "training": {},
+                           "lightning": lightning.__version__, "quick": args.quick, "training": {}, "ops": {},
                            "sampling": {}, "import": {}, "startup": {}, "fit": {}, "clock": args.clock,
-                           "skip": args.skip,
+                           "skip": args.skip, "cases": args.cases,
                            "threads": torch.get_num_threads(),
                            "command": " ".join(sys.argv[1:])}
 
@@ -498,7 +587,12 @@ def main() -> None:
                 for fast in (False, True) if args.compile else (False,):
                     attempt(res["training"], case + ("+compile" if fast else ""),
                             lambda case=case, seg=seg, pairs=pairs, warmup=warmup, fast=fast: bench_training(
-                                case, device, seg, pairs, warmup, Path(tmp), compile=fast))
+                                case, device, seg, pairs, warmup, Path(tmp), compile=fast,
+                                plain_fused=args.plain_fused))
+        if "ops" not in args.skip:
+            for case in args.cases:
+                attempt(res["ops"], case, lambda case=case: bench_ops(case, device, workdir=Path(tmp),
+                                                                           plain_fused=args.plain_fused))
     if "sampling" not in args.skip:
         from ganzoo.nets import MLPGenerator
         from ganzoo.registry import build_model

@@ -3,6 +3,9 @@
 import subprocess
 import sys
 
+import pytest
+from variant_cases import variant_names
+
 HEAVY = ("ot", "matplotlib", "tensorboard", "tensorboardX", "torch.utils.tensorboard", "huggingface_hub",
          "lightning", "pytorch_lightning", "scipy", "torchvision", "jsonargparse")
 
@@ -34,11 +37,16 @@ def test_speed_bench_runs_each_part_on_a_small_budget(tmp_path):
 
     s = speed.bench_sampling("mlp", MLPGenerator(hidden_dim=8), 64, 16, cpu, reps=2)
     assert s["speed_ratio"] > 0 and not s["plain_includes_cpu_copy"]
+    # the ops part: with the same (fused) Adam, ganzoo's step computes what the plain loop computes, plus a few
+    # small ops per step (the log vector, the EMA's mask, the guard's flag): on a GPU no more kernel launches
+    ops = speed.bench_ops("wgan_gp_8gaussians", cpu, iters=1, workdir=tmp_path, plain_fused=True)
+    assert ops["plain_ops"] > 500 and 1.0 <= ops["ratio"] < 1.1, ops
     res = {"device": speed.device_info(cpu), "torch": torch.__version__, "quick": True,
            "training": {"wgan_gp_8gaussians": r, "dcgan_fmnist": {"error": "RuntimeError: boom"}},
-           "sampling": {"mlp": s}, "import": {}}
+           "ops": {"wgan_gp_8gaussians": ops}, "sampling": {"mlp": s}, "import": {}}
     text = speed.table(res)
     assert "| training `recipes/wgan_gp/8gaussians.yaml`" in text and "failed: RuntimeError: boom" in text
+    assert "(plain loop with fused Adam too), torch ops per generator iteration" in text
 
 
 def test_step_clock_times_every_training_step_and_the_fit_row_reads_it(tmp_path):
@@ -79,3 +87,74 @@ def test_step_clock_times_every_training_step_and_the_fit_row_reads_it(tmp_path)
     row = speed.table(res).splitlines()[-1]
     assert row.startswith("| `ganzoo fit --config recipes/dcgan/fashion_mnist.yaml --trainer.max_epochs 1`")
     assert "| 100.0 | 80.0 | 20% outside |" in row and "after training 9.0 s" in row
+
+
+# ---------------------------------------------------------------------------------------------- host syncs
+class HostSyncs:
+    """Records the ops that read a tensor's value on the host (``.item()``, ``bool(t)``, ``nonzero``, ``equal``)
+    while ``on``: on a GPU each one waits for the device to finish its queue, which stalls a launch-bound step.
+    On the CPU they cost nothing, so this is how a CPU test sees a GPU stall. Not seen: ``.tolist()`` and
+    ``.cpu()``, which on a CPU tensor do not dispatch. Skipped, as reads of tensors that stay on the host on a GPU
+    too (on the CPU every tensor is a host tensor, so the test tells them apart by where they are read): the
+    label range check, made for CPU tensors only (``check_labels``), CycleGAN's image pool, which draws its
+    swaps from a CPU generator (``ImagePool.query``), the data pipeline (``torch/utils/data``) and the step
+    counter of torch's non-fused optimizers (``torch/optim``)."""
+
+    HOST_FUNCTIONS = ("check_labels", "query")
+    HOST_FILES = (("torch", "optim"), ("torch", "utils", "data"))
+
+    OPS = ("aten._local_scalar_dense", "aten.nonzero", "aten.is_nonzero", "aten.equal")
+
+    def __init__(self):
+        from torch.utils._python_dispatch import TorchDispatchMode
+
+        outer = self
+
+        class Mode(TorchDispatchMode):
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                if outer.on and str(func).rsplit(".", 1)[0] in outer.OPS:
+                    outer.record(str(func))
+                return func(*args, **(kwargs or {}))
+
+        self.mode, self.on, self.found = Mode(), False, []
+
+    def record(self, op: str) -> None:
+        import os
+        import traceback
+
+        stack = traceback.extract_stack()[:-3]
+        files = [os.sep.join(parts) + os.sep for parts in self.HOST_FILES]
+        if any(f.name in self.HOST_FUNCTIONS or any(d in f.filename for d in files) for f in stack):
+            return
+        mine = [f for f in stack if "ganzoo" in f.filename or "lightning" in f.filename][-4:]
+        self.found.append(f"{op} at " + " < ".join(f"{os.path.basename(f.filename)}:{f.lineno}" for f in mine[::-1]))
+
+
+@pytest.mark.parametrize("name", variant_names())
+def test_training_steps_never_read_a_device_value_between_log_flushes(tmp_path, name):
+    """Every variant's training steps (after the first) run without a host sync, with ganzoo's progress bar on:
+    the divergence guard and the loggers read the device once per ``log_every_n_steps`` critic steps, at the
+    flush (here: never, as the flush interval is longer than the run)."""
+    import lightning as L
+    from variant_cases import case
+
+    from ganzoo.training.progress import GeneratorIterationBar
+
+    syncs = HostSyncs()
+
+    class Between(L.Callback):
+        def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+            syncs.on = batch_idx >= 1  # the first step creates the optimizers' state
+
+        def on_train_epoch_end(self, trainer, pl_module):  # before the module's own hook flushes the logs
+            syncs.on = False
+
+    c = case(name)
+    m = c.build()
+    trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
+                        enable_model_summary=False, default_root_dir=str(tmp_path), max_epochs=1,
+                        limit_train_batches=6, log_every_n_steps=1000, callbacks=[GeneratorIterationBar(), Between()])
+    with syncs.mode:
+        trainer.fit(m, c.data())
+    assert m.critic_iters >= 5
+    assert not syncs.found, "\n".join(syncs.found)
