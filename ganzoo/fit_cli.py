@@ -77,7 +77,16 @@ class _AppendingCSVLogger(CSVLogger):
 class SummaryTensorBoardLogger(TensorBoardLogger):
     """TensorBoardLogger that writes each ``log_metrics`` call as one event holding all its scalars, instead of one
     event per scalar. TensorBoard's writer checksums every event in pure Python, so logging each critic step's
-    four values cost about 0.23 ms; as one event it costs about 0.08 ms. TensorBoard reads both the same way."""
+    four values cost about 0.23 ms; as one event it costs about 0.08 ms. TensorBoard reads both the same way.
+
+    Its writer thread's queue holds 1,000 events instead of torch's 10 (``max_queue``): a log flush hands over
+    ``log_every_n_steps`` events at once, and with a queue of 10 the training thread waited for the writer after
+    every 10th, 0.08 ms a row in all; now it queues them (0.03 ms a row) and the writer checksums them while the
+    training thread is inside torch ops (which release the GIL)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_queue", 1000)
+        super().__init__(*args, **kwargs)
 
     @rank_zero_only
     def log_metrics(self, metrics, step: int | None = None) -> None:
