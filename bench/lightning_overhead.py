@@ -6,7 +6,9 @@ Three numbers, in CPU time of the process on one torch thread (8 Gaussians batch
 the arithmetic is negligible): a Lightning training step that does nothing (data fetch, batch transfer hooks,
 callbacks, progress tracking), with and without the default progress bar and checkpoint callback; and, inside one
 training step, ``manual_backward`` against ``loss.backward()`` and the ``LightningOptimizer`` step against the raw
-``Adam.step()``. A ganzoo generator iteration with ``n_critic`` critic steps makes ``n_critic`` Lightning steps and
+``Adam.step()``, without and with the default progress bar and checkpoint callback (``manual_backward`` and the
+optimizer step call the ``on_before_backward``, ``on_after_backward`` and ``on_before_optimizer_step`` hooks of
+every callback). A ganzoo generator iteration with ``n_critic`` critic steps makes ``n_critic`` Lightning steps and
 ``n_critic + 1`` backward passes and optimizer steps.
 """
 
@@ -71,10 +73,12 @@ def main() -> None:
         bare, _ = fit(False, root, enable_progress_bar=False, enable_checkpointing=False)
         default, _ = fit(False, root)
         _, probe = fit(True, root, enable_progress_bar=False, enable_checkpointing=False)
+        _, probe_cb = fit(True, root)  # each hook of backward and step also visits every callback
     print(f"empty Lightning step (incl. fetching the batch), no progress bar or checkpoint callback: {bare:.3f} ms")
     print(f"empty Lightning step with the default progress bar and checkpoint callback: {default:.3f} ms")
     for k, v in probe.t.items():
-        print(f"{k}: {v / N * 1e3:.3f} ms")
+        print(f"{k}: {v / N * 1e3:.3f} ms, with the default progress bar and checkpoint callback: "
+              f"{probe_cb.t[k] / N * 1e3:.3f} ms")
 
 
 if __name__ == "__main__":
