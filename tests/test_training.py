@@ -205,6 +205,33 @@ def test_optimizer_spec():
     assert isinstance(d_opt, torch.optim.Adam) and d_opt.param_groups[0]["betas"] == (0.0, 0.9)
 
 
+def test_optimizer_spec_builds_the_fused_optimizers_where_torch_has_them():
+    """Adam and SGD are fused on CPU (and CUDA) parameters; RMSprop has no fused version. The fused step is the
+    plain one to float rounding, and non-finite gradients still leave non-finite weights (the guard relies on it)."""
+    torch.manual_seed(0)
+    for name in ("adam", "sgd", "rmsprop"):
+        fused = name != "rmsprop"
+        net = torch.nn.Linear(3, 2)
+        ref = torch.nn.Linear(3, 2)
+        ref.load_state_dict(net.state_dict())
+        opt = OptimizerSpec(name, 1e-2).build(net.parameters())
+        assert bool(opt.param_groups[0].get("fused")) is fused, name
+        ref_opt = OptimizerSpec(name, 1e-2).build(ref.parameters())
+        for g in ref_opt.param_groups:
+            g["fused"] = False if fused else g.get("fused")
+        for _ in range(3):
+            x = torch.randn(8, 3)
+            for model, o in ((net, opt), (ref, ref_opt)):
+                o.zero_grad()
+                model(x).square().mean().backward()
+                o.step()
+        for a, b in zip(net.parameters(), ref.parameters()):
+            torch.testing.assert_close(a, b)
+        net.weight.grad = torch.full_like(net.weight, float("nan"))
+        opt.step()
+        assert torch.isnan(net.weight).all(), name
+
+
 def test_paper_defaults():
     assert (ganzoo.DCGAN().g_spec.lr, ganzoo.DCGAN().g_spec.betas) == (2e-4, (0.5, 0.999))
     w = ganzoo.WGAN()
