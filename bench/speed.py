@@ -195,12 +195,22 @@ class PlainLoop:
 
 
 # ---------------------------------------------------------------------------------------------- training part
-def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup: int, workdir: Path,
-                   compile: bool = False, plain_fused: bool = False) -> dict:
+def ganzoo_trainer(root: Path, cfg: dict[str, Any], device: torch.device, callback):
+    """The trainer of ``ganzoo fit`` for the recipe ``cfg``: its loggers, its progress bar, ``callback``."""
     import lightning as L
 
     from ganzoo.fit_cli import default_loggers
     from ganzoo.training.progress import GeneratorIterationBar
+
+    return L.Trainer(accelerator=device.type if device.type != "cuda" else "gpu", devices=1, max_epochs=-1,
+                     default_root_dir=str(root), logger=default_loggers(str(root)),
+                     callbacks=[GeneratorIterationBar(), callback], enable_model_summary=False,
+                     log_every_n_steps=cfg.get("trainer", {}).get("log_every_n_steps", 50))
+
+
+def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup: int, workdir: Path,
+                   compile: bool = False, plain_fused: bool = False) -> dict:
+    import lightning as L
 
     cfg = recipe(case)
     if compile:  # the fast mode; the plain loop stays eager
@@ -238,13 +248,7 @@ def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup
                 plain_s.append(CLOCK() - t0)
                 self.start = CLOCK()
 
-    root = workdir / (case + ("-compile" if compile else ""))
-    trainer = L.Trainer(
-        accelerator=device.type if device.type != "cuda" else "gpu", devices=1, max_epochs=-1,
-        default_root_dir=str(root), logger=default_loggers(str(root)),
-        callbacks=[GeneratorIterationBar(), Alternate()], log_every_n_steps=cfg.get("trainer", {}).get(
-            "log_every_n_steps", 50), enable_model_summary=False,
-    )
+    trainer = ganzoo_trainer(workdir / (case + ("-compile" if compile else "")), cfg, device, Alternate())
     t0 = time.perf_counter()
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), contextlib.redirect_stderr(devnull):
         trainer.fit(module, datamodule=dm)  # the progress bar draws into /dev/null (its cost is kept)
@@ -260,8 +264,7 @@ def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup
 
 
 # ---------------------------------------------------------------------------------------------- ops part
-def bench_ops(case: str, device: torch.device, iters: int = 3, workdir: Path | None = None,
-              plain_fused: bool = False) -> dict:
+def bench_ops(case: str, device: torch.device, workdir: Path, iters: int = 3, plain_fused: bool = False) -> dict:
     """ATen operations that compute (views aside) per generator iteration: ganzoo (from generator iteration 2 on,
     with its loggers, progress bar and guard) against the plain loop, each counted over ``iters`` iterations after
     warm-up."""
@@ -269,9 +272,6 @@ def bench_ops(case: str, device: torch.device, iters: int = 3, workdir: Path | N
 
     import lightning as L
     from torch.utils._python_dispatch import TorchDispatchMode
-
-    from ganzoo.fit_cli import default_loggers
-    from ganzoo.training.progress import GeneratorIterationBar
 
     class Count(TorchDispatchMode):
         def __init__(self):
@@ -285,9 +285,9 @@ def bench_ops(case: str, device: torch.device, iters: int = 3, workdir: Path | N
             return func(*args, **(kwargs or {}))
 
     def computes(func) -> bool:  # not a view, a profiler marker or a host-side query (dtype promotion, .item())
-        returns = [str(r.type) for r in func._schema.returns]
-        return func.namespace == "aten" and not func.is_view and not (returns and not any("Tensor" in t
-                                                                                           for t in returns))
+        returns = [str(r.type) for r in func._schema.returns]  # in-place multi-tensor ops return nothing
+        host_query = bool(returns) and not any("Tensor" in t for t in returns)
+        return func.namespace == "aten" and not func.is_view and not host_query
 
     cfg = recipe(case)
     torch.manual_seed(0)
@@ -306,11 +306,7 @@ def bench_ops(case: str, device: torch.device, iters: int = 3, workdir: Path | N
             if pl_module.gen_iters == start + iters:
                 ours.on = False  # before the end-of-training flush, checks and export
 
-    root = Path(workdir or tempfile.mkdtemp()) / (case + "-ops")
-    trainer = L.Trainer(accelerator=device.type if device.type != "cuda" else "gpu", devices=1, max_epochs=-1,
-                        default_root_dir=str(root), logger=default_loggers(str(root)),
-                        callbacks=[GeneratorIterationBar(), Window()], enable_model_summary=False,
-                        log_every_n_steps=cfg.get("trainer", {}).get("log_every_n_steps", 50))
+    trainer = ganzoo_trainer(workdir / (case + "-ops"), cfg, device, Window())
     with ours, open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), \
             contextlib.redirect_stderr(devnull):
         trainer.fit(module, datamodule=make_datamodule(case, cfg, module, device))
@@ -451,6 +447,9 @@ def bench_fit(device: torch.device) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- table
+PLAIN_FUSED = " (plain loop with fused Adam too)"
+
+
 def table(res: dict) -> str:
     dev = res["device"]
     clock = ("CPU time of the process" if res.get("clock") == "cpu" else "wall time")
@@ -462,7 +461,7 @@ def table(res: dict) -> str:
             rows.append(f"| training `{CASES[case.split('+')[0]]}` | failed: {r['error']} | | |")
             continue
         fast = " with `compile: true` (plain loop eager)" if r.get("compile") else ""
-        fast += " (plain loop with fused Adam too)" if r.get("plain_fused") else ""
+        fast += PLAIN_FUSED if r.get("plain_fused") else ""
         rows.append(f"| training `{r['recipe']}`{fast}, ms per generator iteration (median of {r['segments']} "
                     "alternated "
                     f"segments of {r['iters_per_segment']}) | {r['ganzoo_ms']:.2f} | {r['plain_ms']:.2f} | "
@@ -471,7 +470,7 @@ def table(res: dict) -> str:
         if "error" in r:
             rows.append(f"| ops `{CASES[case]}` | failed: {r['error']} | | |")
             continue
-        fused = " (plain loop with fused Adam too)" if r.get("plain_fused") else ""
+        fused = PLAIN_FUSED if r.get("plain_fused") else ""
         rows.append(f"| `{r['recipe']}`{fused}, torch ops per generator iteration (views aside; on a GPU, a kernel "
                     f"launch or more each) | {r['ganzoo_ops']:,.0f} | {r['plain_ops']:,.0f} | {r['ratio']:.2f}x |")
     for key, r in res["sampling"].items():
@@ -591,7 +590,7 @@ def main() -> None:
                                 plain_fused=args.plain_fused))
         if "ops" not in args.skip:
             for case in args.cases:
-                attempt(res["ops"], case, lambda case=case: bench_ops(case, device, workdir=Path(tmp),
+                attempt(res["ops"], case, lambda case=case: bench_ops(case, device, Path(tmp),
                                                                            plain_fused=args.plain_fused))
     if "sampling" not in args.skip:
         from ganzoo.nets import MLPGenerator

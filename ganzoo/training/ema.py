@@ -24,13 +24,9 @@ def update_ema(ema: nn.Module, module: nn.Module, decay: float, finite: Tensor |
     host sync: when it is false the EMA keeps its values (``lerp`` towards itself), so non-finite weights never
     reach it. When it is true the result is bitwise the unmasked update.
     """
-    ema_params = list(ema.parameters())
-    params = [p.detach() for p in module.parameters()]
-    if len(ema_params) != len(params):
-        raise ValueError(f"the EMA copy has {len(ema_params)} parameters, the module {len(params)}")
-    if finite is not None:
-        params = [torch.where(finite, p, pe) for p, pe in zip(params, ema_params)]
-    if ema_params:
-        torch._foreach_lerp_(ema_params, params, 1.0 - decay)  # one multi-tensor op (torch.optim.swa_utils' way)
+    pairs = list(zip(ema.parameters(), module.parameters(), strict=True))
+    targets = [p.detach() if finite is None else torch.where(finite, p.detach(), pe) for pe, p in pairs]
+    if pairs:  # one multi-tensor op (torch.optim.swa_utils' way)
+        torch._foreach_lerp_([pe for pe, _ in pairs], targets, 1.0 - decay)
     for be, b in zip(ema.buffers(), module.buffers(), strict=True):
         be.copy_(b if finite is None or not b.is_floating_point() else torch.where(finite, b, be))
