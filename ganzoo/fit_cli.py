@@ -37,6 +37,7 @@ def _config_files(argv: list[str]) -> list[str]:
 
 
 _BOOLS = ("true", "false", "yes", "no", "1", "0")
+_LIGHTNING_CKPT_NAMES = ("last", "best", "hpc", "registry")  # trainer.fit(ckpt_path=...) resolves these itself
 
 
 def _log_version(ckpt_path: str | None) -> int | None:
@@ -127,6 +128,15 @@ class GanzooCLI(LightningCLI):
         # only ``fit``: validate/test/predict need *_step methods that GANs do not define
         return {"fit": LightningCLI.subcommands()["fit"]}
 
+    def _parse_ckpt_path(self) -> None:
+        """Keep the command line's model arguments when ``--ckpt_path`` is given, as ``--resume`` does.
+
+        LightningCLI parses the checkpoint's saved hyperparameters over the command line's, so continuing a
+        20-iteration run with ``--model.init_args.max_gen_iters 40 --ckpt_path last.ckpt`` kept the budget of 20
+        (and trained one iteration past it). The recipe and the command line define the run; the checkpoint gives
+        its weights, optimizer states and counters.
+        """
+
     def init_parser(self, **kwargs):
         kwargs.setdefault("exit_on_error", False)  # ganzoo.cli turns parse errors into one or two lines, exit 2
         return super().init_parser(**kwargs)
@@ -202,6 +212,10 @@ class GanzooCLI(LightningCLI):
 
     def _check_resume(self) -> None:
         """``--resume``: continue from ``<default_root_dir>/checkpoints/last.ckpt`` (as ``--ckpt_path``)."""
+        path = self._get(self.config, "ckpt_path")
+        if path and str(path).split(":")[0] not in _LIGHTNING_CKPT_NAMES and "://" not in str(path) and \
+                not os.path.isfile(path):
+            raise ValueError(f"--ckpt_path {path}: there is no such checkpoint file")
         if not self._get(self.config, "resume"):
             return
         ckpt = last_checkpoint(self._root())

@@ -128,6 +128,23 @@ def test_ctrl_c_or_sigterm_saves_exports_and_says_how_to_resume(tmp_path, uninte
     assert sorted(os.listdir(root / "logs")) == ["version_0"]
 
 
+@pytest.mark.parametrize("how", ["--ckpt_path", "--resume"])
+def test_extending_a_finished_run_with_ckpt_path_or_resume_takes_the_command_lines_budget(tmp_path, uninterrupted, how):
+    """Issue 23: Lightning's ``--ckpt_path`` used to read the checkpoint's hyperparameters over the command line's,
+    so a 20-iteration run continued with ``max_gen_iters 40`` trained to 21/20; it continues as ``--resume`` does."""
+    weights, recipe, _ = uninterrupted
+    root, half = tmp_path / "run", ITERS // 2
+    _run([*_args(recipe, root), "--model.init_args.max_gen_iters", str(half)], tmp_path)
+    assert _counters(root / "checkpoints" / "last.ckpt")["gen_iters"] == half
+    extra = ["--ckpt_path", str(root / "checkpoints" / "last.ckpt")] if how == "--ckpt_path" else ["--resume"]
+    p = _run(_args(recipe, root, *extra), tmp_path)
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("generator iterations")]
+    assert lines and lines[-1].startswith(f"generator iterations {ITERS}/{ITERS} (100%)"), lines
+    assert _counters(root / "checkpoints" / "last.ckpt")["gen_iters"] == ITERS
+    assert (root / "generator" / "model.safetensors").read_bytes() == weights
+    assert sorted(os.listdir(root / "logs")) == ["version_0"]
+
+
 def _console(monkeypatch, capsys, *args):
     from ganzoo.cli import main
 
@@ -147,6 +164,10 @@ def test_resume_without_a_checkpoint_or_with_overwrite_is_refused_in_one_line(tm
     code, err = _console(monkeypatch, capsys, "fit", "--config", TOY, "--trainer.default_root_dir", tmp_path,
                          "--resume", "--overwrite", "true")
     assert code == 2 and "pass one of them" in err and len(err.splitlines()) <= 2, err
+    code, err = _console(monkeypatch, capsys, "fit", "--config", TOY, "--trainer.default_root_dir", tmp_path,
+                         "--ckpt_path", tmp_path / "nothere.ckpt")
+    assert code == 2 and len(err.splitlines()) <= 2, err
+    assert f"--ckpt_path {tmp_path / 'nothere.ckpt'}: there is no such checkpoint file" in err
 
 
 def test_every_recipe_checkpoints_in_generator_iterations():
