@@ -12,15 +12,14 @@ metric's ``args``, so ``huggingface_hub.ModelCard.load(path).data.eval_results``
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-from ganzoo.io import atomic_write_bytes
-from ganzoo.serialization import CARD_NAME, default_file_mode, read_config
+from ganzoo.io import atomic_copy, atomic_write_bytes
+from ganzoo.serialization import CARD_NAME, read_config
 
 TEMPLATE_PATH = Path(__file__).with_name("templates") / "model_card.md"
 SAMPLE_GRID_NAME = "samples.png"
@@ -267,10 +266,7 @@ def _copy_into(folder: Path, src: str | os.PathLike, name: str, param: str) -> s
         raise FileNotFoundError(f"{param}: {src} does not exist")
     dst = folder / name
     if src.resolve() != dst.resolve():
-        tmp = folder / f".{name}.tmp"
-        shutil.copyfile(src, tmp)
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, dst)
+        atomic_copy(src, dst)
     return name
 
 
@@ -289,5 +285,4 @@ def write_card(folder: str | os.PathLike, *, sample_grid: str | os.PathLike | No
     card = make_card(config, sample_grid=rel_grid, curve=rel_curve, **info)
     path = folder / CARD_NAME
     atomic_write_bytes(path, str(card).encode("utf-8"))
-    os.chmod(path, default_file_mode())
     return path

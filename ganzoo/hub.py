@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +29,12 @@ from huggingface_hub.utils import validate_repo_id
 from torch import nn
 
 from ganzoo.cards import CURVE_NAME, SAMPLE_GRID_NAME, make_card
-from ganzoo.io import replace_dir
+from ganzoo.io import atomic_copy, atomic_dir
 from ganzoo.serialization import (
     CARD_NAME,
     CONFIG_NAME,
     FORMAT_VERSION,
     WEIGHTS_NAME,
-    default_file_mode,
     generator_config,
     load_generator,
     read_config,
@@ -113,7 +110,7 @@ class HubGenerator(
         if self.source is not None:
             for name in (CARD_NAME, SAMPLE_GRID_NAME, CURVE_NAME):
                 if (self.source / name).is_file():
-                    shutil.copyfile(self.source / name, save_directory / name)
+                    atomic_copy(self.source / name, save_directory / name)
 
     def generate_model_card(self, *args: Any, **kwargs: Any) -> ModelCard:
         config = generator_config(self.module)
@@ -171,15 +168,8 @@ def save_generator(
     """
     folder = Path(folder)
     hub = HubGenerator(generator, metadata=extra, card=card)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.tmp-"))
-    try:
+    with atomic_dir(folder) as tmp:
         hub.save_pretrained(tmp)
-        os.chmod(tmp, default_file_mode(directory=True))  # mkdtemp makes it private
-        replace_dir(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 

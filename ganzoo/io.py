@@ -1,11 +1,17 @@
-"""Atomic file writes, and the on-disk cache folder."""
+"""Atomic file writes, and the on-disk cache folder.
+
+Every file ganzoo writes (exported generators, cards, metrics, checkpoints, sample grids) goes through
+:func:`atomic_write` and every folder it replaces through :func:`atomic_dir`, which give the result the umask's
+permissions (:func:`default_file_mode`), not the temporary file's or folder's private 0o600 / 0o700.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -52,6 +58,28 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
     atomic_write(path, lambda f: f.write(data))
+
+
+def atomic_copy(src: str | os.PathLike, dst: str | os.PathLike) -> None:
+    """Copy the file ``src`` to ``dst`` through :func:`atomic_write` (the umask's mode, not ``src``'s)."""
+    with open(src, "rb") as fsrc:
+        atomic_write(dst, lambda f: shutil.copyfileobj(fsrc, f))
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a new empty folder beside ``target``; when the block ends without error it replaces ``target``
+    (:func:`replace_dir`), else it is deleted. The folder gets the umask's mode, not ``mkdtemp``'s 0o700."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
+    try:
+        os.chmod(tmp, default_file_mode(directory=True))
+        yield tmp
+        replace_dir(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def replace_dir(tmp_dir: Path, target: Path) -> None:

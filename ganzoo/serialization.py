@@ -17,11 +17,14 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import nn
 
 from ganzoo.checks import check_int
-from ganzoo.io import default_file_mode  # noqa: F401  (re-exported: cards/hub import it from here)
+from ganzoo.io import (
+    atomic_write_bytes,
+    default_file_mode,  # noqa: F401  (re-exported: bench/make_zoo_entry.py imports it from here)
+)
 from ganzoo.nets.base import Generator, ImageTranslator
 from ganzoo.registry import build_model, list_models
 
@@ -75,16 +78,18 @@ def generator_config(generator: nn.Module) -> dict[str, Any]:
 
 
 def write_generator_files(generator: nn.Module, folder: Path, extra: dict[str, Any] | None = None) -> None:
-    """Write ``model.safetensors`` and ``config.json`` into the existing folder ``folder`` (not atomic).
+    """Write ``model.safetensors`` and ``config.json`` into the existing folder ``folder``.
 
-    ``extra`` is stored under ``"training"`` in the config (variant, objective, iterations, ...).
+    Each file is written atomically with the umask's mode (:func:`ganzoo.io.atomic_write`; safetensors' own
+    ``save_file`` makes its file private, 0o600). ``extra`` is stored under ``"training"`` in the config (variant,
+    objective, iterations, ...).
     """
     config = generator_config(generator)
     if extra:
         config["training"] = _jsonable(extra)
     state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
-    save_file(state, str(folder / WEIGHTS_NAME), metadata={"format": "pt"})
-    (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
+    atomic_write_bytes(folder / WEIGHTS_NAME, save(state, metadata={"format": "pt"}))
+    atomic_write_bytes(folder / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
 
 
 def _check_int(path: Path, config: dict, key: str, minimum: int) -> None:

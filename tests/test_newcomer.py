@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganzoo.io import atomic_write_bytes
-from ganzoo.serialization import default_file_mode
+from ganzoo.io import atomic_write_bytes, default_file_mode
 from ganzoo.training.checkpoint_io import AtomicCheckpointIO
 
 
@@ -30,6 +29,26 @@ def test_atomic_writes_get_the_umask_mode_not_the_temp_files_0600(tmp_path, umas
         os.umask(old)
     for name in ("metrics.json", "last.ckpt"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask, name
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_every_file_of_a_fit_gets_the_umask_mode(tmp_path, umask):
+    """Issue 23: the exported ``model.safetensors`` was written 0600 (safetensors writes its file private) while the
+    rest of the folder got the umask's mode; on a shared machine teammates could not read the weights."""
+    from ganzoo.cli import main
+
+    root = tmp_path / "run"
+    old = os.umask(umask)
+    try:
+        main(["fit", "--config", str(TOY), "--trainer.default_root_dir", str(root),
+              "--model.init_args.max_gen_iters", "2", "--model.init_args.hidden_dim", "8"])
+    finally:
+        os.umask(old)
+    assert (root / "generator" / "model.safetensors").is_file() and (root / "checkpoints" / "last.ckpt").is_file()
+    for folder in (root / "generator", root / "checkpoints"):
+        for path in [folder, *sorted(folder.rglob("*"))]:
+            want = (0o777 if path.is_dir() else 0o666) & ~umask
+            assert stat.S_IMODE(path.stat().st_mode) == want, f"{path}: {oct(path.stat().st_mode)}, umask {oct(umask)}"
 
 
 # ---------------------------------------------------------------------------------------- CI parity
