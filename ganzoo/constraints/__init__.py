@@ -3,7 +3,10 @@
 A constraint has three hooks, called by the shared module:
 ``prepare(critic)`` once at construction, ``penalty(witness, real, fake)`` inside every critic step
 (added to the critic loss), ``after_critic_step(critic)`` after every critic optimizer step.
-Penalties are computed in float32 with autocast disabled.
+Penalties run in the training precision: under ``bf16-mixed`` the critic's forward and double backward at the
+penalty's points run in bfloat16 like the rest of the critic step (on a CPU with AMX that makes a WGAN-GP critic
+step about 1.4x faster than an fp32 penalty inside a bf16 step), while the points themselves, the input gradient
+and its norm are float32 (``_grad_norm``).
 """
 
 from __future__ import annotations
@@ -56,15 +59,16 @@ class WeightClipping(Constraint):
 
 
 def _grad_norm(witness: Witness, x: Tensor) -> Tensor:
-    """Per-sample ||d witness(x) / dx||_2, differentiable w.r.t. the critic's parameters."""
-    x = x.detach()
-    if x.dtype in (torch.float16, torch.bfloat16):
-        x = x.float()
-    x.requires_grad_(True)
-    with torch.autocast(device_type=x.device.type, enabled=False):
-        out = witness(x)
-        (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
-    return grad.reshape(grad.shape[0], -1).norm(2, dim=1)
+    """Per-sample ||d witness(x) / dx||_2 in float32, differentiable w.r.t. the critic's parameters.
+
+    ``x`` is taken in float32; the witness runs in the ambient precision (under autocast its layers compute in
+    bfloat16), and the gradient with respect to the float32 input comes back in float32, so the norm and the
+    penalty built on it are float32 whatever the precision of the critic's layers.
+    """
+    x = x.detach().float().requires_grad_(True)
+    out = witness(x)
+    (grad,) = torch.autograd.grad(out.float().sum(), x, create_graph=True)
+    return grad.float().reshape(grad.shape[0], -1).norm(2, dim=1)
 
 
 def interpolate(real: Tensor, fake: Tensor, eps: Tensor | None = None) -> Tensor:

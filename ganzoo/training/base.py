@@ -41,7 +41,7 @@ def prepare_trainer(trainer: Any) -> None:
         raise ValueError(
             f"precision={precision!r} is not supported by ganzoo: float16 needs loss scaling, and the critic's "
             "gradient penalties take autograd.grad of its output, which the scaler would also have to scale "
-            "and unscale. Use precision='bf16-mixed' (float32's exponent range, no scaler; penalties are "
+            "and unscale. Use precision='bf16-mixed' (float32's exponent range, no scaler; the gradient norms are "
             "computed in float32) or '32-true'."
         )
     from lightning.pytorch.plugins.io import TorchCheckpointIO

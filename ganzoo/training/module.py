@@ -18,7 +18,7 @@ from ganzoo.nets.base import Generator, require_generator
 from ganzoo.objectives import Objective, make_objective
 
 from .base import GanModule, Report, float_weights
-from .ema import make_ema, update_ema
+from .ema import ema_decay_at, has_batch_norm, make_ema, refresh_bn_stats, to_channels_last, update_ema
 from .guard import all_finite_flag
 from .schedule import CriticSchedule
 
@@ -86,6 +86,11 @@ class AdversarialModule(GanModule):
     counts both). Training stops after ``max_gen_iters`` generator iterations. With ``ema_decay`` an
     exponential moving average of the generator is kept and exported instead of the raw weights.
 
+    Speed on the CPU (all options, so a recipe can set them): ``trainer.precision: bf16-mixed`` runs every network,
+    penalties included, in bfloat16 (AMX/AVX512-BF16 CPUs and GPUs; weights, optimizer state, losses and gradient
+    norms stay float32, so checkpoints and exports are float32); ``channels_last: true`` stores the convolutional
+    networks and the real batches in channels-last memory format (faster convolutions with oneDNN and cuDNN).
+
     Args:
         generator: maps latents ``(B, latent_dim)`` to samples ``(B, *data_shape)``; must expose
             ``latent_dim`` (and optionally ``sample_latent``).
@@ -104,6 +109,15 @@ class AdversarialModule(GanModule):
             ``max_gen_iters``, starting at generator iteration ``lr_decay_start`` (SN-GAN: 0; pix2pix and
             CycleGAN: half-way). Stepped once per generator iteration and saved in checkpoints.
         check_finite: the divergence guard (:mod:`ganzoo.training.base`).
+        ema_decay: keep an exponential moving average of the generator with this decay per generator iteration
+            (its half-life is ``ln 0.5 / ln ema_decay`` iterations); the average is what is exported and evaluated.
+            Batch-norm statistics are not averaged: before the averaged copy is evaluated or exported, its running
+            statistics are recomputed from its own activations (:func:`~ganzoo.training.ema.refresh_bn_stats`).
+        ema_rampup: the StyleGAN2-ADA warm-up of the average (Karras et al. 2020: 0.05): at generator iteration
+            ``t`` the half-life is ``min(half-life of ema_decay, ema_rampup * t)``, so early in a short run the
+            average follows the generator instead of dragging its random initialisation along. ``None``: a constant
+            decay.
+        channels_last: channels-last memory format for 4-D weights and real batches (see above).
 
     Conditional models: when the generator has ``num_classes > 0``, batches must be ``(images, labels)``;
     the generator is called as ``generator(z, labels)`` and the critic as ``critic(x, labels)``, and the fakes
@@ -134,6 +148,8 @@ class AdversarialModule(GanModule):
         lr_schedule: str = "constant",
         lr_decay_start: int = 0,
         compile: bool = False,
+        ema_rampup: float | None = None,
+        channels_last: bool = False,
     ):
         super().__init__(max_gen_iters, export_dir, check_finite)
         if schedule is not None and not isinstance(schedule, CriticSchedule):
@@ -141,6 +157,10 @@ class AdversarialModule(GanModule):
         self.schedule = schedule or CriticSchedule()
         if ema_decay is not None and not 0 < ema_decay < 1:
             raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}")
+        if ema_rampup is not None:
+            check_positive("ema_rampup", ema_rampup)
+            if ema_decay is None:
+                raise ValueError(f"ema_rampup={ema_rampup!r} ramps the generator average up: set ema_decay too")
         require_generator(generator, "generator")
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
@@ -158,9 +178,14 @@ class AdversarialModule(GanModule):
         for c in self.constraints:
             c.prepare(self.critic)
         self.g_spec, self.d_spec = g_optimizer, d_optimizer
-        self.ema_decay = ema_decay
+        self.ema_decay, self.ema_rampup, self.channels_last = ema_decay, ema_rampup, bool(channels_last)
+        self._ema_bn_at = -1  # generator iteration at which the average's BN statistics were last recomputed
         self.output_shape = self._check_networks(data_shape)
         self.generator_ema = make_ema(generator) if ema_decay else None
+        if self.channels_last:
+            for net in (self.generator, self.critic, self.generator_ema):
+                if net is not None:
+                    to_channels_last(net)
         if compile:
             self._compile()
         self._cycle = 0  # critic steps done towards the next generator step
@@ -270,7 +295,7 @@ class AdversarialModule(GanModule):
         penalty = None
         factor = self.schedule.penalty_factor(self.critic_iters)  # lazy regularisation: 0 or lazy_every
         for c in self.constraints if factor else ():
-            p = c.penalty(witness, real, fakes[0])  # computed in float32 with autocast disabled
+            p = c.penalty(witness, real, fakes[0])  # a float32 penalty (the critic's layers in the step's precision)
             if p is not None:
                 p = p if factor == 1 else factor * p
                 penalty = p if penalty is None else penalty + p
@@ -300,12 +325,14 @@ class AdversarialModule(GanModule):
         self.untoggle_optimizer(opt)
         if self.generator_ema is not None:  # masked on the device: non-finite weights never reach the EMA
             finite = all_finite_flag([t for _, t in float_weights(self.generator)]) if self.check_finite else None
-            update_ema(self.generator_ema, self.generator, self.ema_decay, finite)
+            update_ema(self.generator_ema, self.generator, self.current_ema_decay(), finite)
         return {"g_loss": loss.detach()}
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
         self.begin_step()
         real = batch[0] if isinstance(batch, (list, tuple)) else batch
+        if self.channels_last and real.dim() == 4:
+            real = real.contiguous(memory_format=torch.channels_last)
         labels = self._labels(batch)
         g_opt, d_opt = self.optimizers()
         logs = self.critic_step(real, d_opt, labels)
@@ -326,10 +353,33 @@ class AdversarialModule(GanModule):
     def guarded_networks(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "critic": self.critic}
 
+    def current_ema_decay(self) -> float:
+        """The EMA decay of this generator iteration: ``ema_decay``, or with ``ema_rampup`` the decay whose
+        half-life is ``min(half-life of ema_decay, ema_rampup * gen_iters)`` (StyleGAN2-ADA's ramp)."""
+        if self.ema_rampup is None:
+            return self.ema_decay
+        return ema_decay_at(self.ema_decay, self.ema_rampup, self.gen_iters + 1)
+
     @property
     def export_model(self) -> nn.Module:
-        """The generator to export: the EMA copy when kept, else the trained weights."""
-        return self.generator_ema if self.generator_ema is not None else self.generator
+        """The generator to export and evaluate: the EMA copy when kept (its batch-norm statistics recomputed for
+        its own weights, once per generator iteration it is asked for), else the trained weights."""
+        if self.generator_ema is None:
+            return self.generator
+        if self._ema_bn_at != self.gen_iters and has_batch_norm(self.generator_ema):
+            refresh_bn_stats(self.generator_ema, self._bn_latents)
+            self._ema_bn_at = self.gen_iters
+        return self.generator_ema
+
+    def _bn_latents(self, n: int, seed: int) -> tuple[Tensor, Tensor | None]:
+        """Latents (and labels for a conditional generator) for the EMA's batch-norm statistics, drawn from
+        ``seed`` without touching the training RNG."""
+        device = next(self.generator_ema.parameters()).device
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
+            z = sample_latent(self.generator_ema, n, device)
+        labels = torch.arange(n, device=device) % self.num_classes if self.num_classes else None
+        return z, labels
 
     def report(self, datamodule: Any, out_dir: str, *, n: int, metrics: list[str] | None) -> Report | None:
         """2-D data: the exact metrics against the known density (:mod:`ganzoo.training.report`); images with

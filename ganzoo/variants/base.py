@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from torch import nn
 
+from ganzoo.checks import check_positive
 from ganzoo.nets import MLPCritic, MLPGenerator
 from ganzoo.registry import build_model
 from ganzoo.training import AdversarialModule, CriticSchedule, OptimizerSpec
@@ -131,7 +132,9 @@ class LatentGAN(AdversarialModule):
             original WGAN warm-up), ``{"lazy_every": 16}`` (lazy regularisation: penalties every 16 critic steps,
             weighted by 16).
         optimizer, lr, betas: both networks' optimizer (``adam``, ``rmsprop``, ``sgd``); ``betas`` are Adam's.
-        max_gen_iters, ema_decay, lr_schedule, lr_decay_start, compile: see
+        d_lr: the critic's learning rate when it differs from the generator's ``lr``: the two time-scale update rule
+            (Heusel et al. 2017: e.g. ``lr: 1e-4, d_lr: 3e-4, n_critic: 1``). ``None`` (every paper's default): ``lr``.
+        max_gen_iters, ema_decay, ema_rampup, lr_schedule, lr_decay_start, compile, channels_last: see
             :class:`~ganzoo.training.AdversarialModule` (``compile: true`` is the fast mode).
     """
 
@@ -158,6 +161,9 @@ class LatentGAN(AdversarialModule):
         latent_dim: int | None = None,
         hidden_dim: int | None = None,
         n_layers: int | None = None,
+        d_lr: float | None = None,
+        ema_rampup: float | None = None,
+        channels_last: bool = False,
     ):
         toy = {"data_dim": data_dim, "latent_dim": latent_dim, "hidden_dim": hidden_dim, "n_layers": n_layers}
         g, d, shape = self.networks(generator, critic, {k: v for k, v in toy.items() if v is not None})
@@ -166,10 +172,14 @@ class LatentGAN(AdversarialModule):
             raise ValueError(f"schedule takes 'warmup' and 'lazy_every' (n_critic is the model's own argument), got "
                              f"{sorted(extra)}")
         sched = CriticSchedule(n_critic=n_critic, **extra)
-        opt = OptimizerSpec(optimizer, lr, None if betas is None else tuple(betas))
-        super().__init__(g, d, objective, constraints or [], sched, opt, opt, max_gen_iters=max_gen_iters,
+        if d_lr is not None:
+            check_positive("d_lr", d_lr)
+        betas = None if betas is None else tuple(betas)
+        g_opt = OptimizerSpec(optimizer, lr, betas)
+        d_opt = g_opt if d_lr is None else OptimizerSpec(optimizer, d_lr, betas)
+        super().__init__(g, d, objective, constraints or [], sched, g_opt, d_opt, max_gen_iters=max_gen_iters,
                          ema_decay=ema_decay, data_shape=shape, lr_schedule=lr_schedule, lr_decay_start=lr_decay_start,
-                         compile=compile)
+                         compile=compile, ema_rampup=ema_rampup, channels_last=channels_last)
         self.save_hyperparameters()
 
     def networks(self, generator: NetSpec | None, critic: NetSpec | None, toy: dict[str, int]):
