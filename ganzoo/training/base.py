@@ -35,7 +35,8 @@ from .state import gather_ranks, this_rank
 
 
 def prepare_trainer(trainer: Any) -> None:
-    """Refuse float16, make local checkpoint writes atomic and let DDP tolerate the alternating steps."""
+    """Refuse float16, make local checkpoint writes atomic, let DDP tolerate the alternating steps, and on the CPU
+    run one torch thread per core given to each process (:func:`cpu_threads`)."""
     precision = str(trainer.precision)
     if precision.startswith("16"):
         raise ValueError(
@@ -50,8 +51,18 @@ def prepare_trainer(trainer: Any) -> None:
     from .ddp import ensure_gan_compatible
 
     ensure_gan_compatible(trainer.strategy)
+    if trainer.strategy.root_device.type == "cpu":
+        torch.set_num_threads(cpu_threads(trainer.num_devices))
     if type(trainer.strategy.checkpoint_io) is TorchCheckpointIO:
         trainer.strategy.checkpoint_io = AtomicCheckpointIO()
+
+
+def cpu_threads(processes: int = 1) -> int:
+    """Torch threads per training process on the CPU: the cores this process may run on (its affinity mask, which
+    ``taskset``, Slurm's ``--cpus-per-task`` and containers set), shared by the ``processes`` processes of this
+    machine. torch's own default counts the machine's physical cores, which oversubscribes a restricted job."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores // max(1, processes))
 
 
 @dataclass
