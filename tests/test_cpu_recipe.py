@@ -152,3 +152,31 @@ def test_the_average_gets_batch_norm_statistics_of_its_own_weights():
     x = torch.cat(inputs).transpose(0, 1).flatten(1)  # (channels, all activations)
     assert torch.allclose(stats, x.mean(1), rtol=1e-4, atol=1e-7)
     assert not torch.allclose(stats, raw_stats["norms.0.bn.running_mean"], rtol=0.1, atol=0)
+
+
+# ---------------------------------------------------------------------------------------------- time to quality
+def test_eval_history_has_training_seconds_and_resumes_with_the_checkpoint(tmp_path):
+    """Every evaluation record carries the training wall time so far (evaluations excluded); a resumed run continues
+    the history and the clock from its checkpoint."""
+    import json
+
+    from ganzoo.training.image_eval import ImageEvalCallback
+
+    def fit(max_gen_iters, ckpt_path=None):
+        L.seed_everything(0)
+        m = ganzoo.WGANGP(**{**CONV_WGAN_GP, "max_gen_iters": max_gen_iters})
+        cb = ImageEvalCallback(every_n_gen_iters=2, metrics=[], n_grid=4)
+        tr = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False,
+                       enable_checkpointing=False, default_root_dir=str(tmp_path), max_epochs=-1, callbacks=[cb])
+        tr.fit(m, Unlabelled(), ckpt_path=ckpt_path)
+        return tr, cb
+
+    tr, first = fit(2)
+    tr.save_checkpoint(tmp_path / "at2.ckpt")
+    assert [r["generator_iterations"] for r in first.history] == [2]
+    assert first.history[0]["train_seconds"] > 0
+    _, resumed = fit(4, str(tmp_path / "at2.ckpt"))
+    assert [r["generator_iterations"] for r in resumed.history] == [2, 4]
+    assert resumed.history[0] == first.history[0]
+    assert resumed.history[1]["train_seconds"] > first.history[0]["train_seconds"]
+    assert json.loads((tmp_path / "eval_history.json").read_text()) == resumed.history

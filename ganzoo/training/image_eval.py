@@ -87,6 +87,10 @@ class ImageEvalCallback(Callback):
 
     The extractor defaults to the shipped Fashion-MNIST classifier for 1x32x32 data; other data needs
     ``extractor="inception"`` and ``weights_path``, or ``metrics=[]``.
+
+    Each record of ``<root>/eval_history.json`` has ``train_seconds``: the wall time the run has trained so far,
+    its own evaluations excluded (the x axis of a time-to-quality curve). The history and that clock are saved in
+    checkpoints, so a resumed run continues both.
     """
 
     def __init__(
@@ -108,6 +112,22 @@ class ImageEvalCallback(Callback):
         self.extractor, self.weights_path, self.split, self.seed = extractor, weights_path, split, seed
         self.history: list[dict[str, Any]] = []
         self._done_at = -1
+        self._trained_before = 0.0  # training seconds of the runs this one resumes
+        self._started = self._eval_seconds = 0.0
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        self._started, self._eval_seconds = time.perf_counter(), 0.0
+
+    def train_seconds(self) -> float:
+        """Wall time spent training so far (this run and those it resumes), evaluations excluded."""
+        return self._trained_before + time.perf_counter() - self._started - self._eval_seconds
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"history": self.history, "train_seconds": self.train_seconds()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.history = list(state.get("history", []))
+        self._trained_before = float(state.get("train_seconds", 0.0))
 
     def setup(self, trainer, pl_module, stage: str) -> None:
         dm = trainer.datamodule
@@ -132,6 +152,14 @@ class ImageEvalCallback(Callback):
         self._done_at = pl_module.gen_iters
         if not trainer.is_global_zero:
             return {}
+        started = time.perf_counter()
+        try:
+            return self._evaluate(trainer, pl_module)
+        finally:
+            self._eval_seconds += time.perf_counter() - started
+
+    def _evaluate(self, trainer, pl_module) -> dict[str, Any]:
+        trained = round(self.train_seconds(), 1)
         from ganzoo.sample_cli import grid_png
 
         gen, g_iter = pl_module.export_model, pl_module.gen_iters
@@ -145,7 +173,8 @@ class ImageEvalCallback(Callback):
                 from ganzoo.sampling import image_grid
 
                 exp.add_image("samples", image_grid(images, nrow=classes or None), g_iter)
-        record: dict[str, Any] = {"generator_iterations": g_iter, "critic_iterations": pl_module.critic_iters}
+        record: dict[str, Any] = {"generator_iterations": g_iter, "critic_iterations": pl_module.critic_iters,
+                                  "train_seconds": trained}
         if self.metrics:
             t0 = time.perf_counter()
             res = evaluate_images(

@@ -85,15 +85,25 @@ def _fmt(v: Any, spec: str = "") -> str:
     return "–" if v is None else format(v, spec) if spec else str(v)
 
 
+def _seconds(m: dict[str, Any], key: str, target: float | None = None) -> str:
+    """A time-to-quality cell: seconds (with the target FID), "not reached" or "–" (not measured)."""
+    if key not in m:
+        return "–"
+    where = f" (≤ {target:g})" if target is not None else ""
+    return "not reached" + where if m[key] is None else f"{m[key]:,.0f} s{where}"
+
+
 def leaderboard(entries: list[PretrainedEntry] | None = None) -> str:
     """The zoo as Markdown tables (what ``ganzoo list`` prints and the README's leaderboard shows): latent image
-    generators sorted by FID, then translators, then 2-D toys."""
+    generators sorted by FID, then translators, then 2-D toys. "to FID 20" and "to target" are the training seconds
+    until the run's FID curve (2,000 samples, every 500 generator iterations) first reached 20 and the entry's target
+    FID; "–" where the run recorded no times."""
     entries = list_pretrained() if entries is None else entries
     out = []
     images = sorted((e for e in entries if e.kind == "image"), key=lambda e: e.metrics.get("fid", 1e9))
     if images:
         out += ["| entry | FID | KID | precision | recall | density | coverage | classes | G iters | "
-                "trained on | time |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+                "trained on | time | to FID 20 | to target |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for e in images:
             m = e.metrics
             kid = f"{m['kid']:.3f} ± {m['kid_std']:.3f}" if "kid" in m else "–"
@@ -103,7 +113,8 @@ def leaderboard(entries: list[PretrainedEntry] | None = None) -> str:
                 f"| `{e.name}` | {_fmt(m.get('fid'), '.2f')} | {kid} | {_fmt(m.get('precision'), '.3f')} | "
                 f"{_fmt(m.get('recall'), '.3f')} | {_fmt(m.get('density'), '.3f')} | {_fmt(m.get('coverage'), '.3f')} "
                 f"| {classes} | {_fmt(m.get('generator_iterations'), ',')} | {_fmt(m.get('hardware'))} | "
-                f"{_fmt(m.get('train_seconds'))} s |"
+                f"{_fmt(m.get('train_seconds'))} s | {_seconds(m, 'seconds_to_fid20')} | "
+                f"{_seconds(m, 'seconds_to_target', m.get('target_fid'))} |"
             )
     translators = [e for e in entries if e.kind == "translation"]
     if translators:
