@@ -196,7 +196,7 @@ def main() -> None:
             tmp, sample_grid=work / "samples.png", curve=curve, name=name, repo_id=spec["repo_id"],
             load_id=name, description=spec["description"], dataset=spec["dataset"], results=results,
             recipe=(ROOT / spec["recipe"]).read_text(), command=f"python bench/make_zoo_entry.py {name}",
-            training_note=training_note(info, training),
+            training_note=training_note(info, training, (ROOT / spec["recipe"]).read_text()),
         )
         os.chmod(tmp, default_file_mode(directory=True))
         for f in tmp.iterdir():
@@ -251,7 +251,22 @@ def bundle_weights(exported: Path, folder: Path, *, half: bool) -> None:
               metadata={"format": "pt"})
 
 
-def training_note(info: dict, training: dict) -> str:
+def paper_differences(recipe: str) -> str:
+    """The recipe's one-sentence statement of what it changes from the paper and why: its comment block that starts
+    with "The zoo's CPU recipe" (empty if it has none)."""
+    lines = [ln[1:].strip() for ln in recipe.splitlines() if ln.startswith("#")]
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("The zoo's CPU recipe")), None)
+    if start is None:
+        return ""
+    block = []
+    for ln in lines[start:]:
+        if not ln or ln.startswith("ganzoo fit"):
+            break
+        block.append(ln)
+    return " ".join(block)
+
+
+def training_note(info: dict, training: dict, recipe: str = "") -> str:
     if not info:
         return ""
     iters, budget = training.get("generator_iterations"), info.get("recipe_max_gen_iters")
@@ -266,7 +281,9 @@ def training_note(info: dict, training: dict) -> str:
     elif iters is not None:
         note += f"; {iters:,} generator iterations"
     overrides = [o for o in info.get("overrides", []) if "max_time" not in o]
-    return note + (f". Overrides of the recipe: {', '.join(f'`{o}`' for o in overrides)}." if overrides else ".")
+    note += f". Overrides of the recipe: {', '.join(f'`{o}`' for o in overrides)}." if overrides else "."
+    differences = paper_differences(recipe)
+    return note + (f" {differences}" if differences else "")
 
 
 def _datamodule(spec: dict):
