@@ -3,6 +3,7 @@
     python bench/make_zoo_entry.py NAME                 # e.g. dcgan-fashion_mnist (default: wgan_gp-8gaussians)
     python bench/make_zoo_entry.py NAME --skip_train    # re-evaluate and re-bundle the run in runs/zoo/NAME
     python bench/make_zoo_entry.py NAME --resume        # continue a cut-off training from its last checkpoint
+    python bench/make_zoo_entry.py --all --max_time 2700 # every latent Fashion-MNIST entry, 45 minutes each, in order
     python bench/make_zoo_entry.py NAME --push_to_hub   # also upload the entry (one commit) to its Hub repository
     python bench/zoo_gpu.py --out OUT                   # the training step of every image entry at once on one GPU
 
@@ -48,7 +49,7 @@ from ganzoo.training.base import cpu_threads  # noqa: E402
 from ganzoo.zoo import INDEX_PATH, INDEX_VERSION, ZOO_DIR  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from zoo_entries import ENTRIES  # noqa: E402
+from zoo_entries import ENTRIES, ZOO_ORDER  # noqa: E402
 
 N_EVAL, EVAL_SEED = 2000, 0
 
@@ -154,6 +155,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("name", nargs="?", default="wgan_gp-8gaussians", choices=sorted(ENTRIES), metavar="NAME",
                    help=f"the entry to build: {', '.join(sorted(ENTRIES))}")
+    p.add_argument("--all", action="store_true",
+                   help=f"build every latent Fashion-MNIST entry in turn ({', '.join(ZOO_ORDER)}), each in a fresh "
+                        "process with the other options; an entry whose run folder holds a checkpoint but no "
+                        "finished training is resumed")
     p.add_argument("--work", default=None, help="training folder (default runs/zoo/<name>)")
     p.add_argument("--skip_train", action="store_true", help="reuse the run in --work")
     p.add_argument("--resume", action="store_true",
@@ -166,6 +171,9 @@ def main() -> None:
                    help="override the recipe's evaluation interval in generator iterations")
     p.add_argument("--push_to_hub", action="store_true", help="upload the entry to its Hub repository")
     args = p.parse_args()
+    if args.all:
+        build_all(args)
+        return
     spec = ENTRIES[args.name]
     work = Path(args.work or ROOT / "runs" / "zoo" / args.name)
     if args.resume and not (work / "checkpoints" / "last.ckpt").is_file():
@@ -236,6 +244,19 @@ def main() -> None:
     print(f"{use} -> {check.stdout.strip()}")
     if args.push_to_hub:
         print(ganzoo.push_to_hub(ZOO_DIR / name, spec["repo_id"]))
+
+
+def build_all(args: argparse.Namespace) -> None:
+    """``--all``: each entry of ``ZOO_ORDER`` by this script in a fresh process (resumed where a cut-off run left
+    a checkpoint)."""
+    passed = [f"--{k}={v}" for k, v in (("max_time", args.max_time), ("accelerator", args.accelerator),
+                                        ("data_dir", args.data_dir), ("eval_every", args.eval_every)) if v]
+    for name in ZOO_ORDER:
+        work = ROOT / "runs" / "zoo" / name
+        cut_off = (work / "checkpoints" / "last.ckpt").is_file() and not (work / "train_info.json").is_file()
+        cmd = [sys.executable, __file__, name, *passed, *(["--resume"] if cut_off else [])]
+        print("+", " ".join(cmd), flush=True)
+        subprocess.run(cmd, check=True, cwd=ROOT)
 
 
 def bundle_weights(exported: Path, folder: Path, *, half: bool) -> None:
