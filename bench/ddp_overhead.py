@@ -1,6 +1,6 @@
 """Time per generator iteration: 1 process vs 2 DDP processes (gloo, CPU), and the two DDP wrappings.
 
-    python bench/ddp_overhead.py [--iters 300] [--warmup 10] [--hidden 128 512] [--readme README.md]
+    python bench/ddp_overhead.py [--iters 300] [--warmup 10] [--hidden 128 512] [--no-readme]
 
 Model: the WGAN-GP 8-Gaussians recipe's networks (MLP, hidden 128, n_critic 5, batch 128 per process).
 Runs, one after another in this one invocation so the ratios compare like with like:
@@ -74,7 +74,8 @@ def main() -> None:
     p.add_argument("--hidden", type=int, nargs="+", default=[128, 512],
                    help="MLP widths; a width w runs iters * 128 / w iterations (at least 30)")
     p.add_argument("--out", default="bench/results/ddp_overhead.json")
-    p.add_argument("--readme", default="README.md", help="README to update between ddp markers ('' to skip)")
+    p.add_argument("--no-readme", action="store_true",
+                   help="do not write the table into the page with the ddp markers (docs/benchmarks.md)")
     p.add_argument("--worker", nargs=2, metavar=("STRATEGY", "DEVICES"), help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
@@ -105,13 +106,10 @@ def main() -> None:
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"iters": a.iters, "warmup": a.warmup, "ms_per_gen_iter": results}, indent=2) + "\n")
-    if a.readme:
-        readme = Path(a.readme)
-        text = readme.read_text()
-        start, end = "<!-- ddp:start -->", "<!-- ddp:end -->"
-        i, j = text.index(start) + len(start), text.index(end)
-        block = ("\nMeasured by `python bench/ddp_overhead.py` on the 2-core CPU (gloo):\n\n" + "\n".join(lines) + "\n")
-        readme.write_text(text[:i] + block + text[j:])
+    if not a.no_readme:
+        from _readme import fill_table  # bench/_readme.py (the script's folder is on sys.path)
+
+        fill_table("ddp", "Measured by `python bench/ddp_overhead.py` on the 2-core CPU (gloo):\n\n" + "\n".join(lines))
     print(f"wrote {out}")
 
 

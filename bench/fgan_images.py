@@ -8,7 +8,7 @@ Each run is the recipe through ``ganzoo fit`` with
 ``--model.init_args.objective '{"name": "fgan", "divergence": D}'``; the training callback's FID
 (2,000 samples, shipped classifier) every 500 generator iterations is the curve. A run that hits a non-finite loss
 stops with ganzoo's ``DivergenceError``; the table says which did and when. Writes ``OUT/fgan_images.json`` and
-prints a Markdown table (``--readme`` puts it in the README between ``<!-- fgan-images:start/end -->``).
+prints a Markdown table (``--readme`` puts it in docs/benchmarks.md between ``<!-- fgan-images:start/end -->``).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""Train Fashion-MNIST recipes for a given number of epochs and regenerate the README's image results.
+"""Train Fashion-MNIST recipes for a given number of epochs and regenerate their table in docs/benchmarks.md.
 
     python bench/fmnist.py [--variants dcgan ...] [--epochs 1] [--out runs/bench_fmnist] [--no-readme]
 
 Each variant runs ``ganzoo fit --config recipes/<variant>/fashion_mnist.yaml --trainer.max_epochs N`` unchanged
 through the CLI (10,000 generated vs 10,000 real training images, shipped classifier as the feature extractor).
 Writes ``<out>/results.json``, ``bench/results/fmnist.json``, ``docs/fmnist_<variant>_grid.png`` (the run's
-``samples.png``) and the table between the README markers ``<!-- fmnist:start -->`` / ``<!-- fmnist:end -->``.
+``samples.png``) and the table between the markers ``<!-- fmnist:start -->`` / ``<!-- fmnist:end -->``
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--out", default="runs/bench_fmnist")
     ap.add_argument("--no-readme", action="store_true")
-    ap.add_argument("--table-only", action="store_true", help="rebuild the README table from the recorded results")
+    ap.add_argument("--table-only", action="store_true", help="rebuild the docs table from the recorded results")
     args = ap.parse_args()
     out = Path(args.out)
     record = ROOT / "bench" / "results" / "fmnist.json"  # earlier runs of other variants are kept

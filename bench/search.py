@@ -1,7 +1,7 @@
 """Measured result of ``ganzoo.search``: class queries on Fashion-MNIST with an unconditional generator.
 
     python bench/search.py --model PATH_OR_ZOO_NAME [--describe TEXT] [--n 64] [--m 16] [--seed 0] [--threads 2]
-    python bench/search.py --table-only [--describe TEXT]     # rebuild the README table from the recorded JSON
+    python bench/search.py --table-only [--describe TEXT]     # rebuild the docs table from the recorded JSON
 
 For each of the 10 classes: the query is the first ``m`` (16) test images of that class (test-set order), the search
 returns ``n`` (64) samples. Reported per class and on average:
@@ -24,7 +24,7 @@ Note: the search's "auto" features are the same classifier that scores the class
 too, searches in a classifier's feature space); the bench also runs one average over the classes with
 ``features="pixels"`` as a check that does not share the judge's features (``--no-pixels`` skips it).
 
-Writes ``bench/results/search.json``, ``docs/search.png`` and the table between the README markers
+Writes ``bench/results/search.json``, ``docs/search.png`` and the table between the markers (docs/benchmarks.md)
 ``<!-- search:start -->`` / ``<!-- search:end -->``.
 """
 
@@ -160,7 +160,7 @@ def main() -> None:
     ap.add_argument("--no-pixels", action="store_true", help="skip the pixel-feature average")
     ap.add_argument("--no-readme", action="store_true")
     ap.add_argument("--describe", default=None, help="a description of the model for the table (recorded in the JSON)")
-    ap.add_argument("--table-only", action="store_true", help="rebuild the table (and README) from --out's JSON")
+    ap.add_argument("--table-only", action="store_true", help="rebuild the table (and the docs page) from --out's JSON")
     ap.add_argument("--bright-only", action="store_true",
                     help="rerun only the bright T-shirt queries into --out's JSON (keeps the class results and figure)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "search.json"))

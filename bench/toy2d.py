@@ -1,8 +1,8 @@
-"""Train every variant's 8-Gaussians recipe and regenerate the README's results table and figure grid.
+"""Train every variant's 8-Gaussians recipe and regenerate the results table (docs/benchmarks.md) and figure grid.
 
     python bench/toy2d.py [--out runs/bench_toy2d] [--variants wgan_gp sngan ...] [--no-readme]
 
-Writes ``<out>/results.json``, ``docs/toy2d_grid.png`` and the table between the README markers
+Writes ``<out>/results.json``, ``docs/toy2d_grid.png`` and the table between the markers (docs/benchmarks.md)
 ``<!-- toy2d:start -->`` / ``<!-- toy2d:end -->``. Each variant runs its recipe unchanged through the CLI.
 """
 
@@ -25,7 +25,7 @@ from ganzoo.sampling import sample
 from ganzoo.training.report import critic_surface
 
 ROOT = Path(__file__).resolve().parents[1]
-# every 2-D variant of the registry (cgan needs labelled images), in the README table's order
+# every 2-D variant of the registry (cgan needs labelled images), in the table's order
 VARIANTS = ["wgan_gp", "sngan", "cramer_gan", "mmd_gan", "dcgan", "wgan", "fgan"]
 VARIANTS += sorted(set(ganzoo.list_variants("latent")) - set(VARIANTS)
                    - {n for n in ganzoo.list_variants() if ganzoo.variants.get_variant(n).paper.conditional})
@@ -58,7 +58,7 @@ def main() -> None:
     ap.add_argument("--variants", nargs="*", default=VARIANTS)
     ap.add_argument("--no-readme", action="store_true")
     ap.add_argument("--keep", action="store_true",
-                    help="keep the README rows of the variants not rerun (the figure then shows only those rerun)")
+                    help="keep the table rows of the variants not rerun (the figure then shows only those rerun)")
     args = ap.parse_args()
     out = Path(args.out)
     results, models = {}, {}
@@ -80,8 +80,10 @@ def main() -> None:
         ax.axis("off")
     save_figure(fig, ROOT / "docs" / ("toy2d_grid.png" if not args.keep else "toy2d_grid_new.png"))
     md = table(results)
-    if args.keep:  # the other variants' rows as they are in the README, in VARIANTS order
-        text = (ROOT / "README.md").read_text()
+    if args.keep:  # the other variants' rows as they are in the docs table, in VARIANTS order
+        from _readme import read_table
+
+        text = read_table("toy2d")
         rows = re.finditer(r"^\| \w+ \(`recipes/(\w+)/8gaussians.yaml`\).*$", text, re.M)
         old = {m.group(1): m.group(0) for m in rows}
         new = {v: row for v, row in zip(results, md.splitlines()[2:], strict=True)}

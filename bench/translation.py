@@ -1,4 +1,4 @@
-"""Train the two offline image-to-image demos and regenerate the README's translation results.
+"""Train the two offline image-to-image demos and regenerate their table in docs/benchmarks.md.
 
     python bench/translation.py [--tasks pix2pix/edges2fashion cyclegan/sneaker2boot] [--iters 1000 400]
                                 [--out runs/bench_translation] [--no-readme | --table-only]
@@ -7,7 +7,7 @@ Each task runs ``ganzoo fit --config recipes/<task>.yaml --model.init_args.max_g
 recipe's ``TranslationEvalCallback`` scores the untrained model, then every K generator iterations, on 1,000 test
 images. The end-of-fit report scores the whole test split (10,000 edge maps; 1,000 sneakers and 1,000 boots).
 Writes ``bench/results/translation.json``, ``docs/<variant>_<task>_grid.png`` (input | output | target, or input |
-translation | reconstruction for both directions) and the table between the README markers
+translation | reconstruction for both directions) and the table between the markers (docs/benchmarks.md)
 ``<!-- translation:start -->`` / ``<!-- translation:end -->``.
 """
 
@@ -73,7 +73,7 @@ def main() -> None:
     ap.add_argument("--iters", nargs="*", type=int, default=None, help="generator iterations per task")
     ap.add_argument("--out", default="runs/bench_translation")
     ap.add_argument("--no-readme", action="store_true")
-    ap.add_argument("--table-only", action="store_true", help="rebuild the README table from the recorded results")
+    ap.add_argument("--table-only", action="store_true", help="rebuild the docs table from the recorded results")
     args = ap.parse_args()
     iters = args.iters or [DEFAULT_ITERS.get(t, 500) for t in args.tasks]
     if len(iters) != len(args.tasks):

@@ -1,7 +1,8 @@
-"""The zoo's leaderboard in the README, from the entries' model cards, and a figure with a sample grid per entry.
+"""The zoo's leaderboard in the README and the zoo page of the docs, from the entries' model cards, and a figure
+with a sample grid per entry.
 
-    python bench/zoo_leaderboard.py          # rewrites README.md between <!-- zoo:start --> and <!-- zoo:end -->
-                                             # and docs/zoo.png
+    python bench/zoo_leaderboard.py          # rewrites README.md between <!-- zoo:start --> and <!-- zoo:end -->,
+                                             # docs/zoo.md (docs/zoo_page.py) and docs/zoo.png
 
 Each card's YAML ``model-index`` (read back with ``huggingface_hub.ModelCard``) must agree with ``index.json``;
 the table is ``ganzoo.zoo.leaderboard()`` (what ``ganzoo list`` prints).
@@ -9,12 +10,15 @@ the table is ``ganzoo.zoo.leaderboard()`` (what ``ganzoo list`` prints).
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "docs"))
+
+import zoo_page  # noqa: E402  (docs/zoo_page.py)
+from _readme import fill_table  # noqa: E402  (bench/_readme.py)
 
 import ganzoo  # noqa: E402
 from ganzoo.zoo import ZOO_DIR, leaderboard  # noqa: E402
@@ -65,14 +69,9 @@ def figure(path: Path) -> None:
 def main() -> None:
     check_cards()
     table = leaderboard()
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    new, n = re.subn(r"<!-- zoo:start -->.*<!-- zoo:end -->", f"<!-- zoo:start -->\n{table}\n<!-- zoo:end -->", text,
-                     flags=re.S)
-    if n != 1:
-        raise SystemExit("README.md needs one <!-- zoo:start --> ... <!-- zoo:end --> block")
-    readme.write_text(new)
+    fill_table("zoo", table)  # the README's leaderboard (every page with the zoo markers)
     figure(ROOT / "docs" / "zoo.png")
+    print("rewrote docs/zoo.md" if zoo_page.write() else "docs/zoo.md is current")
     print(table)
 
 
