@@ -13,7 +13,7 @@ from ganzoo import nets as _nets  # noqa: F401  (registers the architectures)
 from ganzoo.registry import list_models
 from ganzoo.sampling import load, sample
 from ganzoo.search import search
-from ganzoo.translation import translate
+from ganzoo.translators import translate
 from ganzoo.zoo import list_pretrained
 
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 """Silence Lightning's and torchmetrics' messages that are known not to apply to ganzoo's runs.
 
 Each filter is narrow (one message) and says why the message is harmless here. ``install()`` is idempotent and
-is called by ``ganzoo fit`` (``ganzoo.fit_cli``) and by the image metrics. Imports neither Lightning nor
+is called by ``ganzoo fit`` (``ganzoo.cli.fit``) and by the image metrics. Imports neither Lightning nor
 torchmetrics.
 """
 

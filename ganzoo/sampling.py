@@ -25,6 +25,7 @@ from ganzoo.nets.base import require_generator
 from ganzoo.serialization import SAMPLING_VERSION, load_generator
 
 OUTPUT_TYPES = ("tensor", "numpy", "pil")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")  # what read_images reads
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -362,3 +363,36 @@ def image_grid(images: Tensor, nrow: int | None = None, padding: int = 2, pad_va
         top, left = padding + r * (h + padding), padding + col * (w + padding)
         grid[:, top: top + h, left: left + w] = images[k]
     return grid
+
+
+def grid_png(images: Tensor, nrow: int | None = None) -> bytes:
+    """``(n, C, H, W)`` images in [0, 1] tiled into one PNG (bytes)."""
+    import io
+
+    buf = io.BytesIO()
+    to_pil(image_grid(images, nrow=nrow)[None])[0].save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def read_images(folder: Path, channels: int) -> tuple[list[str], Tensor]:
+    """The images of ``folder`` (``IMAGE_SUFFIXES``; all must share one size) as ``(N, channels, H, W)`` in [0, 1],
+    and their stems. Errors name the folder or the file."""
+    from PIL import Image, UnidentifiedImageError
+
+    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)})")
+    arrays = []
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                arr = np.asarray(im.convert("L" if channels == 1 else "RGB"), dtype=np.uint8)
+        except (UnidentifiedImageError, OSError) as e:
+            raise ValueError(f"{f}: not a readable image ({e})") from None
+        if arrays and arr.shape != arrays[0].shape:
+            raise ValueError(f"{f}: size {arr.shape[1]}x{arr.shape[0]} differs from {files[0]} "
+                             f"({arrays[0].shape[1]}x{arrays[0].shape[0]}); resize the inputs to one size")
+        arrays.append(arr)
+    x = torch.from_numpy(np.stack(arrays)).float().div(255)
+    x = x[:, None] if channels == 1 else x.permute(0, 3, 1, 2)
+    return [f.stem for f in files], x.contiguous()

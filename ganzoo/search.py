@@ -58,12 +58,12 @@ def read_examples(examples: Any, out_shape: tuple[int, ...], image: bool) -> Ten
         if path.is_dir():
             if not image:
                 raise ValueError(f"examples={str(path)!r}: a folder of images, but the model is not an image model")
-            from ganzoo.translate_cli import read_images
+            from ganzoo.sampling import read_images
 
             try:
                 _, examples = read_images(path, out_shape[0])
             except ValueError as e:
-                raise ValueError(f"examples: {e}".replace("--input ", "")) from None
+                raise ValueError(f"examples: {e}") from None
         elif path.suffix == ".npy" and path.is_file():
             examples = np.load(path, allow_pickle=False)
         else:

@@ -14,7 +14,7 @@ from conftest import quiet_trainer
 
 import ganzoo
 from ganzoo.cli import main
-from ganzoo.fit_cli import GanzooCLI
+from ganzoo.cli.fit import GanzooCLI
 
 ROOT = Path(__file__).resolve().parents[1]
 FM_RECIPES = sorted((ROOT / "recipes").glob("*/fashion_mnist.yaml"))

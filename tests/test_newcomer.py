@@ -147,7 +147,7 @@ def test_help_lists_the_working_subcommands_only(monkeypatch, capsys):
 # ----------------------------------------------------------------------------- translate input range
 def test_translate_refuses_images_outside_the_input_range():
     import ganzoo.nets  # noqa: F401  (registers the architectures)
-    from ganzoo.translation import Translator, translate
+    from ganzoo.translators import Translator, translate
 
     net = Translator({"AtoB": {"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 3,
                                "width": 4}})

@@ -197,7 +197,7 @@ def _bar_and_module(capsys):
 
 
 def test_final_progress_line_shows_the_end_of_fit_fid_not_the_last_callbacks(capsys):
-    from ganzoo.fit_cli import GanzooCLI
+    from ganzoo.cli.fit import GanzooCLI
 
     bar, module, trainer = _bar_and_module(capsys)
     bar.final_after_fit = True

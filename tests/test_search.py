@@ -16,7 +16,7 @@ import ganzoo
 from ganzoo.objectives.mmd import MixRQ, mmd2
 from ganzoo.registry import build_model
 from ganzoo.search import median_distance, norm_shell, read_examples
-from ganzoo.translation import Translator
+from ganzoo.translators import Translator
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 import tiny_image_generator  # noqa: E402,F401  (registers test_tiny_image_generator)

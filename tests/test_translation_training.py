@@ -16,8 +16,8 @@ from torch.utils.data import DataLoader, TensorDataset
 import ganzoo
 from ganzoo.nets import receptive_field
 from ganzoo.objectives import cycle_loss, identity_loss
-from ganzoo.training.translation import ImagePool, reference_lr_factor
-from ganzoo.translation import Translator, translate
+from ganzoo.training.translation_gan import ImagePool, reference_lr_factor
+from ganzoo.translators import Translator, translate
 
 UNET = {"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 5, "width": 8}
 PATCH2 = {"arch": "patch_discriminator", "in_channels": 2, "n_layers": 2, "width": 8}
@@ -284,7 +284,7 @@ RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 
 
 def test_reference_recipes_parse_with_the_papers_settings(tmp_path):
-    from ganzoo.fit_cli import GanzooCLI
+    from ganzoo.cli.fit import GanzooCLI
 
     facades = tmp_path / "facades" / "train"
     facades.mkdir(parents=True)
@@ -328,7 +328,7 @@ def test_demo_recipe_trains_a_few_iterations(task, tmp_path):
     assert "ganzoo.translate" in card and "image-to-image" in card
     loaded = ganzoo.load(tmp_path / "generator")
     assert translate(loaded, torch.rand(2, 1, 32, 32)).shape == (2, 1, 32, 32)
-    from ganzoo.eval_cli import main as eval_main
+    from ganzoo.cli.eval import main as eval_main
 
     out = eval_main([str(tmp_path / "generator"), "--data", task.split("/")[1], "--n", "64"])
     assert out["split"] == "test" and "fid" in json.dumps(out) and out["not_computed_for_translation"] == ["kid"]

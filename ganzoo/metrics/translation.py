@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ganzoo.translation import translate
+from ganzoo.translators import translate
 
 
 def psnr(x: Tensor, y: Tensor) -> Tensor:

@@ -37,7 +37,7 @@ class Generator(nn.Module):
 
 
 class ImageTranslator(nn.Module):
-    """Base of the image-to-image networks (and of :class:`ganzoo.translation.Translator`)."""
+    """Base of the image-to-image networks (and of :class:`ganzoo.translators.Translator`)."""
 
     in_channels: int
     out_channels: int

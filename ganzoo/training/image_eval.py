@@ -20,7 +20,7 @@ from torch import nn
 from ganzoo.checks import check_int
 from ganzoo.io import atomic_write_bytes
 from ganzoo.metrics.images import METRICS
-from ganzoo.sampling import sample
+from ganzoo.sampling import grid_png, sample
 
 PRDC = ("precision", "recall", "density", "coverage")
 
@@ -160,8 +160,6 @@ class ImageEvalCallback(Callback):
 
     def _evaluate(self, trainer, pl_module) -> dict[str, Any]:
         trained = round(self.train_seconds(), 1)
-        from ganzoo.sample_cli import grid_png
-
         gen, g_iter = pl_module.export_model, pl_module.gen_iters
         classes = int(gen.num_classes)
         images = sample(gen, self.n_grid, seed=self.seed)  # fixed latents: sample i depends on (seed, i) only
@@ -211,8 +209,6 @@ def image_report(
     ``metrics.json`` (counters, FID/KID with their protocol, class coverage), computed on ``device`` (default: where
     the model is). Metrics are skipped, with a note in ``metrics.json``, when the data has no offline extractor and
     none is given."""
-    from ganzoo.sample_cli import grid_png
-
     gen = module.export_model
     classes = int(gen.num_classes)
     atomic_write_bytes(os.path.join(out_dir, "samples.png"), grid_png(sample(gen, 64, seed=seed), classes or None))

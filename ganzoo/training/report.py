@@ -1,23 +1,43 @@
-"""End-of-fit report for 2-D models: exact metrics (JSON) and a figure of samples over the critic."""
+"""End-of-fit report for 2-D models: exact metrics (JSON) and a figure of samples over the critic.
+
+:meth:`ganzoo.training.AdversarialModule.report` calls it; it reads the module through :class:`ToyModule` and does
+not import :mod:`ganzoo.training.module`.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from typing import Protocol
 
 import matplotlib.pyplot as plt
 import torch
+from torch import nn
 
 from ganzoo.data.toy2d import toy_samples
 from ganzoo.io import atomic_write_bytes
 from ganzoo.metrics.toy import DRAWS, evaluate_generator
+from ganzoo.objectives import Objective
 from ganzoo.plots import plot_toy, save_figure
 from ganzoo.sampling import sample
 
-from .module import AdversarialModule
+
+class ToyModule(Protocol):
+    """What the report reads of a trained :class:`~ganzoo.training.AdversarialModule` on 2-D data."""
+
+    generator: nn.Module
+    critic: nn.Module
+    objective: Objective
+    gen_iters: int
+    critic_iters: int
+
+    @property
+    def export_model(self) -> nn.Module: ...
+
+    def cpu(self) -> ToyModule: ...
 
 
-def critic_surface(module: AdversarialModule, real: torch.Tensor):
+def critic_surface(module: ToyModule, real: torch.Tensor):
     """The scalar function the constraint acts on (critic, Cramer surrogate or MMD witness), on a grid."""
     module.critic.eval()
     with torch.no_grad():
@@ -28,7 +48,7 @@ def critic_surface(module: AdversarialModule, real: torch.Tensor):
 
 @torch.no_grad()
 def toy_report(
-    module: AdversarialModule, dataset: str, out_dir: str, n: int = 2000, seed: int = 0, draws: int = DRAWS
+    module: ToyModule, dataset: str, out_dir: str, n: int = 2000, seed: int = 0, draws: int = DRAWS
 ) -> dict:
     """Exact metrics of the exported generator (means over ``draws`` draws of ``n`` points, see
     :func:`ganzoo.metrics.toy.evaluate_generator`) in ``metrics.json`` and a figure ``samples.png``."""

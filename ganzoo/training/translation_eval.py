@@ -40,7 +40,7 @@ def evaluate_translation(module: Any, dm: Any, n: int = 1000, n_grid: int = 8, f
                          split: str = "test") -> tuple[dict[str, Any], Tensor]:
     """Scores of ``module``'s translator on ``split`` of ``dm`` and the picture grid (see the module docstring)."""
     from ganzoo.metrics.translation import paired_scores, unpaired_scores
-    from ganzoo.translation import translate
+    from ganzoo.translators import translate
 
     name = getattr(dm, "dataset_name", "unknown")
     if getattr(dm, "paired", False):

@@ -6,7 +6,7 @@ from torch import Tensor
 
 from ganzoo.objectives import cycle_loss, identity_loss
 from ganzoo.training.state import gather_ranks, this_rank
-from ganzoo.training.translation import ImagePool, TranslationGAN
+from ganzoo.training.translation_gan import ImagePool, TranslationGAN
 
 from .base import NetSpec, build_net, register_variant
 

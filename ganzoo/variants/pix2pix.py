@@ -4,7 +4,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.objectives import l1
-from ganzoo.training.translation import TranslationGAN
+from ganzoo.training.translation_gan import TranslationGAN
 
 from .base import NetSpec, build_net, register_variant
 

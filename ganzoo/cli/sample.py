@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ganzoo.io import atomic_write_bytes
-from ganzoo.sampling import image_grid, load, sample
+from ganzoo.sampling import grid_png, load, sample
 
 OUT_SUFFIXES = (".png", ".npy")
 
@@ -50,15 +50,6 @@ def scatter_png(points: torch.Tensor, title: str) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    return buf.getvalue()
-
-
-def grid_png(images: torch.Tensor, nrow: int | None = None) -> bytes:
-    """``(n, C, H, W)`` images in [0, 1] tiled into one PNG (bytes)."""
-    from ganzoo.sampling import to_pil
-
-    buf = io.BytesIO()
-    to_pil(image_grid(images, nrow=nrow)[None])[0].save(buf, format="PNG")
     return buf.getvalue()
 
 

@@ -21,7 +21,7 @@ from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
-from ganzoo.cli_errors import ConfigError, describe
+from ganzoo.cli.errors import ConfigError, describe
 from ganzoo.training.checkpoints import GanCheckpoint, last_checkpoint
 from ganzoo.training.progress import GeneratorIterationBar
 

@@ -1,14 +1,20 @@
-"""``ganzoo`` command line.
+"""``ganzoo`` command line: :func:`main` dispatches to one module per subcommand.
 
-* ``ganzoo sample MODEL --n 64 --seed 0 --out grid.png``: inference only; does not import Lightning.
-* ``ganzoo search MODEL --examples DIR_OR_NPY --n 64 --seed 0 --out grid.png``: samples like the examples; no Lightning.
-* ``ganzoo translate MODEL --input DIR --output DIR``: translate images (pix2pix, CycleGAN); no Lightning.
-* ``ganzoo eval MODEL --data fashion_mnist --metrics fid,kid,is --n 10000``: image metrics as JSON.
+* ``ganzoo sample MODEL --n 64 --seed 0 --out grid.png`` (:mod:`ganzoo.cli.sample`): inference only; does not
+  import Lightning.
+* ``ganzoo search MODEL --examples DIR_OR_NPY --n 64 --seed 0 --out grid.png`` (:mod:`ganzoo.cli.search`): samples
+  like the examples; no Lightning.
+* ``ganzoo translate MODEL --input DIR --output DIR`` (:mod:`ganzoo.cli.translate`): translate images (pix2pix,
+  CycleGAN); no Lightning.
+* ``ganzoo eval MODEL --data fashion_mnist --metrics fid,kid,is --n 10000`` (:mod:`ganzoo.cli.eval`): image metrics
+  as JSON.
 * ``ganzoo list``: the zoo's entries with their scores (the README's leaderboard); no Lightning.
-* ``ganzoo fit --config recipes/<variant>/<dataset>.yaml [--trainer.X ...] [--push_to_hub org/name]`` and the
-  other training subcommands are Lightning's (LightningCLI, ``ganzoo.fit_cli.GanzooCLI``). After ``fit`` the
+* ``ganzoo fit --config recipes/<variant>/<dataset>.yaml [--trainer.X ...] [--push_to_hub org/name]``
+  (:mod:`ganzoo.cli.fit`): Lightning's CLI (LightningCLI, ``ganzoo.cli.fit.GanzooCLI``). After ``fit`` the
   generator is exported to ``<default_root_dir>/generator/`` with its model card; for 2-D data a figure and
-  exact metrics are written beside it.
+  exact metrics are written beside it. :mod:`ganzoo.cli.errors` turns its bad values into one or two lines.
+
+``python -m ganzoo.cli ...`` runs the same command (:mod:`ganzoo.cli.__main__`).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from typing import Any
 
 def __getattr__(name: str) -> Any:
     if name == "GanzooCLI":  # imported lazily: it pulls in Lightning
-        from ganzoo.fit_cli import GanzooCLI
+        from ganzoo.cli.fit import GanzooCLI
 
         return GanzooCLI
     raise AttributeError(f"module 'ganzoo.cli' has no attribute {name!r}")
@@ -47,22 +53,22 @@ def main(argv: list[str] | None = None) -> None:
     from_sys = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "sample":
-        from ganzoo.sample_cli import main as sample_main
+        from ganzoo.cli.sample import main as sample_main
 
         sample_main(argv[1:])
         return
     if argv and argv[0] == "search":
-        from ganzoo.search_cli import main as search_main
+        from ganzoo.cli.search import main as search_main
 
         search_main(argv[1:])
         return
     if argv and argv[0] == "translate":
-        from ganzoo.translate_cli import main as translate_main
+        from ganzoo.cli.translate import main as translate_main
 
         translate_main(argv[1:])
         return
     if argv and argv[0] == "eval":
-        from ganzoo.eval_cli import main as eval_main
+        from ganzoo.cli.eval import main as eval_main
 
         eval_main(argv[1:])
         return
@@ -80,8 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings("ignore", message=".*LitLogger.*")
     from argparse import ArgumentError
 
-    from ganzoo.cli_errors import ConfigError, describe, exit_with
-    from ganzoo.fit_cli import GanzooCLI
+    from ganzoo.cli.errors import ConfigError, describe, exit_with
+    from ganzoo.cli.fit import GanzooCLI
 
     try:
         GanzooCLI(args=None if from_sys else argv)  # None: LightningCLI reads sys.argv itself (no warning)
@@ -90,7 +96,3 @@ def main(argv: list[str] | None = None) -> None:
         if not from_sys:  # called from Python: an exception, not an exit
             raise ConfigError(message) from None
         exit_with(f"ganzoo {argv[0]}", message)
-
-
-if __name__ == "__main__":
-    main()

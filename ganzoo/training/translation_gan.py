@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from ganzoo.checks import check_int
 from ganzoo.objectives import make_objective
-from ganzoo.translation import Translator
+from ganzoo.translators import Translator
 
 from .base import GanModule, Report
 from .module import OptimizerSpec
@@ -82,7 +82,7 @@ class ImagePool:
 class TranslationGAN(GanModule):
     """Base of :class:`~ganzoo.variants.Pix2Pix` and :class:`~ganzoo.variants.CycleGAN`.
 
-    Holds ``translator`` (a :class:`~ganzoo.translation.Translator`, one generator per direction, all trained by
+    Holds ``translator`` (a :class:`~ganzoo.translators.Translator`, one generator per direction, all trained by
     one Adam optimizer) and ``critics`` (a ``ModuleDict`` of discriminators, one Adam optimizer). Training runs
     ``n_epochs + n_epochs_decay`` epochs with the reference LR schedule (:func:`reference_lr_factor`), stepped at
     every epoch end (a Trainer with ``max_epochs=-1``, the CLI's default, gets this length; ``--trainer.max_epochs``

@@ -11,15 +11,10 @@ import argparse
 import io
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from ganzoo.io import atomic_write_bytes
 from ganzoo.nets.base import ImageTranslator
-from ganzoo.sampling import load, to_pil
-from ganzoo.translation import DIRECTIONS, check_direction, translate
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+from ganzoo.sampling import load, read_images, to_pil
+from ganzoo.translators import DIRECTIONS, check_direction, translate
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,29 +29,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def read_images(folder: Path, channels: int) -> tuple[list[str], torch.Tensor]:
-    """The folder's images as ``(N, channels, H, W)`` in [0, 1] (all must share one size) and their stems."""
-    from PIL import Image, UnidentifiedImageError
-
-    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise ValueError(f"--input {folder}: no images ({', '.join(IMAGE_SUFFIXES)})")
-    arrays = []
-    for f in files:
-        try:
-            with Image.open(f) as im:
-                arr = np.asarray(im.convert("L" if channels == 1 else "RGB"), dtype=np.uint8)
-        except (UnidentifiedImageError, OSError) as e:
-            raise ValueError(f"{f}: not a readable image ({e})") from None
-        if arrays and arr.shape != arrays[0].shape:
-            raise ValueError(f"{f}: size {arr.shape[1]}x{arr.shape[0]} differs from {files[0]} "
-                             f"({arrays[0].shape[1]}x{arrays[0].shape[0]}); resize the inputs to one size")
-        arrays.append(arr)
-    x = torch.from_numpy(np.stack(arrays)).float().div(255)
-    x = x[:, None] if channels == 1 else x.permute(0, 3, 1, 2)
-    return [f.stem for f in files], x.contiguous()
-
-
 def main(argv: list[str] | None = None) -> list[Path]:
     """Run ``ganzoo translate``; returns the written files."""
     args = _parser().parse_args(argv)
@@ -69,7 +41,10 @@ def main(argv: list[str] | None = None) -> list[Path]:
         if not isinstance(model, ImageTranslator):
             raise ValueError(f"{args.model} is not a translation model (use ganzoo sample for generators)")
         check_direction(args.direction, model.directions)
-        stems, x = read_images(src, model.channels(args.direction)[0])
+        try:
+            stems, x = read_images(src, model.channels(args.direction)[0])
+        except ValueError as e:
+            raise ValueError(f"--input {e}") from None
         y = translate(model, x, args.direction, batch_size=args.batch_size, device=args.device)
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(f"ganzoo translate: {e}") from None
