@@ -30,6 +30,8 @@ napoleon_numpy_docstring = False
 
 html_theme = "furo"
 html_title = "ganzoo"
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]  # wide tables scroll instead of wrapping every cell
 
 autodoc_inherit_docstrings = False  # Lightning's hook docstrings would otherwise appear under every override
 

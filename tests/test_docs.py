@@ -117,6 +117,7 @@ def test_python_examples_run(page, offline_folder, registries):
         torch.set_num_threads(threads)
     assert ran, f"{_name(page)}: every Python example is marked 'not run'"
     seconds = time.process_time() - cpu
+    print(f"{_name(page)}: {ran} examples, {seconds:.1f} s CPU")
     assert seconds < 30, f"{_name(page)}: the examples took {seconds:.0f} s of CPU time; keep them tiny"
 
 
