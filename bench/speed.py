@@ -1,33 +1,46 @@
 """Speed of ganzoo against a plain PyTorch loop doing the same work, measured alternately in one process.
 
-    python bench/speed.py --device cpu --quick --out bench/results/speed_cpu.json [--readme]
+    python bench/speed.py --device cpu --threads 2 --clock wall --out bench/results/speed_cpu.json [--readme]
+    python bench/speed.py --device cpu --quick --cases wgan_gp_fmnist --skip ops sampling import startup fit
     python bench/speed.py --device cuda --out bench/results/speed_cuda.json
 
 Parts (each wrapped: a failure is recorded in the JSON and the table, the rest still runs; the JSON is written
 after every part):
 
-* **training**: the networks, losses, penalties and Adam settings of ``recipes/dcgan/fashion_mnist.yaml``,
-  ``recipes/wgan_gp/fashion_mnist.yaml`` and ``recipes/wgan_gp/8gaussians.yaml``. ganzoo runs the recipe's module
-  under ``lightning.Trainer`` with every feature on (divergence guard, log buffer with CSV and TensorBoard
-  loggers, EMA where the recipe has it, counters, ganzoo's progress bar); the plain loop is hand-written
-  (``zero_grad`` / ``backward`` / ``step``, the critic frozen during the generator step, the recipe's EMA).
-  Both draw batches the same way (images: slices of a shuffled tensor on the device, random values in
-  [-1, 1]: the step time does not depend on them; 2-D: the recipe's ``ToySampler``). A timing callback
-  runs a segment of the plain loop after every ``--seg`` generator iterations of ganzoo, so the two alternate
-  in one process; per pair of segments the ratio ganzoo / plain, and the table shows medians (ms per generator
-  iteration, device synchronised at segment ends).
+* **training**: every ``recipes/*/fashion_mnist.yaml`` whose model is a latent GAN (found from the files and the
+  model classes, not a hand-kept list), each in two settings: **fp32** (the recipe with ``precision: 32-true`` and
+  ``channels_last: false``) and **zoo** (the recipe as written: its precision, channels-last, ``n_critic``,
+  ``d_lr``, EMA; only where it sets bf16 or channels-last, else it is the fp32 row); the paper's WGAN-GP schedule in
+  fp32 (the recipe at commit ``3b0cb96``: ``n_critic`` 5, one learning rate), against which the zoo's WGAN-GP
+  iteration is compared; and ``recipes/wgan_gp/8gaussians.yaml`` as written. The settings are read from the
+  recipe files at run time. ganzoo runs the recipe's module under ``lightning.Trainer`` at the recipe's precision
+  with every feature on (divergence guard, log buffer with CSV and TensorBoard loggers, EMA where the recipe has
+  it, counters, ganzoo's progress bar; not the recipe's checkpoint and evaluation callbacks). The plain loop
+  (:class:`PlainLoop`) does the same math by hand, without Lightning: copies of ganzoo's initial networks and its
+  objective and constraint objects, ``zero_grad`` / ``backward`` / ``step`` with torch's optimizers built from the
+  same specs (fused Adam), ``torch.autocast`` bf16 around the whole iteration when the recipe says
+  ``bf16-mixed`` (as Lightning does), channels-last batches, the recipe's ``n_critic`` and critic learning rate,
+  the critic frozen during the generator step, the EMA as one ``torch._foreach_lerp_``. Both draw batches the same
+  way (images: slices of a shuffled tensor of random values in [-1, 1] on the device, with random labels for a
+  conditional model: the step time does not depend on them; 2-D: the recipe's ``ToySampler``). The WGAN warm-up
+  schedule (100 critic steps on the first 25 generator iterations) is turned off for both: the rows are the
+  steady state. The plain loop warms up first (at least ``--warmup`` iterations and a few seconds), which sizes
+  the segments (about ``--seg_s`` seconds each); ganzoo warms up as many iterations; then a timing callback runs
+  a segment of the plain loop after every segment of ganzoo, so the two alternate in one process. Per pair of
+  segments the ratio ganzoo / plain; the table shows medians (ms per generator iteration, device synchronised at
+  segment ends; torch threads set again after ganzoo's set-up, which gives a CPU process its cores).
 * **ops**: the torch operations that compute (ATen calls, forward and backward; views aside) per generator
   iteration of each training case, ganzoo against the plain loop (``bench_ops``). On a GPU each one is at least
   one kernel launch, so equal counts mean that what ganzoo adds to a step is host-side Python, not device work.
-  The count depends on the device only through the plain loop's Adam: torch's default is one op per parameter
-  and update term on the CPU, multi-tensor ops on CUDA; ganzoo's fused Adam is one op a step (``--plain_fused``
-  gives it to both).
 * **sampling**: ``ganzoo.sample`` against ``G(torch.randn(...))`` batch by batch (``+ .cpu()`` when the device is
   not the CPU), alternated, for the DCGAN generator (batch 1000) and the 2-D generator (batch 1000 and 10000).
 * **import**: ``import torch`` and ``import ganzoo`` in fresh processes, alternated.
 * **startup**: ``ganzoo fit`` of the 2-D recipe from the shell to its first training step.
 * **fit**: the README's 1-epoch DCGAN fit from the shell to its exit, and the share of its wall time spent outside
   the training steps (``bench_fit``).
+
+``--cases`` picks training (and ops) cases by name (``dcgan_fmnist-zoo``), by recipe (``dcgan_fmnist``: its
+settings) or by setting (``zoo``, ``fp32``, ``paper_fp32``).
 """
 
 from __future__ import annotations
@@ -35,6 +48,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import dataclasses
+import functools
 import importlib
 import json
 import os
@@ -46,20 +61,80 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 import yaml  # noqa: E402
 
-CASES = {
-    "dcgan_fmnist": "recipes/dcgan/fashion_mnist.yaml",
-    "wgan_gp_fmnist": "recipes/wgan_gp/fashion_mnist.yaml",
-    "wgan_gp_8gaussians": "recipes/wgan_gp/8gaussians.yaml",
-}
+TOY_RECIPE = "recipes/wgan_gp/8gaussians.yaml"  # the 2-D case, and the start-up part's fit
+FIT_RECIPE = "recipes/dcgan/fashion_mnist.yaml"  # the fit part's 1-epoch demo
+PAPER_WGAN_GP = ("3b0cb96", "recipes/wgan_gp/fashion_mnist.yaml")  # the paper's schedule in fp32, before the zoo's
+
+
+# ---------------------------------------------------------------------------------------------- cases
+class Case(NamedTuple):
+    """A training case: a recipe file (read at ``commit`` when given) in a setting: ``fp32`` (precision 32-true,
+    channels-last off, the rest as written), ``zoo`` or ``recipe`` (as written)."""
+
+    recipe: str
+    setting: str
+    commit: str | None = None
+
+    @property
+    def source(self) -> str:
+        return f"{self.recipe} at {self.commit}" if self.commit else self.recipe
+
+
+def model_class(cfg: dict[str, Any]) -> type:
+    mod, _, name = cfg["model"]["class_path"].rpartition(".")
+    return getattr(importlib.import_module(mod), name)
+
+
+def fp32_precision(precision: Any) -> bool:
+    return str(precision) in ("32", "32-true")
+
+
+def zoo_speed_settings(cfg: dict[str, Any]) -> bool:
+    """Does the recipe as written differ from its fp32 setting (a lower precision or channels-last)?"""
+    precision = (cfg.get("trainer") or {}).get("precision", "32-true")
+    return not fp32_precision(precision) or bool(cfg["model"].get("init_args", {}).get("channels_last"))
+
+
+def find_cases() -> dict[str, Case]:
+    """Every Fashion-MNIST recipe of a latent GAN in its settings (the paper's WGAN-GP after the recipe's own
+    rows), then the 2-D WGAN-GP recipe."""
+    from ganzoo.training import AdversarialModule
+
+    cases: dict[str, Case] = {}
+    for path in sorted(ROOT.glob("recipes/*/fashion_mnist.yaml")):
+        cfg = yaml.safe_load(path.read_text())
+        if not issubclass(model_class(cfg), AdversarialModule):
+            continue
+        rel, name = path.relative_to(ROOT).as_posix(), f"{path.parent.name}_fmnist"
+        cases[f"{name}-fp32"] = Case(rel, "fp32")
+        if zoo_speed_settings(cfg):
+            cases[f"{name}-zoo"] = Case(rel, "zoo")
+        if rel == PAPER_WGAN_GP[1]:
+            cases[f"{name}-paper_fp32"] = Case(rel, "fp32", PAPER_WGAN_GP[0])
+    cases["wgan_gp_8gaussians"] = Case(TOY_RECIPE, "recipe")
+    return cases
+
+
+CASES = find_cases()
+
+
+def select_cases(patterns: list[str]) -> list[str]:
+    """The cases named by ``patterns``: a case's name, its recipe part (before ``-``) or its setting part."""
+    picked = []
+    for p in patterns:
+        found = [c for c in CASES if p in (c, c.split("-")[0], c.partition("-")[2])]
+        if not found:
+            raise SystemExit(f"--cases: {p!r} names no case; the cases: {', '.join(CASES)}")
+        picked += [c for c in found if c not in picked]
+    return [c for c in CASES if c in picked]
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -72,43 +147,90 @@ def sync(device: torch.device) -> None:
 
 
 def recipe(case: str) -> dict[str, Any]:
-    return yaml.safe_load((ROOT / CASES[case]).read_text())
+    """The case's recipe in its setting."""
+    c = CASES[case]
+    if c.commit is None:
+        text = (ROOT / c.recipe).read_text()
+    else:
+        text = subprocess.run(["git", "-C", str(ROOT), "show", f"{c.commit}:{c.recipe}"], check=True,
+                              capture_output=True, text=True).stdout
+    cfg = yaml.safe_load(text)
+    if c.setting == "fp32":
+        cfg["trainer"] = {**(cfg.get("trainer") or {}), "precision": "32-true"}
+        cfg["model"]["init_args"] = {**cfg["model"].get("init_args", {}), "channels_last": False}
+    return cfg
+
+
+def precision_of(cfg: dict[str, Any]) -> str:
+    return str((cfg.get("trainer") or {}).get("precision", "32-true"))
 
 
 def build_module(cfg: dict[str, Any]):
-    path = cfg["model"]["class_path"]
-    mod, _, name = path.rpartition(".")
-    cls = getattr(importlib.import_module(mod), name)
-    return cls(**cfg["model"].get("init_args", {}))
+    return model_class(cfg)(**cfg["model"].get("init_args", {}))
+
+
+def steady_state(module) -> bool:
+    """Turn the WGAN warm-up schedule off (100 critic steps a generator iteration for the first 25 and every 500th):
+    the rows time the steady state. Whether it was on."""
+    if module.schedule.warmup is None:
+        return False
+    module.schedule = dataclasses.replace(module.schedule, warmup=None)
+    return True
+
+
+def describe(cfg: dict[str, Any], module, warmup_off: bool) -> str:
+    """The setting in words: precision, memory format, schedule, learning rates, EMA."""
+    precision = precision_of(cfg)
+    parts = ["fp32" if fp32_precision(precision) else precision]
+    if module.channels_last:
+        parts.append("channels-last")
+    parts.append(f"n_critic {module.schedule.n_critic}" + (" (WGAN warm-up off)" if warmup_off else ""))
+    if module.schedule.lazy_every > 1:
+        parts.append(f"penalty every {module.schedule.lazy_every} critic steps")
+    g, d = module.g_spec, module.d_spec
+    parts.append(f"{g.name} lr {g.lr:g}" + (f", critic {d.lr:g}" if d.lr != g.lr else ""))
+    if module.lr_schedule != "constant":
+        parts.append(f"{module.lr_schedule} lr decay")
+    if module.generator_ema is not None:
+        parts.append("EMA" + (" with warm-up" if module.ema_rampup else ""))
+    return ", ".join(parts)
 
 
 class TensorBatches:
-    """Endless batches: slices of a shuffled tensor of random images in [-1, 1] on ``device``."""
+    """Endless batches: slices of a shuffled tensor of random images in [-1, 1] on ``device``; with ``num_classes``
+    batches of (images, random labels)."""
 
-    def __init__(self, shape: tuple[int, ...], batch_size: int, device: torch.device, n: int = 4096, seed: int = 0):
+    def __init__(self, shape: tuple[int, ...], batch_size: int, device: torch.device, n: int = 4096, seed: int = 0,
+                 num_classes: int = 0):
         g = torch.Generator().manual_seed(seed)
         self.data = (torch.rand((n, *shape), generator=g) * 2 - 1).to(device)
+        self.labels = torch.randint(num_classes, (n,), generator=g).to(device) if num_classes else None
         self.batch_size, self.i = batch_size, 0
 
     def next(self):
         if self.i + self.batch_size > len(self.data):
             self.i = 0
-        b = self.data[self.i: self.i + self.batch_size]
+        s = slice(self.i, self.i + self.batch_size)
         self.i += self.batch_size
-        return b
+        return self.data[s] if self.labels is None else (self.data[s], self.labels[s])
 
 
-def make_datamodule(case: str, cfg: dict[str, Any], module, device: torch.device):
+def is_toy(cfg: dict[str, Any]) -> bool:
+    return cfg["data"]["class_path"].endswith("Toy2DDataModule")
+
+
+def make_datamodule(cfg: dict[str, Any], module, device: torch.device):
     import lightning as L
     from torch.utils.data import DataLoader, IterableDataset
 
     init = cfg["data"].get("init_args", {})
-    if case.endswith("8gaussians"):
+    if is_toy(cfg):
         from ganzoo.data import Toy2DDataModule
 
         return Toy2DDataModule(**init)
 
-    batches = TensorBatches(tuple(module.output_shape), init.get("batch_size", 64), device)
+    batches = TensorBatches(tuple(module.output_shape), init.get("batch_size", 64), device,
+                            num_classes=module.num_classes)
 
     class Stream(IterableDataset):
         def __iter__(self):
@@ -117,6 +239,7 @@ def make_datamodule(case: str, cfg: dict[str, Any], module, device: torch.device
 
     class TensorDataModule(L.LightningDataModule):
         data_shape = tuple(module.output_shape)
+        num_classes = module.num_classes
 
         def train_dataloader(self):
             return DataLoader(Stream(), batch_size=None, num_workers=0)
@@ -124,92 +247,137 @@ def make_datamodule(case: str, cfg: dict[str, Any], module, device: torch.device
     return TensorDataModule()
 
 
-# ---------------------------------------------------------------------------------------------- plain loops
+# ---------------------------------------------------------------------------------------------- the plain loop
 class PlainLoop:
-    """The hand-written loop: the recipe's networks (copies of ganzoo's initial ones), losses, penalty, Adam, EMA."""
+    """ganzoo's math at the recipe's settings, hand-written without Lightning: copies of the module's initial networks
+    (and of its EMA copy), its objective and constraint objects and schedule, torch's optimizers built from the
+    module's specs (fused Adam, like ``OptimizerSpec``), one ``torch.autocast`` around the iteration under
+    ``bf16-mixed`` (Lightning's: cache off), channels-last real batches where the module has channels-last networks,
+    the critic frozen during the generator step, the EMA as one ``torch._foreach_lerp_`` (with the warm-up's decay)
+    and the batch-norm buffers copied. Not done: logging, the divergence guard and its masks, Lightning's hooks."""
 
-    def __init__(self, case: str, cfg: dict[str, Any], module, device: torch.device, fused: bool = False):
-        args = cfg["model"].get("init_args", {})
+    def __init__(self, cfg: dict[str, Any], module, device: torch.device):
+        from ganzoo.training.ema import ema_decay_at
+        from ganzoo.training.module import linear_decay
+
         self.device = device
         self.G = copy.deepcopy(module.generator).to(device).train()
         self.D = copy.deepcopy(module.critic).to(device).train()
-        self.latent_dim = module.generator.latent_dim
-        self.wgan = "WGANGP" in cfg["model"]["class_path"]
-        if self.wgan:
-            lr, betas = args.get("lr", 1e-4), tuple(args.get("betas", (0.0, 0.9)))
-            self.n_critic, self.gp = args.get("n_critic", 5), module.constraints[0].weight
+        self.objective, self.constraints, self.schedule = module.objective, module.constraints, module.schedule
+        self.channels_last = module.channels_last
+        self.opt_g, self.opt_d = module.g_spec.build(self.G.parameters()), module.d_spec.build(self.D.parameters())
+        self.scheds = []
+        if module.lr_schedule == "linear":
+            decay = functools.partial(linear_decay, start=module.lr_decay_start, end=module.max_gen_iters)
+            self.scheds = [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in (self.opt_g, self.opt_d)]
+        self.ema = copy.deepcopy(module.generator_ema).to(device) if module.generator_ema is not None else None
+        if self.ema is not None:
+            rampup, decay = module.ema_rampup, module.ema_decay
+            self.ema_decay = (lambda t: decay) if rampup is None else (lambda t: ema_decay_at(decay, rampup, t))
+            self.ema_params, self.g_params = list(self.ema.parameters()), list(self.G.parameters())
+            self.ema_buffers = list(zip(self.ema.buffers(), self.G.buffers(), strict=True))
+        precision = precision_of(cfg)
+        if precision == "bf16-mixed":
+            self.autocast = functools.partial(torch.autocast, device.type, dtype=torch.bfloat16, cache_enabled=False)
+        elif fp32_precision(precision):
+            self.autocast = contextlib.nullcontext
         else:
-            lr, betas = args.get("lr", 2e-4), tuple(args.get("betas", (0.5, 0.999)))
-            self.n_critic, self.gp = args.get("n_critic", 1), 0.0
-        # torch's default Adam (what a hand-written loop uses) unless --plain_fused: ganzoo runs the fused one
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas, fused=fused or None)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas, fused=fused or None)
-        self.ema_decay = args.get("ema_decay")
-        self.ema = copy.deepcopy(self.G).requires_grad_(False) if self.ema_decay else None
+            raise ValueError(f"the plain loop runs precision 32-true or bf16-mixed, not {precision!r}")
         init = cfg["data"].get("init_args", {})
-        if case.endswith("8gaussians"):
+        if is_toy(cfg):
             from ganzoo.data.toy2d import ToySampler
 
             sampler = ToySampler(init.get("dataset", "8gaussians"), init.get("seed", 0))
             bs = init.get("batch_size", 256)
             self.next_batch = lambda: sampler.sample(bs).to(device)
         else:
-            self.next_batch = TensorBatches(tuple(module.output_shape), init.get("batch_size", 64), device, seed=1).next
+            self.next_batch = TensorBatches(tuple(module.output_shape), init.get("batch_size", 64), device, seed=1,
+                                            num_classes=module.num_classes).next
+        self.gen_iters = self.critic_iters = 0
 
-    def d_out(self, x):
-        return self.D(x).reshape(x.shape[0])
+    def batch(self):
+        b = self.next_batch()
+        real, labels = b if isinstance(b, tuple) else (b, None)
+        if self.channels_last and real.dim() == 4:
+            real = real.contiguous(memory_format=torch.channels_last)
+        return real, labels
+
+    def fake(self, n: int, labels):
+        z = self.G.sample_latent(n, device=self.device)
+        return self.G(z) if labels is None else self.G(z, labels)
 
     def iteration(self) -> None:
-        """One generator iteration: ``n_critic`` critic steps, then the generator step (and the EMA)."""
-        G, D = self.G, self.D
-        for _ in range(self.n_critic):
-            real = self.next_batch()
-            z = torch.randn(real.shape[0], self.latent_dim, device=self.device)
-            with torch.no_grad():
-                fake = G(z)
-            if self.wgan:
-                loss = self.d_out(fake).mean() - self.d_out(real).mean()
-                eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=self.device)
-                x = (eps * real + (1 - eps) * fake).requires_grad_(True)
-                (grad,) = torch.autograd.grad(self.d_out(x).sum(), x, create_graph=True)
-                loss = loss + self.gp * (grad.reshape(grad.shape[0], -1).norm(2, dim=1) - 1).pow(2).mean()
-            else:
-                loss = F.softplus(-self.d_out(real)).mean() + F.softplus(self.d_out(fake)).mean()
-            self.opt_d.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt_d.step()
-        D.requires_grad_(False)
-        z = torch.randn(real.shape[0], self.latent_dim, device=self.device)
-        out = self.d_out(G(z))
-        g_loss = -out.mean() if self.wgan else F.softplus(-out).mean()
+        """One generator iteration: the schedule's critic steps, then the generator step (and the EMA)."""
+        with self.autocast():
+            for _ in range(self.schedule.critic_steps(self.gen_iters)):
+                real, labels = self.batch()
+                self.critic_step(real, labels)
+            self.generator_step(real, labels)
+
+    def critic_step(self, real, labels) -> None:
+        obj, n = self.objective, real.shape[0]
+        D = self.D if labels is None else functools.partial(self.D, labels=labels)
+        with torch.no_grad():
+            fakes = [self.fake(n, labels) for _ in range(obj.n_fake_batches)]
+        real_out = D(real).float()
+        fake_outs = [D(f).float() for f in fakes]
+        loss = obj.critic_loss(real_out, fake_outs)
+        factor = self.schedule.penalty_factor(self.critic_iters)
+        if factor and self.constraints:
+            witness = obj.witness(D, real_out, fake_outs)
+            for c in self.constraints:
+                p = c.penalty(witness, real, fakes[0])
+                if p is not None:
+                    loss = loss + (p if factor == 1 else factor * p)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        for c in self.constraints:
+            c.after_critic_step(self.D)
+        self.critic_iters += 1
+
+    def generator_step(self, real, labels) -> None:
+        obj, n = self.objective, real.shape[0]
+        self.D.requires_grad_(False)
+        D = self.D if labels is None else functools.partial(self.D, labels=labels)
+        fakes = [self.fake(n, labels) for _ in range(obj.n_fake_batches)]
+        fake_outs = [D(f).float() for f in fakes]
+        real_out = D(real).float() if obj.needs_real_for_generator else None
+        loss = obj.generator_loss(fake_outs, real_out)
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        loss.backward()
         self.opt_g.step()
-        D.requires_grad_(True)
+        self.D.requires_grad_(True)
+        for s in self.scheds:
+            s.step()
+        self.gen_iters += 1
         if self.ema is not None:
             with torch.no_grad():
-                for pe, p in zip(self.ema.parameters(), G.parameters()):
-                    pe.lerp_(p, 1.0 - self.ema_decay)
-                for be, b in zip(self.ema.buffers(), G.buffers()):
+                torch._foreach_lerp_(self.ema_params, self.g_params, 1.0 - self.ema_decay(self.gen_iters))
+                for be, b in self.ema_buffers:
                     be.copy_(b)
 
 
 # ---------------------------------------------------------------------------------------------- training part
 def ganzoo_trainer(root: Path, cfg: dict[str, Any], device: torch.device, callback):
-    """The trainer of ``ganzoo fit`` for the recipe ``cfg``: its loggers, its progress bar, ``callback``."""
+    """The trainer of ``ganzoo fit`` for the recipe ``cfg``: its precision, loggers and progress bar, ``callback``
+    (not the recipe's checkpoint and evaluation callbacks)."""
     import lightning as L
 
-    from ganzoo.fit_cli import default_loggers
+    from ganzoo.cli.fit import default_loggers
     from ganzoo.training.progress import GeneratorIterationBar
 
     return L.Trainer(accelerator=device.type if device.type != "cuda" else "gpu", devices=1, max_epochs=-1,
-                     default_root_dir=str(root), logger=default_loggers(str(root)),
+                     precision=precision_of(cfg), default_root_dir=str(root), logger=default_loggers(str(root)),
                      callbacks=[GeneratorIterationBar(), callback], enable_model_summary=False,
-                     log_every_n_steps=cfg.get("trainer", {}).get("log_every_n_steps", 50))
+                     log_every_n_steps=(cfg.get("trainer") or {}).get("log_every_n_steps", 50))
 
 
-def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup: int, workdir: Path,
-                   compile: bool = False, plain_fused: bool = False) -> dict:
+def bench_training(case: str, device: torch.device, pairs: int, warmup: int, workdir: Path, seg: int | None = None,
+                   seg_s: float = 2.0, warmup_s: float = 0.0, compile: bool = False) -> dict:
+    """ganzoo against the plain loop on ``case``: ``pairs`` alternated segments of ``seg`` generator iterations each
+    (``None``: about ``seg_s`` seconds of the plain loop), after a warm-up of at least ``warmup`` iterations and
+    ``warmup_s`` seconds of the plain loop and as many of ganzoo."""
     import lightning as L
 
     cfg = recipe(case)
@@ -217,16 +385,30 @@ def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup
         cfg["model"].setdefault("init_args", {})["compile"] = True
     torch.manual_seed(0)
     module = build_module(cfg)
-    total = warmup + seg * pairs
-    module.max_gen_iters = total
-    plain = PlainLoop(case, cfg, module, device, fused=plain_fused)
-    dm = make_datamodule(case, cfg, module, device)
+    warmup_off = steady_state(module)
+    plain = PlainLoop(cfg, module, device)
+    threads = torch.get_num_threads()
+    times: list[float] = []
+    t_end = time.perf_counter() + warmup_s
+    while len(times) < warmup or time.perf_counter() < t_end:  # the plain loop's warm-up sizes the segments
+        t0 = CLOCK()
+        plain.iteration()
+        sync(device)
+        times.append(CLOCK() - t0)
+    warmup = len(times)
+    if seg is None:
+        seg = max(2, round(seg_s / statistics.median(times[len(times) // 2:])))
+    module.max_gen_iters = warmup + seg * pairs
     ganzoo_s: list[float] = []
     plain_s: list[float] = []
+    seen_threads: list[int] = []
 
     class Alternate(L.Callback):
         start: float | None = None
         last = -1
+
+        def on_train_start(self, trainer, pl_module):
+            torch.set_num_threads(threads)  # ganzoo's set-up gives a CPU process the cores it may run on
 
         def on_train_batch_end(self, trainer, pl_module, *args):
             g = pl_module.gen_iters
@@ -234,9 +416,8 @@ def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup
                 return
             self.last = g
             if g == warmup:
-                for _ in range(warmup):  # the plain loop's own warm-up
-                    plain.iteration()
                 sync(device)
+                seen_threads.append(torch.get_num_threads())
                 self.start = CLOCK()
             elif g > warmup and (g - warmup) % seg == 0:
                 sync(device)
@@ -251,12 +432,14 @@ def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup
     trainer = ganzoo_trainer(workdir / (case + ("-compile" if compile else "")), cfg, device, Alternate())
     t0 = time.perf_counter()
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), contextlib.redirect_stderr(devnull):
-        trainer.fit(module, datamodule=dm)  # the progress bar draws into /dev/null (its cost is kept)
+        trainer.fit(module, datamodule=make_datamodule(cfg, module, device))  # the bar draws into /dev/null
     wall = time.perf_counter() - t0
-    ratios = [a / b for a, b in zip(ganzoo_s, plain_s)]
+    ratios = [a / b for a, b in zip(ganzoo_s, plain_s, strict=True)]
+    c = CASES[case]
     return {
-        "recipe": CASES[case], "compile": compile, "plain_fused": plain_fused, "generator_iterations": module.gen_iters,
-        "segments": len(ratios),
+        "recipe": c.recipe, "commit": c.commit, "setting": c.setting, "settings": describe(cfg, module, warmup_off),
+        "compile": compile, "threads": seen_threads[0] if seen_threads else None,
+        "generator_iterations": module.gen_iters, "warmup_iterations": warmup, "segments": len(ratios),
         "iters_per_segment": seg,
         "ganzoo_ms": 1e3 * statistics.median(ganzoo_s) / seg, "plain_ms": 1e3 * statistics.median(plain_s) / seg,
         "ratio": statistics.median(ratios), "ratios": ratios, "wall_s": wall,
@@ -264,7 +447,7 @@ def bench_training(case: str, device: torch.device, seg: int, pairs: int, warmup
 
 
 # ---------------------------------------------------------------------------------------------- ops part
-def bench_ops(case: str, device: torch.device, workdir: Path, iters: int = 3, plain_fused: bool = False) -> dict:
+def bench_ops(case: str, device: torch.device, workdir: Path, iters: int = 3) -> dict:
     """ATen operations that compute (views aside) per generator iteration: ganzoo (from generator iteration 2 on,
     with its loggers, progress bar and guard) against the plain loop, each counted over ``iters`` iterations after
     warm-up."""
@@ -292,9 +475,10 @@ def bench_ops(case: str, device: torch.device, workdir: Path, iters: int = 3, pl
     cfg = recipe(case)
     torch.manual_seed(0)
     module = build_module(cfg)
+    warmup_off = steady_state(module)
     start = 2
     module.max_gen_iters = start + iters
-    plain = PlainLoop(case, cfg, module, device, fused=plain_fused)
+    plain = PlainLoop(cfg, module, device)
     ours, theirs = Count(), Count()
 
     class Window(L.Callback):  # the steps of generator iterations start .. start + iters - 1, hooks included
@@ -309,7 +493,7 @@ def bench_ops(case: str, device: torch.device, workdir: Path, iters: int = 3, pl
     trainer = ganzoo_trainer(workdir / (case + "-ops"), cfg, device, Window())
     with ours, open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), \
             contextlib.redirect_stderr(devnull):
-        trainer.fit(module, datamodule=make_datamodule(case, cfg, module, device))
+        trainer.fit(module, datamodule=make_datamodule(cfg, module, device))
     for _ in range(start):
         plain.iteration()
     with theirs:
@@ -319,9 +503,10 @@ def bench_ops(case: str, device: torch.device, workdir: Path, iters: int = 3, pl
     per_ganzoo = sum(ours.ops.values()) / iters
     per_plain = sum(theirs.ops.values()) / iters
     extra = {k: (ours.ops[k] - theirs.ops[k]) / iters for k in set(ours.ops) | set(theirs.ops)}
-    return {"recipe": CASES[case], "iters": iters, "plain_fused": plain_fused, "ganzoo_ops": per_ganzoo,
-            "plain_ops": per_plain,
-            "ratio": per_ganzoo / per_plain,
+    c = CASES[case]
+    return {"recipe": c.recipe, "commit": c.commit, "setting": c.setting,
+            "settings": describe(cfg, module, warmup_off), "iters": iters, "ganzoo_ops": per_ganzoo,
+            "plain_ops": per_plain, "ratio": per_ganzoo / per_plain,
             "differences": {k: v for k, v in sorted(extra.items(), key=lambda kv: -abs(kv[1])) if v}}
 
 
@@ -395,7 +580,7 @@ def bench_startup(reps: int, device: torch.device) -> dict:
         stamp = os.path.join(tmp, "first_step")
         cb = json.dumps({"class_path": "_first_step.FirstStep", "init_args": {"path": stamp}})
         t0 = time.time()
-        subprocess.run([exe, "fit", "--config", str(ROOT / CASES["wgan_gp_8gaussians"]),
+        subprocess.run([exe, "fit", "--config", str(ROOT / TOY_RECIPE),
                         "--trainer.default_root_dir", os.path.join(tmp, "run"), "--trainer.accelerator", accelerator,
                         "--model.init_args.max_gen_iters", "1", f"--trainer.callbacks+={cb}"],
                        check=True, env=env, capture_output=True, cwd=tmp)
@@ -432,7 +617,7 @@ def bench_fit(device: torch.device) -> dict:
         cb = json.dumps({"class_path": "_first_step.StepClock", "init_args": {"path": clock}})
         run = os.path.join(tmp, "run")
         t0 = time.time()
-        subprocess.run([exe, "fit", "--config", str(ROOT / CASES["dcgan_fmnist"]), "--trainer.max_epochs", "1",
+        subprocess.run([exe, "fit", "--config", str(ROOT / FIT_RECIPE), "--trainer.max_epochs", "1",
                         "--trainer.default_root_dir", run,
                         "--trainer.accelerator", "gpu" if device.type == "cuda" else "cpu",
                         f"--trainer.callbacks+={cb}"], check=True, env=env, capture_output=True, cwd=tmp)
@@ -440,38 +625,78 @@ def bench_fit(device: torch.device) -> dict:
         c = json.loads(Path(clock).read_text())
         history = json.loads(Path(run, "eval_history.json").read_text())
     between = c["train_end"] - c["first_step"] - c["steps_s"]
-    return {"recipe": CASES["dcgan_fmnist"], "wall_s": wall, "steps": c["steps"], "steps_s": c["steps_s"],
+    return {"recipe": FIT_RECIPE, "wall_s": wall, "steps": c["steps"], "steps_s": c["steps_s"],
             "startup_s": c["first_step"] - t0, "between_steps_s": between,
             "in_training_eval_s": sum(r.get("seconds", 0.0) for r in history), "in_training_evals": len(history),
             "after_training_s": t0 + wall - c["train_end"], "outside_fraction": 1 - c["steps_s"] / wall}
 
 
 # ---------------------------------------------------------------------------------------------- table
-PLAIN_FUSED = " (plain loop with fused Adam too)"
+def ms(x: float) -> str:
+    return f"{x:,.1f}" if x >= 100 else f"{x:.2f}"
+
+
+def source(r: dict) -> str:
+    return f"`{r['recipe']}`" + (f" at {r['commit']}" if r.get("commit") else "")
+
+
+def setting_cell(r: dict) -> str:
+    name = {"fp32": "fp32", "zoo": "zoo", "recipe": "as written"}.get(r.get("setting"), r.get("setting", "as written"))
+    if r.get("commit"):
+        name = "the paper's schedule, fp32"
+    return f"{name}: {r['settings']}" if r.get("settings") else name
+
+
+def training_rows(res: dict) -> list[str]:
+    info = res.get("case_info", {})
+    rows = ["| training: recipe | setting | ganzoo, ms per generator iteration | plain loop, ms | ganzoo / plain | "
+            "segments |", "|---|---|---|---|---|---|"]
+    for case, r in res["training"].items():
+        if "error" in r:
+            meta = info.get(case.split("+")[0], {"recipe": case})
+            rows.append(f"| {source(meta)} | {setting_cell(meta)} | failed: {r['error']} | | | |")
+            continue
+        fast = ", `compile: true` (plain loop eager)" if r.get("compile") else ""
+        rows.append(f"| {source(r)} | {setting_cell(r)}{fast} | {ms(r['ganzoo_ms'])} | {ms(r['plain_ms'])} | "
+                    f"{r['ratio']:.2f}x | {r['segments']} x {r['iters_per_segment']} |")
+    missing = [c for c in res.get("cases", []) if c not in res["training"]]
+    # a run stopped by its time limit (the JSON is written after every part), not a part skipped on purpose
+    if missing and "training" not in res.get("skip", []):
+        rows.append(f"| {', '.join(f'`{c}`' for c in missing)} | | not measured: the run was stopped before these "
+                    "cases | | | |")
+    rows += ["", *paper_lines(res)]
+    return rows
+
+
+def paper_lines(res: dict) -> list[str]:
+    """The zoo's iteration against the paper's schedule in fp32, for each recipe that has both rows."""
+    lines = []
+    done = [r for r in res["training"].values() if "error" not in r and not r.get("compile")]
+    for paper in (r for r in done if r.get("commit")):
+        zoos = [r for r in done if r["recipe"] == paper["recipe"] and r.get("setting") == "zoo" and not r.get("commit")]
+        for zoo in zoos:
+            lines.append(f"The zoo's `{zoo['recipe']}` iteration ({zoo['settings']}) takes {ms(zoo['ganzoo_ms'])} ms "
+                         f"in ganzoo against {ms(paper['ganzoo_ms'])} ms for the paper's schedule in fp32 "
+                         f"({paper['settings']}; the recipe at {paper['commit']}): "
+                         f"{paper['ganzoo_ms'] / zoo['ganzoo_ms']:.1f}x cheaper (plain loops: "
+                         f"{paper['plain_ms'] / zoo['plain_ms']:.1f}x).")
+    return lines + [""] if lines else lines
 
 
 def table(res: dict) -> str:
     dev = res["device"]
     clock = ("CPU time of the process" if res.get("clock") == "cpu" else "wall time")
     rows = [f"Measured by `python bench/speed.py {res.get('command', '')}` on {dev['name']} (PyTorch {res['torch']}, "
-            f"Lightning {res.get('lightning', '?')}; {clock}, {res.get('threads')} torch threads).", "",
-            "| what | ganzoo | plain loop | ratio |", "|---|---|---|---|"]
-    for case, r in res["training"].items():
-        if "error" in r:
-            rows.append(f"| training `{CASES[case.split('+')[0]]}` | failed: {r['error']} | | |")
-            continue
-        fast = " with `compile: true` (plain loop eager)" if r.get("compile") else ""
-        fast += PLAIN_FUSED if r.get("plain_fused") else ""
-        rows.append(f"| training `{r['recipe']}`{fast}, ms per generator iteration (median of {r['segments']} "
-                    "alternated "
-                    f"segments of {r['iters_per_segment']}) | {r['ganzoo_ms']:.2f} | {r['plain_ms']:.2f} | "
-                    f"{r['ratio']:.2f}x |")
+            f"Lightning {res.get('lightning', '?')}; {clock}, {res.get('threads')} torch threads).", ""]
+    if res["training"]:
+        rows += training_rows(res)
+    head = len(rows)
     for case, r in res.get("ops", {}).items():
         if "error" in r:
-            rows.append(f"| ops `{CASES[case]}` | failed: {r['error']} | | |")
+            rows.append(f"| ops `{case}` | failed: {r['error']} | | |")
             continue
-        fused = PLAIN_FUSED if r.get("plain_fused") else ""
-        rows.append(f"| `{r['recipe']}`{fused}, torch ops per generator iteration (views aside; on a GPU, a kernel "
+        setting = f" ({setting_cell(r)})" if r.get("settings") else ""
+        rows.append(f"| {source(r)}{setting}, torch ops per generator iteration (views aside; on a GPU, a kernel "
                     f"launch or more each) | {r['ganzoo_ops']:,.0f} | {r['plain_ops']:,.0f} | {r['ratio']:.2f}x |")
     for key, r in res["sampling"].items():
         if "error" in r:
@@ -480,16 +705,10 @@ def table(res: dict) -> str:
         plain = "`G(randn)`" + (" + `.cpu()`" if r["plain_includes_cpu_copy"] else "")
         rows.append(f"| `ganzoo.sample` {r['model']}, n={r['n']}, batch {r['batch_size']}, samples/s (vs {plain}) | "
                     f"{r['ganzoo_per_s']:,.0f} | {r['plain_per_s']:,.0f} | {r['speed_ratio']:.2f}x speed |")
-    missing = [CASES[c] for c in res.get("cases", CASES) if c not in res["training"]]
-    # a run stopped by its time limit (the JSON is written after every part), not a part skipped on purpose
-    if missing and "training" not in res.get("skip", []):
-        rows.append(f"| training {', '.join(f'`{m}`' for m in missing)}, sampling | not measured: the run was "
-                    "stopped before these parts | | |" if not res["sampling"] else
-                    f"| training {', '.join(f'`{m}`' for m in missing)} | not measured | | |")
     parts = {
         "import": lambda p: (f"| `import ganzoo` vs `import torch`, s (fresh processes, median) | "
                              f"{p['import_ganzoo_s']:.2f} | {p['import_torch_s']:.2f} | +{p['extra_s']:.2f} s |"),
-        "startup": lambda p: (f"| `ganzoo fit --config {CASES['wgan_gp_8gaussians']}`: shell to the first training "
+        "startup": lambda p: (f"| `ganzoo fit --config {TOY_RECIPE}`: shell to the first training "
                               f"step, s (plain: `import torch`; the whole 1-iteration fit with its report: "
                               f"{p['fit_1_iter_s']:.1f} s) | {p['first_step_s']:.2f} | {p['import_torch_s']:.2f} | "
                               f"{p['first_step_s'] - p['import_torch_s']:+.2f} s |"),
@@ -505,7 +724,9 @@ def table(res: dict) -> str:
             rows.append(f"| {name} | failed: {part['error']} | | |")
         elif part:
             rows.append(row(part))
-    return "\n".join(rows)
+    if len(rows) > head:
+        rows[head:head] = ["| what | ganzoo | plain loop | ratio |", "|---|---|---|---|"]
+    return "\n".join(rows).rstrip()
 
 
 def device_info(device: torch.device) -> dict:
@@ -520,14 +741,18 @@ def main() -> None:
     p.add_argument("--out", default=None, help="JSON file (default bench/results/speed_<device>.json)")
     p.add_argument("--from_json", default=None,
                    help="print (and with --readme, fill) the table of an earlier run's JSON, e.g. one stopped early")
-    p.add_argument("--quick", action="store_true", help="fewer and shorter segments (a few minutes on a CPU)")
-    p.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
+    p.add_argument("--quick", action="store_true", help="fewer and shorter segments")
+    p.add_argument("--cases", nargs="*", default=list(CASES), metavar="CASE",
+                   help=f"training and ops cases, by name, recipe or setting (default: all): {', '.join(CASES)}")
+    p.add_argument("--pairs", type=int, default=None, help="alternated segment pairs per case (default 11; quick 5)")
+    p.add_argument("--seg_s", type=float, default=None,
+                   help="seconds of the plain loop per segment (default 2; quick 0.5)")
+    p.add_argument("--warmup", type=int, default=None,
+                   help="warm-up generator iterations, at least (default 10; quick 3; also at least 3 s, quick 1 s)")
     p.add_argument("--skip", nargs="*", default=[], choices=["training", "ops", "sampling", "import", "startup",
                                                                         "fit"])
     p.add_argument("--compile", action="store_true",
                    help="also time each training case in the fast mode (compile: true) against the eager plain loop")
-    p.add_argument("--plain_fused", action="store_true",
-                   help="give the plain loop torch's fused Adam as well (ganzoo's; default: torch's default Adam)")
     p.add_argument("--readme", action="store_true", help="put the table in the README (CPU: speed markers)")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
@@ -542,6 +767,10 @@ def main() -> None:
 
             fill_table("speed" if res["device"]["type"] == "cpu" else "speed-gpu", text)
         return
+    cases = select_cases(args.cases)
+    from ganzoo.quiet import install
+
+    install()  # Lightning's messages that ganzoo fit silences too
     global CLOCK
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -555,7 +784,9 @@ def main() -> None:
     res: dict[str, Any] = {"device": device_info(device), "torch": torch.__version__,
                            "lightning": lightning.__version__, "quick": args.quick, "training": {}, "ops": {},
                            "sampling": {}, "import": {}, "startup": {}, "fit": {}, "clock": args.clock,
-                           "skip": args.skip, "cases": args.cases,
+                           "skip": args.skip, "cases": cases,
+                           "case_info": {c: {"recipe": CASES[c].recipe, "commit": CASES[c].commit,
+                                             "setting": CASES[c].setting} for c in cases},
                            "threads": torch.get_num_threads(),
                            "command": " ".join(sys.argv[1:])}
 
@@ -573,25 +804,20 @@ def main() -> None:
         save()
 
     gpu = device.type == "cuda"
+    budget = {"pairs": args.pairs or (5 if args.quick else 11),
+              "seg_s": args.seg_s or (0.5 if args.quick else 2.0),
+              "warmup": args.warmup if args.warmup is not None else (3 if args.quick else 10),
+              "warmup_s": 1.0 if args.quick else 3.0}
     with tempfile.TemporaryDirectory() as tmp:
         if "training" not in args.skip:
-            for case in args.cases:
-                toy = case.endswith("8gaussians")
-                if args.quick:
-                    seg, pairs, warmup = (50, 9, 20) if toy else ((10, 7, 5) if not gpu else (50, 9, 20))
-                else:
-                    seg, pairs, warmup = (100, 15, 50) if toy else ((20, 11, 10) if not gpu else (100, 15, 50))
-                if case == "wgan_gp_fmnist" and not gpu:
-                    seg = max(2, seg // 5)  # 5 critic steps per generator iteration
+            for case in cases:
                 for fast in (False, True) if args.compile else (False,):
                     attempt(res["training"], case + ("+compile" if fast else ""),
-                            lambda case=case, seg=seg, pairs=pairs, warmup=warmup, fast=fast: bench_training(
-                                case, device, seg, pairs, warmup, Path(tmp), compile=fast,
-                                plain_fused=args.plain_fused))
+                            lambda case=case, fast=fast: bench_training(case, device, workdir=Path(tmp),
+                                                                        compile=fast, **budget))
         if "ops" not in args.skip:
-            for case in args.cases:
-                attempt(res["ops"], case, lambda case=case: bench_ops(case, device, Path(tmp),
-                                                                           plain_fused=args.plain_fused))
+            for case in cases:
+                attempt(res["ops"], case, lambda case=case: bench_ops(case, device, Path(tmp)))
     if "sampling" not in args.skip:
         from ganzoo.nets import MLPGenerator
         from ganzoo.registry import build_model

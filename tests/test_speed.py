@@ -39,14 +39,108 @@ def test_speed_bench_runs_each_part_on_a_small_budget(tmp_path):
     assert s["speed_ratio"] > 0 and not s["plain_includes_cpu_copy"]
     # the ops part: with the same (fused) Adam, ganzoo's step computes what the plain loop computes, plus a few
     # small ops per step (the log vector, the EMA's mask, the guard's flag): on a GPU no more kernel launches
-    ops = speed.bench_ops("wgan_gp_8gaussians", cpu, iters=1, workdir=tmp_path, plain_fused=True)
+    ops = speed.bench_ops("wgan_gp_8gaussians", cpu, iters=1, workdir=tmp_path)
     assert ops["plain_ops"] > 500 and 1.0 <= ops["ratio"] < 1.1, ops
+    zoo = {**r, "recipe": "recipes/wgan_gp/fashion_mnist.yaml", "setting": "zoo", "settings": "bf16-mixed",
+           "ganzoo_ms": 150.0, "plain_ms": 145.0}
+    paper = {**zoo, "setting": "fp32", "commit": "3b0cb96", "settings": "fp32, n_critic 5", "ganzoo_ms": 900.0,
+             "plain_ms": 870.0}
     res = {"device": speed.device_info(cpu), "torch": torch.__version__, "quick": True,
-           "training": {"wgan_gp_8gaussians": r, "dcgan_fmnist": {"error": "RuntimeError: boom"}},
+           "training": {"wgan_gp_8gaussians": r, "dcgan_fmnist-zoo": {"error": "RuntimeError: boom"},
+                        "wgan_gp_fmnist-zoo": zoo, "wgan_gp_fmnist-paper_fp32": paper},
+           "case_info": {"dcgan_fmnist-zoo": {"recipe": "recipes/dcgan/fashion_mnist.yaml", "setting": "zoo"}},
            "ops": {"wgan_gp_8gaussians": ops}, "sampling": {"mlp": s}, "import": {}}
     text = speed.table(res)
-    assert "| training `recipes/wgan_gp/8gaussians.yaml`" in text and "failed: RuntimeError: boom" in text
-    assert "(plain loop with fused Adam too), torch ops per generator iteration" in text
+    assert "| `recipes/wgan_gp/8gaussians.yaml` | as written: " in text, text
+    assert "| `recipes/dcgan/fashion_mnist.yaml` | zoo | failed: RuntimeError: boom |" in text
+    assert "| `recipes/wgan_gp/fashion_mnist.yaml` | zoo: bf16-mixed | 150.0 | 145.0 |" in text
+    assert "| `recipes/wgan_gp/fashion_mnist.yaml` at 3b0cb96 | the paper's schedule, fp32: fp32, n_critic 5 |" in text
+    assert "takes 150.0 ms in ganzoo against 900.0 ms for the paper's schedule in fp32" in text
+    assert "6.0x cheaper (plain loops: 6.0x)" in text
+    assert "torch ops per generator iteration" in text
+
+
+def test_speed_cases_cover_every_latent_fashion_mnist_recipe_in_both_settings():
+    """The training part's cases come from the recipe files: every latent Fashion-MNIST recipe in fp32 and, where it
+    sets bf16 or channels-last, as written; the fp32 setting turns those two off and keeps the rest."""
+    import importlib.util
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("speed_bench", root / "bench" / "speed.py")
+    speed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(speed)
+    from ganzoo import list_variants
+
+    latent = set(list_variants("latent"))
+    recipes = sorted(p for p in root.glob("recipes/*/fashion_mnist.yaml") if p.parent.name in latent)
+    assert recipes and {p.parent.name for p in recipes} >= {"dcgan", "wgan_gp", "cgan"}
+    for path in recipes:
+        rel, cfg = path.relative_to(root).as_posix(), yaml.safe_load(path.read_text())
+        name = f"{path.parent.name}_fmnist"
+        assert speed.CASES[f"{name}-fp32"] == speed.Case(rel, "fp32")
+        fp32 = speed.recipe(f"{name}-fp32")
+        assert fp32["trainer"]["precision"] == "32-true" and fp32["model"]["init_args"]["channels_last"] is False
+        assert {k: v for k, v in fp32["model"]["init_args"].items() if k != "channels_last"} == {
+            k: v for k, v in cfg["model"]["init_args"].items() if k != "channels_last"}
+        assert (f"{name}-zoo" in speed.CASES) == speed.zoo_speed_settings(cfg)
+        if f"{name}-zoo" in speed.CASES:
+            assert speed.recipe(f"{name}-zoo") == cfg
+    paper = speed.recipe("wgan_gp_fmnist-paper_fp32")["model"]["init_args"]
+    assert "n_critic" not in paper and "d_lr" not in paper and "ema_decay" not in paper  # WGANGP()'s: 5, one lr
+    wgan_gp = speed.select_cases(["wgan_gp_fmnist"])  # a recipe's settings, the paper's last
+    assert wgan_gp[0] == "wgan_gp_fmnist-fp32" and wgan_gp[-1] == "wgan_gp_fmnist-paper_fp32"
+    assert all(c.endswith("-zoo") for c in speed.select_cases(["zoo"]))
+
+
+@pytest.mark.parametrize("recipe", ["cgan_fmnist", "wgan_gp_fmnist"])
+def test_speed_plain_loop_does_ganzoos_math(tmp_path, recipe):
+    """The plain loop that ganzoo is timed against computes what ganzoo computes: from the same networks, batches and
+    RNG state, two generator iterations leave the same generator, critic and EMA (bitwise). The zoo setting where
+    the recipe has one: bf16 autocast with the penalty, channels-last, labels, spectral norm, critic lr, EMA ramp."""
+    import contextlib
+    import importlib.util
+    import os
+    from pathlib import Path
+
+    import lightning as L
+    import torch
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "speed.py"
+    spec = importlib.util.spec_from_file_location("speed_bench", path)
+    speed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(speed)
+    case = f"{recipe}-zoo" if f"{recipe}-zoo" in speed.CASES else f"{recipe}-fp32"
+    cpu = torch.device("cpu")
+    cfg = speed.recipe(case)
+    torch.manual_seed(0)
+    module = speed.build_module(cfg)
+    speed.steady_state(module)
+    module.max_gen_iters, module.export_dir = 2, None  # no export: it would recompute the EMA's batch-norm statistics
+    plain = speed.PlainLoop(cfg, module, cpu)
+    plain.next_batch = speed.TensorBatches(tuple(module.output_shape), cfg["data"]["init_args"]["batch_size"], cpu,
+                                           num_classes=module.num_classes).next  # the batches ganzoo is given
+
+    class Seed(L.Callback):  # after Lightning's own draws (the data loader's seed)
+        def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+            if batch_idx == 0:
+                torch.manual_seed(1)
+
+    trainer = speed.ganzoo_trainer(tmp_path, cfg, cpu, Seed())
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), contextlib.redirect_stderr(devnull):
+        trainer.fit(module, datamodule=speed.make_datamodule(cfg, module, cpu))
+    torch.manual_seed(1)
+    for _ in range(2):
+        plain.iteration()
+    assert (module.gen_iters, module.critic_iters) == (plain.gen_iters, plain.critic_iters)
+    pairs = [(module.generator, plain.G), (module.critic, plain.D)]
+    if module.generator_ema is not None:
+        pairs.append((module.generator_ema, plain.ema))
+    for ours, theirs in pairs:
+        a, b = ours.state_dict(), theirs.state_dict()
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), case
 
 
 def test_step_clock_times_every_training_step_and_the_fit_row_reads_it(tmp_path):
