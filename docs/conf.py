@@ -17,6 +17,7 @@ copyright = "the ganzoo authors, Apache-2.0"
 extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax"]
 source_suffix = {".md": "markdown"}
 root_doc = "index"
+smartquotes = False  # "--resume" stays two hyphens, as typed
 exclude_patterns = ["_build", "README.md"]
 
 myst_enable_extensions = ["dollarmath", "amsmath"]
