@@ -4,4 +4,5 @@ from __future__ import annotations
 
 from ganzoo.cli import main
 
-main()
+if __name__ == "__main__":  # importing this module (a doc or test walk) runs nothing
+    main()
