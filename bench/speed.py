@@ -753,7 +753,7 @@ def main() -> None:
                                                                         "fit"])
     p.add_argument("--compile", action="store_true",
                    help="also time each training case in the fast mode (compile: true) against the eager plain loop")
-    p.add_argument("--readme", action="store_true", help="put the table in the README (CPU: speed markers)")
+    p.add_argument("--readme", action="store_true", help="put the table in docs/benchmarks.md (CPU: speed markers)")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                    help="cpu: this process's CPU time (for a shared, busy machine with --threads 1)")
