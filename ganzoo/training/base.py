@@ -4,7 +4,7 @@
 the per-step log buffer, the divergence guard, every rank's RNG states in checkpoints, the trainer preparation
 (atomic checkpoint writes, refusing float16, DDP for alternating steps), the progress-bar metrics and the export at
 the end of fit. Subclasses (:class:`~ganzoo.training.AdversarialModule`,
-:class:`~ganzoo.training.translation.TranslationGAN`) implement ``training_step`` and the interface below.
+:class:`~ganzoo.training.translation_gan.TranslationGAN`) implement ``training_step`` and the interface below.
 
 **The divergence guard** checks without a per-step host sync: the losses of every step stay (as device tensors) in
 the log buffer, and non-finite values are sticky in the weights (an optimizer step with a NaN or infinite gradient
