@@ -40,7 +40,7 @@ class LoggedWGANGP(ganzoo.WGANGP):
 def train(precision="32-true", **kw):
     L.seed_everything(0)
     m = LoggedWGANGP(**{**CONV_WGAN_GP, "max_gen_iters": 4, **kw})
-    m.steps = []
+    m.steps, m.export_dir = [], None  # nothing written outside the test
     quiet_trainer("/tmp", precision=precision).fit(m, Unlabelled())
     return m
 
@@ -129,6 +129,7 @@ def test_the_average_gets_batch_norm_statistics_of_its_own_weights():
     c = case("cgan")
     L.seed_everything(0)
     m = c.build(ema_decay=0.5, max_gen_iters=6)
+    m.export_dir = None  # nothing written outside the test
     quiet_trainer("/tmp").fit(m, c.data())
     raw_stats = {k: v.clone() for k, v in m.generator.state_dict().items() if "running_mean" in k}
     rng = torch.get_rng_state()
