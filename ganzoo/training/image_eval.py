@@ -159,7 +159,7 @@ class ImageEvalCallback(Callback):
             self._eval_seconds += time.perf_counter() - started
 
     def _evaluate(self, trainer, pl_module) -> dict[str, Any]:
-        trained = round(self.train_seconds(), 1)
+        trained = round(self.train_seconds(), 3)
         gen, g_iter = pl_module.export_model, pl_module.gen_iters
         classes = int(gen.num_classes)
         images = sample(gen, self.n_grid, seed=self.seed)  # fixed latents: sample i depends on (seed, i) only
