@@ -24,6 +24,8 @@ _LAZY = {
     "Toy2DDataModule": "ganzoo.data",
     "push_to_hub": "ganzoo.hub",
     "save_generator": "ganzoo.hub",
+    "interpolate": "ganzoo.sampling",
+    "project": "ganzoo.projection",
 }
 
 

@@ -117,9 +117,13 @@ def test_the_old_module_paths_are_gone(old):
 
 
 def test_one_module_per_subcommand_and_python_dash_m_runs_the_command():
+    from ganzoo.cli import SUBCOMMANDS
+
     names = sorted(p.stem for p in (PACKAGE / "cli").glob("*.py"))
-    assert names == ["__init__", "__main__", "errors", "eval", "fit", "sample", "search", "translate"]
+    modules = [m.rsplit(".", 1)[1] for m in SUBCOMMANDS.values()]
+    assert all(m == f"ganzoo.cli.{c}" for c, m in SUBCOMMANDS.items())  # the command is the module's name
+    assert names == sorted(["__init__", "__main__", "errors", "fit", *modules])
     assert not (PACKAGE / "training" / "translation.py").exists()  # training: translation_gan; inference: translators
     p = subprocess.run([sys.executable, "-m", "ganzoo.cli", "--help"], capture_output=True, text=True, timeout=120,
                        cwd=ROOT)
-    assert p.returncode == 0 and p.stdout.startswith("usage: ganzoo {fit,sample,search,eval,translate,list}"), p
+    assert p.returncode == 0 and p.stdout.startswith(f"usage: ganzoo {{fit,{','.join(SUBCOMMANDS)},list}}"), p

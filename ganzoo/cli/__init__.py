@@ -7,7 +7,10 @@
 * ``ganzoo translate MODEL --input DIR --output DIR`` (:mod:`ganzoo.cli.translate`): translate images (pix2pix,
   CycleGAN); no Lightning.
 * ``ganzoo eval MODEL --data fashion_mnist --metrics fid,kid,is --n 10000`` (:mod:`ganzoo.cli.eval`): image metrics
-  as JSON.
+  as JSON, of a model or of images (a folder, ``.npy``/``.npz``).
+* ``ganzoo stats DIR_OR_NPY --out ref.safetensors`` (:mod:`ganzoo.cli.stats`): reference statistics.
+* ``ganzoo project MODEL --input DIR --out DIR`` (:mod:`ganzoo.cli.project`): latents that reconstruct images.
+* ``ganzoo demo`` (:mod:`ganzoo.cli.demo`): a local Gradio app of the zoo (the ``ganzoo[demo]`` extra).
 * ``ganzoo list``: the zoo's entries with their scores (the README's leaderboard); no Lightning.
 * ``ganzoo fit --config recipes/<variant>/<dataset>.yaml [--trainer.X ...] [--push_to_hub org/name]``
   (:mod:`ganzoo.cli.fit`): Lightning's CLI (LightningCLI, ``ganzoo.cli.fit.GanzooCLI``). After ``fit`` the
@@ -32,7 +35,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'ganzoo.cli' has no attribute {name!r}")
 
 
-USAGE = """usage: ganzoo {fit,sample,search,eval,translate,list} ...
+USAGE = """usage: ganzoo {fit,sample,search,translate,eval,stats,project,demo,list} ...
 
   ganzoo fit --config recipes/<variant>/<dataset>.yaml [--model.init_args.max_gen_iters N] [--overwrite]
                  train (Lightning's CLI; see: ganzoo fit --help)
@@ -40,37 +43,40 @@ USAGE = """usage: ganzoo {fit,sample,search,eval,translate,list} ...
                  sample a generator (see: ganzoo sample --help)
   ganzoo search MODEL --examples DIR_OR_NPY --n 64 --seed 0 --out grid.png
                  samples like the examples (see: ganzoo search --help)
-  ganzoo eval MODEL --data fashion_mnist --metrics fid,kid --n 10000
-                 image metrics as JSON (see: ganzoo eval --help)
   ganzoo translate MODEL --input DIR --output DIR [--direction AtoB]
                  pix2pix/CycleGAN inference (see: ganzoo translate --help)
+  ganzoo eval MODEL_DIR_OR_NPY --data fashion_mnist --metrics fid,kid --n 10000
+                 image metrics as JSON, of a model or of images (see: ganzoo eval --help)
+  ganzoo stats DIR_OR_NPY --out ref.safetensors
+                 reference statistics for ganzoo eval --data (see: ganzoo stats --help)
+  ganzoo project MODEL --input DIR --out DIR
+                 latents that reconstruct real images (see: ganzoo project --help)
+  ganzoo demo
+                 a local web app of the zoo (needs ganzoo[demo]; see: ganzoo demo --help)
   ganzoo list
                  the zoo's pretrained entries and their scores"""
+
+
+# Subcommands other than fit and list: each module has ``main(argv)`` and is imported only when its command runs.
+SUBCOMMANDS = {
+    "sample": "ganzoo.cli.sample",
+    "search": "ganzoo.cli.search",
+    "translate": "ganzoo.cli.translate",
+    "eval": "ganzoo.cli.eval",
+    "stats": "ganzoo.cli.stats",
+    "project": "ganzoo.cli.project",
+    "demo": "ganzoo.cli.demo",
+}
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``ganzoo`` command; ``argv`` defaults to ``sys.argv[1:]``."""
     from_sys = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "sample":
-        from ganzoo.cli.sample import main as sample_main
+    if argv and argv[0] in SUBCOMMANDS:
+        import importlib
 
-        sample_main(argv[1:])
-        return
-    if argv and argv[0] == "search":
-        from ganzoo.cli.search import main as search_main
-
-        search_main(argv[1:])
-        return
-    if argv and argv[0] == "translate":
-        from ganzoo.cli.translate import main as translate_main
-
-        translate_main(argv[1:])
-        return
-    if argv and argv[0] == "eval":
-        from ganzoo.cli.eval import main as eval_main
-
-        eval_main(argv[1:])
+        importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
         return
     if argv and argv[0] == "list":
         if argv[1:]:
