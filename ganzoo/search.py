@@ -48,58 +48,61 @@ def _as_generator(model: Any, device: str | torch.device | None) -> nn.Module:
     return model
 
 
-def read_examples(examples: Any, out_shape: tuple[int, ...], image: bool) -> Tensor:
+def read_examples(examples: Any, out_shape: tuple[int, ...], image: bool, *, name: str = "examples",
+                  min_items: int = 2) -> Tensor:
     """``examples`` (tensor, array, ``.npy`` file or folder of images) as float32 ``(m, *out_shape)``.
 
-    Images: floats in [0, 1] or uint8 in [0, 255]; ``(m, H, W)`` is read as one channel.
+    Images: floats in [0, 1] or uint8 in [0, 255]; ``(m, H, W)`` is read as one channel. Errors call the input
+    ``name``; fewer than ``min_items`` items is an error (search needs 2: the MMD estimate and the bandwidth).
     """
     if isinstance(examples, (str, os.PathLike)):
         path = Path(examples)
         if path.is_dir():
             if not image:
-                raise ValueError(f"examples={str(path)!r}: a folder of images, but the model is not an image model")
+                raise ValueError(f"{name}={str(path)!r}: a folder of images, but the model is not an image model")
             from ganzoo.sampling import read_images
 
             try:
                 _, examples = read_images(path, out_shape[0])
             except ValueError as e:
-                raise ValueError(f"examples: {e}") from None
+                raise ValueError(f"{name}: {e}") from None
         elif path.suffix == ".npy" and path.is_file():
             examples = np.load(path, allow_pickle=False)
         else:
-            raise ValueError(f"examples={str(path)!r} is neither a folder of images nor a .npy file")
+            raise ValueError(f"{name}={str(path)!r} is neither a folder of images nor a .npy file")
     if isinstance(examples, np.ndarray):
         if examples.dtype == object or not (np.issubdtype(examples.dtype, np.number)):
-            raise ValueError(f"examples must hold numbers, got an array of {examples.dtype}")
+            raise ValueError(f"{name} must hold numbers, got an array of {examples.dtype}")
         examples = torch.from_numpy(np.ascontiguousarray(examples))
     if not isinstance(examples, Tensor):
-        raise ValueError(f"examples must be a tensor, a NumPy array, a .npy file or a folder of images, got "
+        raise ValueError(f"{name} must be a tensor, a NumPy array, a .npy file or a folder of images, got "
                          f"{type(examples).__name__}")
     x = examples.detach().cpu()
     if x.dtype == torch.uint8 and image:
         x = x.float() / 255
     elif not x.dtype.is_floating_point:
-        raise ValueError(f"examples must be floats{' in [0, 1] (or uint8)' if image else ''}, got {x.dtype}")
+        raise ValueError(f"{name} must be floats{' in [0, 1] (or uint8)' if image else ''}, got {x.dtype}")
     x = x.float()
     if image and x.dim() == 3 and out_shape[0] == 1:
         x = x[:, None]
     if len(x) == 0:
-        raise ValueError("examples is empty: give at least 2 examples")
+        raise ValueError(f"{name} is empty: give at least {min_items}")
     if x.dim() != 1 + len(out_shape):
-        raise ValueError(f"examples must have shape (m, {', '.join(map(str, out_shape))}) like the generator's "
+        raise ValueError(f"{name} must have shape (m, {', '.join(map(str, out_shape))}) like the generator's "
                          f"output, got {tuple(x.shape)}")
     if image and x.shape[1] != out_shape[0]:
-        raise ValueError(f"examples have {x.shape[1]} channels, the generator outputs {out_shape[0]} "
+        raise ValueError(f"{name} have {x.shape[1]} channels, the generator outputs {out_shape[0]} "
                          f"(shape {tuple(x.shape)})")
     if tuple(x.shape[1:]) != out_shape:
-        raise ValueError(f"examples have shape {tuple(x.shape[1:])} per item, the generator outputs {out_shape}"
-                         + (" (resize or pad the examples)" if image else ""))
-    if len(x) < 2:
-        raise ValueError("examples has 1 item; the MMD estimate and the bandwidth need at least 2")
+        raise ValueError(f"{name} have shape {tuple(x.shape[1:])} per item, the generator outputs {out_shape}"
+                         + (f" (resize or pad the {name})" if image else ""))
+    if len(x) < min_items:
+        raise ValueError(f"{name} has {len(x)} item; the MMD estimate and the bandwidth need at least 2"
+                         if min_items == 2 else f"{name} has {len(x)} items; give at least {min_items}")
     if not torch.isfinite(x).all():
-        raise ValueError("examples contain NaN or infinite values")
+        raise ValueError(f"{name} contain NaN or infinite values")
     if image and (float(x.min()) < 0 or float(x.max()) > 1):
-        raise ValueError(f"examples must lie in [0, 1] (or be uint8), got values in [{float(x.min()):.3g}, "
+        raise ValueError(f"{name} must lie in [0, 1] (or be uint8), got values in [{float(x.min()):.3g}, "
                          f"{float(x.max()):.3g}]")
     return x
 
