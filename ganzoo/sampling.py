@@ -164,6 +164,7 @@ def latents(
     *,
     device: str | torch.device | None = None,
     version: int = SAMPLING_VERSION,
+    truncation: float | None = None,
 ) -> Tensor:
     """The latents ``(len(indices), latent_dim)`` (float32, on ``device``, default CPU) of samples ``indices``.
 
@@ -181,7 +182,19 @@ def latents(
 
     Version 1 (folders written before sampling version 2): one NumPy Philox-4x64 stream per sample (key
     ``seed``, counter ``(0, i, 0, 0)``), drawn on the CPU, about 20 us per sample.
+
+    ``truncation=psi`` (a finite number > 0; ``None``, the default, is off and leaves the latents bitwise as
+    above): every coordinate outside ``[-psi, psi]`` is redrawn, the others are kept, so each coordinate is
+    exactly the prior restricted to ``[-psi, psi]`` (a truncated normal, not a rescaling). The redraw of
+    coordinate ``c = 4j + k`` of sample ``i`` is word ``k`` of the Philox-4x32-10 block with the same key and
+    counter ``(j, 1, i mod 2**32, i >> 32)`` (the second counter word, 0 for the latents, is 1), so it too depends
+    only on ``(seed, i)``, in both sampling versions. One redraw suffices, by the inverse CDF: the word gives
+    ``u = (w + 1/2) / 2**32``, ``v = min(u, 1 - u)``, and the coordinate is ``-/+ Phi^-1(a + v (1 - 2a))`` for
+    ``u <`` / ``>= 1/2``, with ``a = Phi(-psi)`` (``torch.special.ndtr``/``ndtri`` in float64, always from the lower
+    tail, so it stays accurate for any psi), clamped to ``[-psi, psi]`` against rounding. Uniform latents
+    (on ``[-1, 1]``): the redraw is ``(2u - 1) psi``, uniform on ``[-psi, psi]``; psi >= 1 changes nothing.
     """
+    psi = check_truncation(truncation)
     check_int("seed", seed, 0)
     check_int("latent_dim", latent_dim, 1)
     if seed >= 2**64:
@@ -192,7 +205,8 @@ def latents(
         raise ValueError(f"sampling version must be one of {SAMPLING_VERSIONS}, got {version!r}")
     dev = torch.device(device) if device is not None else torch.device("cpu")
     if version == 1:
-        return _latents_v1(indices, seed, latent_dim, distribution).to(dev)
+        z = _latents_v1(indices, seed, latent_dim, distribution).to(dev)
+        return z if psi is None else _truncate(z, _index_tensor(indices, dev), seed, psi, distribution)
     idx = _index_tensor(indices, dev)
     n, blocks = idx.numel(), -(-latent_dim // 4)
     i = idx.unsqueeze(1).expand(n, blocks)
@@ -208,7 +222,39 @@ def latents(
     else:
         z = torch.stack([w0, w1, w2, w3], dim=-1).double()  # (n, blocks, 4)
         z = z.add_(0.5).mul_(2.0**-31).sub_(1.0).to(torch.float32)  # exact in float64, then one rounding
-    return z.reshape(n, -1)[:, :latent_dim].contiguous()
+    z = z.reshape(n, -1)[:, :latent_dim].contiguous()
+    return z if psi is None else _truncate(z, idx, seed, psi, distribution)
+
+
+def check_truncation(truncation: Any) -> float | None:
+    """``truncation`` as a float, or ``None`` (off); anything but a finite number > 0 is a ``ValueError``."""
+    if truncation is None:
+        return None
+    ok = isinstance(truncation, (int, float, np.integer, np.floating)) and not isinstance(truncation, bool)
+    if not ok or not math.isfinite(float(truncation)) or truncation <= 0:
+        raise ValueError(f"truncation must be a finite number > 0 (latent coordinates are redrawn until they lie "
+                         f"within +-truncation) or None, got {truncation!r}")
+    return float(truncation)
+
+
+def _truncate(z: Tensor, idx: Tensor, seed: int, psi: float, distribution: str) -> Tensor:
+    """Redraw, in place, the coordinates of ``z`` (rows = samples ``idx``) outside ``[-psi, psi]`` (see ``latents``)."""
+    rows, cols = (z.abs() > psi).nonzero(as_tuple=True)
+    if rows.numel() == 0:
+        return z
+    i, j = idx[rows], cols // 4
+    words = philox4x32((j, torch.ones_like(j), i & _MASK32, i >> 32), (seed & _MASK32, seed >> 32))
+    w = torch.stack(words).gather(0, (cols % 4).unsqueeze(0))[0]
+    u = w.double().add_(0.5).mul_(2.0**-32)  # (0, 1), never 0, 1/2 or 1
+    if distribution == "normal":
+        a = float(torch.special.ndtr(torch.tensor(-psi, dtype=torch.float64)))
+        v = torch.minimum(u, 1.0 - u)  # 1 - u is exact in float64
+        x = torch.special.ndtri(v.mul_(1.0 - 2.0 * a).add_(a))  # in [-psi, 0]
+        x = torch.where(u < 0.5, x, -x)
+    else:
+        x = u.mul_(2.0).sub_(1.0).mul_(psi)
+    z[rows, cols] = x.clamp_(-psi, psi).to(z.dtype)
+    return z
 
 
 def _latents_v1(indices: Sequence[int] | Tensor, seed: int, latent_dim: int, distribution: str) -> Tensor:
@@ -261,6 +307,7 @@ def sample(
     device: str | torch.device | None = None,
     output_type: Literal["tensor", "numpy", "pil"] = "tensor",
     sampling_version: int | None = None,
+    truncation: float | None = None,
 ) -> Any:
     """Draw ``n`` samples from a generator module, a folder, a zoo name or a Hub repo id (see ``load``).
 
@@ -277,8 +324,13 @@ def sample(
     by default the one the model's folder records (``config.json``'s ``sampling_version``; a folder written
     before version 2 records none and is sampled with version 1, so its samples and its card's metrics stay
     reproducible), and the current one (2) for a module that was not loaded from a folder.
+
+    ``truncation=psi`` (a number > 0; ``None`` is off) redraws every latent coordinate outside ``[-psi, psi]``
+    (a truncated normal: see ``latents``): smaller psi trades diversity for typical samples. The kept coordinates
+    are the untruncated ones, and sample ``i`` still depends only on ``(seed, i)``.
     """
     check_int("n", n, 1)
+    psi = check_truncation(truncation)
     check_int("batch_size", batch_size, 1)
     if seed is not None:
         check_int("seed", seed, 0)
@@ -295,17 +347,10 @@ def sample(
     y = _labels(labels, n, num_classes)
     if seed is None:
         seed = int(torch.randint(0, 2**62, (1,)).item())
-    version = (model.sampling_version or SAMPLING_VERSION) if sampling_version is None else sampling_version
-    if version not in SAMPLING_VERSIONS:
-        raise ValueError(f"sampling_version must be one of {SAMPLING_VERSIONS}, got {version!r}")
-    params = next(model.parameters(), None)
-    run_device = torch.device(device) if device is not None else (params.device if params is not None else "cpu")
+    version, run_device = _version_and_device(model, sampling_version, device)
     distribution = model.latent_distribution
     if y is not None:
         y = y.to(run_device)
-    lo = hi = None
-    if out_range is not None:
-        lo, hi = float(out_range[0]), float(out_range[1])
     was_training = model.training
     model.eval()
     out: Tensor | None = None
@@ -319,14 +364,8 @@ def sample(
             if start % chunk == 0:
                 z_start, z_stop = start, min(start + chunk, n)
                 z_chunk = latents(range(z_start, z_stop), seed, latent_dim, distribution, device=run_device,
-                                  version=version)
-            z = z_chunk[start - z_start:stop - z_start]
-            x = model(z, y[start:stop]) if y is not None else model(z)
-            if out_shape and tuple(x.shape[1:]) != out_shape:
-                raise ValueError(f"model output has shape {tuple(x.shape[1:])}, expected output_shape {out_shape}")
-            x = x.float()
-            if lo is not None:
-                x = ((x - lo) / (hi - lo)).clamp_(0.0, 1.0)  # on the model's device, before the copy
+                                  version=version, truncation=psi)
+            x = _generate(model, z_chunk[start - z_start:stop - z_start], None if y is None else y[start:stop])
             if out is None:
                 out = torch.empty((n, *x.shape[1:]), dtype=torch.float32)
             out[start:stop].copy_(x)
@@ -338,6 +377,126 @@ def sample(
     if output_type == "pil":
         return to_pil(out)
     return out
+
+
+def _version_and_device(model: nn.Module, sampling_version: int | None,
+                        device: str | torch.device | None) -> tuple[int, torch.device]:
+    version = (model.sampling_version or SAMPLING_VERSION) if sampling_version is None else sampling_version
+    if version not in SAMPLING_VERSIONS:
+        raise ValueError(f"sampling_version must be one of {SAMPLING_VERSIONS}, got {version!r}")
+    params = next(model.parameters(), None)
+    run_device = torch.device(device) if device is not None else (params.device if params is not None else "cpu")
+    return version, torch.device(run_device)
+
+
+def _generate(model: nn.Module, z: Tensor, y: Tensor | None) -> Tensor:
+    """One batch: the model's outputs for latents ``z`` (and labels ``y``), float32, images mapped to [0, 1]."""
+    x = model(z, y) if y is not None else model(z)
+    out_shape, out_range = tuple(model.output_shape), model.output_range
+    if out_shape and tuple(x.shape[1:]) != out_shape:
+        raise ValueError(f"model output has shape {tuple(x.shape[1:])}, expected output_shape {out_shape}")
+    x = x.float()
+    if out_range is not None:
+        lo, hi = float(out_range[0]), float(out_range[1])
+        x = ((x - lo) / (hi - lo)).clamp_(0.0, 1.0)  # on the model's device, before the copy
+    return x
+
+
+INTERPOLATION_METHODS = ("slerp", "lerp")
+
+
+@torch.no_grad()
+def interpolate(
+    model: nn.Module | str | os.PathLike,
+    seed_a: int,
+    seed_b: int,
+    steps: int = 8,
+    method: Literal["slerp", "lerp"] = "slerp",
+    labels: int | None = None,
+    truncation: float | None = None,
+    device: str | torch.device | None = None,
+) -> Tensor:
+    """``steps`` outputs along a path in latent space from sample 0 of ``seed_a`` to sample 0 of ``seed_b``.
+
+    Returns a CPU tensor ``(steps, C, H, W)`` in [0, 1] for image models (``(steps, *output_shape)`` otherwise).
+    ``model`` is a module or anything ``load`` takes. The end latents are those of ``sample`` (with the same
+    ``truncation`` and the model's sampling version), and each frame is generated on its own (a batch of 1), so
+    the first frame is bitwise ``sample(model, 1, seed=seed_a, labels=labels, truncation=truncation)`` and the
+    last the same with ``seed_b``. Between them, at ``t = k / (steps - 1)``:
+
+    * ``"slerp"`` (spherical, the default; normal latents only): ``sin((1-t) w) / sin(w) a + sin(t w) / sin(w) b``
+      with ``w`` the angle between the end latents ``a`` and ``b``: the path keeps the norm of a typical normal
+      latent, where a straight line through the middle would be atypically short (White 2016);
+    * ``"lerp"`` (linear): ``(1 - t) a + t b``; it stays within ``[-psi, psi]`` when truncated, slerp may not.
+
+    ``labels``: one class (an int) for the whole path of a conditional model; ``None`` is class 0, the class
+    ``sample`` gives sample 0. Unconditional models take no labels.
+    """
+    check_int("seed_a", seed_a, 0)
+    check_int("seed_b", seed_b, 0)
+    check_int("steps", steps, 2)
+    if method not in INTERPOLATION_METHODS:
+        raise ValueError(f"method must be one of {INTERPOLATION_METHODS}, got {method!r}")
+    psi = check_truncation(truncation)
+    if labels is not None and (not isinstance(labels, (int, np.integer)) or isinstance(labels, bool)):
+        raise ValueError(f"labels must be one int (one class for the whole path) or None, got {labels!r}")
+    if not isinstance(model, nn.Module):
+        model = load(model, device=device or "cpu")
+    elif device is not None:
+        model = model.to(device)
+    model = require_generator(model)
+    distribution = model.latent_distribution
+    if method == "slerp" and distribution != "normal":
+        raise ValueError(f"method='slerp' follows the shell of a normal prior, but this model's latents are "
+                         f"{distribution!r}; use method='lerp'")
+    y = _labels(labels, 1, int(model.num_classes))
+    version, run_device = _version_and_device(model, None, device)
+    ends = [latents([0], s, model.latent_dim, distribution, device=run_device, version=version, truncation=psi)
+            for s in (seed_a, seed_b)]
+    a, b = (e[0].double() for e in ends)
+    t = torch.linspace(0.0, 1.0, steps, dtype=torch.float64, device=run_device).unsqueeze(1)
+    omega = torch.arccos((a @ b / (a.norm() * b.norm())).clamp(-1.0, 1.0))
+    if method == "lerp" or float(omega) < 1e-6:  # (anti)parallel ends: slerp's weights are 0/0
+        path = (1 - t) * a + t * b
+    else:
+        path = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
+    path = path.to(torch.float32)
+    path[0], path[-1] = ends[0][0], ends[1][0]  # bitwise the sampled latents
+    if y is not None:
+        y = y.to(run_device)
+    was_training = model.training
+    model.eval()
+    try:
+        frames = [_generate(model, path[k: k + 1], y).cpu() for k in range(steps)]
+    finally:
+        model.train(was_training)
+    return torch.cat(frames)
+
+
+@torch.no_grad()
+def class_grid(
+    model: nn.Module | str | os.PathLike,
+    n_per_class: int = 8,
+    *,
+    seed: int = 0,
+    truncation: float | None = None,
+    batch_size: int = 256,
+    device: str | torch.device | None = None,
+) -> Tensor:
+    """Samples of a conditional model for a grid with one column per class: ``(n_per_class * num_classes, ...)``,
+    row-major, so ``grid_png(x, nrow=num_classes)`` draws it. Row ``r`` is sample ``r``'s latent (as
+    ``sample(model, n_per_class, seed=seed, labels=k)`` draws it) in every class ``k``: along a row only the class
+    changes. An unconditional model is a ``ValueError``."""
+    check_int("n_per_class", n_per_class, 1)
+    if not isinstance(model, nn.Module):
+        model = load(model, device=device or "cpu")
+    model = require_generator(model)
+    num_classes = int(model.num_classes)
+    if not num_classes:
+        raise ValueError("class grids need a conditional model; this one is unconditional (num_classes = 0)")
+    cols = [sample(model, n_per_class, seed=seed, labels=k, truncation=truncation, batch_size=batch_size,
+                   device=device) for k in range(num_classes)]
+    return torch.stack(cols, dim=1).reshape(n_per_class * num_classes, *cols[0].shape[1:])
 
 
 def to_pil(images: Tensor) -> list:
