@@ -1,9 +1,21 @@
-"""``ganzoo eval MODEL --data fashion_mnist --metrics fid,kid,is --n 10000``: image metrics of a generator as JSON.
+"""``ganzoo eval SOURCE --data fashion_mnist --metrics fid,kid,is --n 10000``: image metrics as JSON.
 
-MODEL is a local folder, a zoo name or a Hub repository id (loaded as by ``ganzoo.load``). The reference images
-come from an image datamodule (``--data``: fashion_mnist, mnist, cifar10, celeba, image_folder with
-``--data_dir``). The printed JSON holds the metrics and their protocol (extractor, weights hash, resize mode,
-sample counts, reference split); ``--out`` also writes it to a file.
+SOURCE is a generator (a local folder with ``config.json``, a zoo name or a Hub repository id, loaded as by
+``ganzoo.load``) or images: a folder of PNG/JPEG/BMP/WebP files, or a ``.npy``/``.npz`` array (uint8 in 0..255 or
+floats in [0, 1]; ``(N, C, H, W)``, ``(N, H, W, C)`` or ``(N, H, W)``; see ``ganzoo.metrics.images.as_images``).
+
+The reference is one of:
+
+* ``--data NAME`` (default fashion_mnist): an image datamodule (fashion_mnist, mnist, cifar10, celeba,
+  image_folder with ``--data_dir``), its ``--split``: ``--n_real`` images (default ``--n`` for a generator, else
+  10,000 or the whole split);
+* ``--ref PATH``: a folder of images or an ``.npy``/``.npz`` array (all images, or the first ``--n_real``), or
+  reference statistics written by ``ganzoo stats`` (``.safetensors``; their extractor is used).
+
+The printed JSON holds the metrics and their protocol (extractor, weights hash, resize mode, counts of both sets,
+the reference split or path, which set precision/recall treat as real); ``--out`` also writes it to a file. With
+fewer than 2,048 images in either set, a warning on stderr says how far FID is biased upward at that count
+(measured on Fashion-MNIST by ``bench/fid_bias.py``).
 
 A translation model (pix2pix, CycleGAN) is scored on the test split of ``--data`` (edges2fashion, sneaker2boot,
 or paired / unpaired with ``--data_dir``): L1, PSNR and FID for paired data; target-class fraction, cycle L1 and FID
@@ -14,23 +26,36 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import warnings
 from pathlib import Path
 
 from ganzoo.io import atomic_write_bytes
 from ganzoo.nets.base import ImageTranslator
 
+DEFAULT_DATA = "fashion_mnist"
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ganzoo eval", description="FID/KID/IS of an image generator, printed as JSON.")
-    p.add_argument("model", help="local folder, zoo name (ganzoo.list_pretrained()) or Hub repo id org/name")
-    p.add_argument("--data", default="fashion_mnist", help="reference dataset (default fashion_mnist)")
+    p = argparse.ArgumentParser(prog="ganzoo eval",
+                                description="FID/KID/IS/PRDC of a generator or of images, printed as JSON.")
+    p.add_argument("source", metavar="SOURCE",
+                   help="a generator (local folder, zoo name, Hub repo id org/name) or images (a folder, .npy, .npz)")
+    p.add_argument("--data", default=None, help=f"reference dataset (default {DEFAULT_DATA} when --ref is not given)")
+    p.add_argument("--ref", default=None,
+                   help="reference images (a folder, .npy, .npz) or statistics from `ganzoo stats` (.safetensors)")
     p.add_argument("--data_dir", default=None, help="folder of the reference data (default: the dataset's own)")
-    p.add_argument("--split", default="train", help="reference split (default train)")
+    p.add_argument("--split", default="train", help="reference split of --data (default train)")
     p.add_argument("--metrics", default="fid,kid",
                    help="comma-separated subset of fid,kid,is,prdc (default fid,kid)")
-    p.add_argument("--n", type=int, default=10000, help="generated images (and real images), default 10000")
+    p.add_argument("--n", type=int, default=None,
+                   help="generated images (default 10000), or the first N of SOURCE's images (default all)")
+    p.add_argument("--n_real", type=int, default=None,
+                   help="reference images: from --data default --n for a generator, else 10000 (or the whole "
+                   "split); from --ref images the first N (default all)")
     p.add_argument("--extractor", default=None,
-                   help="fmnist (the shipped classifier; default for 1x32x32 data) or inception")
+                   help="fmnist (the shipped classifier; default for 1x32x32 images) or inception; with --ref "
+                   "statistics, theirs")
     p.add_argument("--weights_path", default=None, help="local weights file of the FID Inception network")
     p.add_argument("--seed", type=int, default=0, help="sample seed; sample i depends only on (seed, i)")
     p.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
@@ -41,36 +66,77 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def source_kind(source: str) -> str:
+    """``"images"`` for a folder of images or a ``.npy``/``.npz`` path, else ``"model"`` (a generator folder holds
+    ``config.json``; zoo names and Hub ids are not paths)."""
+    path = Path(source)
+    if path.is_dir():
+        return "model" if (path / "config.json").is_file() else "images"
+    return "images" if path.suffix.lower() in (".npy", ".npz", ".safetensors") else "model"
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Run ``ganzoo eval``; prints and returns the metrics with their protocol."""
     args = _parser().parse_args(argv)
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     try:
-        from ganzoo.data.images import image_datamodule
-        from ganzoo.sampling import load
-        from ganzoo.training.image_eval import check_metrics, evaluate_images
+        from ganzoo.metrics.images import SmallSampleWarning, evaluate
+        from ganzoo.training.image_eval import check_metrics
 
         check_metrics(metrics)
-        if args.n < 1:
-            raise ValueError(f"--n must be a positive integer, got {args.n}")
-        model = load(args.model, args.revision, device=_device(args.device))
-        if isinstance(model, ImageTranslator):
-            return _translation(args, model, metrics)
-        if len(getattr(model, "output_shape", ())) != 3:
-            raise ValueError(f"{args.model} is not an image generator (output shape {model.output_shape})")
-        dm = image_datamodule(args.data, **({"data_dir": args.data_dir} if args.data_dir else {}))
-        if tuple(dm.data_shape) != tuple(model.output_shape):
-            raise ValueError(
-                f"{args.model} makes images of shape {tuple(model.output_shape)} but --data {args.data} has "
-                f"{tuple(dm.data_shape)}"
+        for name in ("n", "n_real"):
+            if getattr(args, name) is not None and getattr(args, name) < 1:
+                raise ValueError(f"--{name} must be a positive integer, got {getattr(args, name)}")
+        if args.data is not None and args.ref is not None:
+            raise ValueError(f"give one reference, --data or --ref, not both (--data {args.data}, --ref {args.ref})")
+        if args.ref is not None and (args.data_dir is not None or args.split != "train"):
+            raise ValueError("--data_dir and --split apply to --data, not to --ref")
+        kind = source_kind(args.source)
+        if kind == "images":
+            if args.revision is not None:
+                raise ValueError(f"--revision applies to Hub models, but SOURCE {args.source} is images")
+            fake = args.source
+            head = {"source": str(args.source)}
+        else:
+            from ganzoo.sampling import load
+
+            try:
+                fake = load(args.source, args.revision, device=_device(args.device))
+            except FileNotFoundError as e:
+                raise FileNotFoundError(f"SOURCE: {e} (nor a folder of images, a .npy or .npz file)") from None
+            if isinstance(fake, ImageTranslator):
+                if args.ref is not None:
+                    raise ValueError("a translation model is scored on the test split of --data; --ref does not "
+                                     "apply")
+                return _translation(args, fake, metrics)
+            if len(getattr(fake, "output_shape", ())) != 3:
+                raise ValueError(f"{args.source} is not an image generator (output shape {fake.output_shape})")
+            head = {"model": str(args.source)}
+        if args.ref is not None:
+            reference, ref_name = args.ref, "--ref"
+        else:
+            from ganzoo.data.images import image_datamodule
+
+            data = args.data or DEFAULT_DATA
+            reference, ref_name = image_datamodule(data, **({"data_dir": args.data_dir} if args.data_dir else {})), \
+                f"--data {data}"
+            shape = tuple(getattr(fake, "output_shape", ()))
+            if kind == "model" and tuple(reference.data_shape) != shape:
+                raise ValueError(f"{args.source} makes images of shape {shape} but --data {data} has "
+                                 f"{tuple(reference.data_shape)}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SmallSampleWarning)  # printed below, once, as a line
+            out = evaluate(
+                fake, reference, metrics=metrics, n=args.n if kind == "images" else (args.n or 10000),
+                n_real=args.n_real, split=args.split, extractor=args.extractor, weights_path=args.weights_path,
+                seed=args.seed, device=_device(args.device) if kind == "images" else None, progress=True,
+                fake_name="SOURCE", reference_name=ref_name,
             )
-        out = evaluate_images(
-            model, dm, metrics=metrics, n=args.n, extractor=args.extractor, weights_path=args.weights_path,
-            split=args.split, seed=args.seed, progress=True,
-        )
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(f"ganzoo eval: {e}") from None
-    out = {"model": str(args.model), **out}
+    out = {**head, **out}
+    for line in out.get("warnings", []):
+        print(f"ganzoo eval: warning: {line}", file=sys.stderr)
     text = json.dumps(out, indent=1)
     print(text)
     if args.out:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,17 @@ def real_features(
     return feats, False
 
 
+def fid_from_features(f_real: Tensor, f_fake: Tensor) -> float:
+    """FID between two feature sets ``(N, D)``: torchmetrics' ``FrechetInceptionDistance`` on precomputed features
+    (means and covariances in float64)."""
+    from torchmetrics.image import FrechetInceptionDistance
+
+    fid = FrechetInceptionDistance(feature=_Precomputed(f_real.shape[1]), reset_real_features=False)
+    fid.update(f_real, real=True)
+    fid.update(f_fake, real=False)
+    return float(fid.compute())
+
+
 def compute_image_metrics(
     fake: Tensor,
     real: Tensor,
@@ -177,18 +189,25 @@ def compute_image_metrics(
     device: str | torch.device = "cpu",
     progress: bool = False,
     labels: Tensor | None = None,
+    real_name: str | None = None,
+    fake_name: str | None = None,
 ) -> dict[str, Any]:
     """FID / KID / IS / precision-recall-density-coverage of ``fake`` against ``real`` (both ``(N, C, H, W)`` in
-    [0, 1]), all in the extractor's feature space.
+    [0, 1]; ``real`` may also be :class:`ReferenceStats`, whose features are used as they are), all in the
+    extractor's feature space. ``real`` is the set precision and recall treat as real; ``real_name`` and
+    ``fake_name`` describe the two sets in the protocol (``"real"``, ``"fake"``).
 
     Returns ``{"fid", "kid_mean", "kid_std", "is_mean", "is_std", "precision", "recall", "density", "coverage"}``
     (those asked for; ``"prdc"`` asks for the last four) and ``"protocol"``; with the Fashion-MNIST extractor also
     ``"class_coverage"`` of the fakes (``ganzoo.metrics.classifier.class_coverage``, from the logits of the same
     forward pass as their features; ``labels``: the classes a conditional generator was asked for). The real
-    features come from the cache when it holds this (dataset, split, resolution, extractor, weights, count).
+    features come from the cache when it holds this (dataset, split, resolution, extractor, weights, count);
+    ``dataset=None`` computes them without the cache. With FID and fewer than 2,048 images in either set, a
+    :class:`SmallSampleWarning` (also under ``"warnings"``) says how far FID is biased upward at that count
+    (:func:`fid_bias_note`).
     """
     import torchmetrics
-    from torchmetrics.image import FrechetInceptionDistance, InceptionScore, KernelInceptionDistance
+    from torchmetrics.image import InceptionScore, KernelInceptionDistance
 
     from ganzoo.quiet import install as quiet
 
@@ -198,22 +217,34 @@ def compute_image_metrics(
     if bad or not metrics:
         raise ValueError(f"metrics must be a non-empty subset of {METRICS}, got {list(metrics)!r}")
     check_images("fake", fake)
-    check_images("real", real)
+    stats = real if isinstance(real, ReferenceStats) else None
+    if stats is None:
+        check_images("real", real)
+    real_shape = tuple(stats.protocol["resolution"]) if stats is not None else tuple(real.shape[1:])
+    n_real = stats.n if stats is not None else len(real)
     if n_fake is not None and n_fake != len(fake):
         raise ValueError(f"n_fake={n_fake} but {len(fake)} fake images were given")
-    if fake.shape[1:] != real.shape[1:]:
-        raise ValueError(f"fake images {tuple(fake.shape[1:])} and real images {tuple(real.shape[1:])} differ in shape")
+    if tuple(fake.shape[1:]) != real_shape:
+        raise ValueError(f"fake images {tuple(fake.shape[1:])} and real images {real_shape} differ in shape")
     check_int("kid_subset_size", kid_subset_size)
+    if stats is not None:
+        stats.check_extractor(extractor)
     ex = Extractor(extractor, weights_path, device)
+    if stats is not None:
+        stats.check_extractor(ex.name, ex.weights_sha256)
+        dataset, split = stats.protocol.get("dataset"), stats.protocol.get("split")
     f_fake, logits = ex.extract(fake, progress=progress)
-    f_real, cached = real_features(real, ex, dataset=dataset, split=split, cache_dir=cache_dir, progress=progress)
+    if stats is not None:
+        f_real, cached = stats.features, False
+    elif dataset is None:
+        (f_real, _), cached = ex.extract(real, progress=progress), False
+    else:
+        f_real, cached = real_features(real, ex, dataset=dataset, split=split, cache_dir=cache_dir,
+                                       progress=progress)
     out: dict[str, Any] = {}
     if "fid" in metrics:
-        fid = FrechetInceptionDistance(feature=_Precomputed(f_real.shape[1]), reset_real_features=False)
-        fid.update(f_real, real=True)
-        fid.update(f_fake, real=False)
-        out["fid"] = float(fid.compute())
-    subset = min(kid_subset_size, len(fake), len(real))
+        out["fid"] = fid_from_features(f_real, f_fake)
+    subset = min(kid_subset_size, len(fake), n_real)
     if "kid" in metrics:
         kid = KernelInceptionDistance(feature=_Precomputed(f_real.shape[1]), subsets=kid_subsets, subset_size=subset)
         kid.update(f_real, real=True)
@@ -241,11 +272,444 @@ def compute_image_metrics(
     out["protocol"] = {
         "extractor": ex.name, "weights_sha256": ex.weights_sha256, "feature_dim": int(f_real.shape[1]),
         "resize": ex.resize, "input_range": "[0, 1] float, quantised to uint8 only for inception",
-        "n_fake": len(fake), "n_real": len(real), "dataset": dataset, "split": split,
-        "resolution": list(real.shape[1:]), "statistics": "float64 (torchmetrics)",
+        "n_fake": len(fake), "n_real": n_real, "dataset": dataset, "split": split,
+        "real": real_name or (f"{dataset} {split} ({n_real} images)" if dataset else f"{n_real} images"),
+        "fake": fake_name or f"{len(fake)} images",
+        "resolution": list(real_shape), "statistics": "float64 (torchmetrics)",
         "kid_subset_size": subset, "kid_subsets": kid_subsets, "kid_seed": 0, "is_splits": is_splits,
         **({"prdc_k_precision_recall": 3, "prdc_k_density_coverage": 5, "prdc_inside": "strict (<)"}
            if "prdc" in metrics else {}),
         "real_features_cached": cached, "torchmetrics": torchmetrics.__version__,
+        **({"reference_statistics": stats.protocol} if stats is not None else {}),
     }
+    note = fid_bias_note(min(len(fake), n_real), ex.name) if "fid" in metrics else None
+    if note:
+        out["warnings"] = [note]
+        warnings.warn(note, SmallSampleWarning, stacklevel=2)
     return out
+
+
+# ---------------------------------------------------------------- images from files, reference statistics, evaluate
+
+REFERENCE_N = 10000  # reference images drawn from a dataset for an image set (the zoo's protocol: 10,000)
+MIN_FID_IMAGES = 2048  # below this many images in either set, FID comes with a bias warning
+STATS_FORMAT = "ganzoo-reference-statistics"
+STATS_VERSION = "1"
+ARRAY_SUFFIXES = (".npy", ".npz")
+
+
+class SmallSampleWarning(UserWarning):
+    """FID of fewer than 2,048 images: biased upward (see :func:`fid_bias_note`)."""
+
+
+def default_extractor(data_shape: Sequence[int]) -> str | None:
+    """The offline feature extractor for images of this shape: the shipped Fashion-MNIST classifier for 1x32x32
+    images, else ``None`` (the Inception extractor needs a weights file: pass ``extractor="inception"`` and
+    ``weights_path``)."""
+    return "fmnist" if tuple(data_shape) == (1, 32, 32) else None
+
+
+def as_images(array: Any, name: str = "images") -> Tensor:
+    """An array of images as float32 ``(N, C, H, W)`` in [0, 1], C = 1 or 3.
+
+    Values: uint8 in 0..255 (divided by 255) or floats in [0, 1]; any other dtype is refused. Layouts:
+    ``(N, C, H, W)``, ``(N, H, W, C)`` (C = 1 or 3; when both axes 1 and 3 could be channels the array is refused
+    as ambiguous) or ``(N, H, W)`` (one channel). At least 2 images.
+    """
+    import numpy as np
+
+    if isinstance(array, np.ndarray):
+        if not (array.dtype == np.uint8 or np.issubdtype(array.dtype, np.floating)):
+            raise ValueError(f"{name}: images must be uint8 (0..255) or floats in [0, 1], got an array of "
+                             f"{array.dtype}")
+        array = torch.from_numpy(np.ascontiguousarray(array))
+    if not isinstance(array, Tensor):
+        raise ValueError(f"{name}: expected images (a tensor, an array, a folder, a .npy or .npz file), got "
+                         f"{type(array).__name__}")
+    x = array.detach().cpu()
+    if not (x.dtype == torch.uint8 or x.dtype.is_floating_point):
+        raise ValueError(f"{name}: images must be uint8 (0..255) or floats in [0, 1], got {x.dtype}")
+    shape = tuple(x.shape)
+    if x.dim() == 3:
+        x = x[:, None]
+    elif x.dim() == 4:
+        first, last = shape[1] in (1, 3), shape[3] in (1, 3)
+        if first and last:
+            raise ValueError(f"{name}: shape {shape} is ambiguous: axis 1 and axis 3 could both be channels; "
+                             "give (N, C, H, W) or (N, H, W, C) with H, W not 1 or 3")
+        if last:
+            x = x.permute(0, 3, 1, 2)
+        elif not first:
+            raise ValueError(f"{name}: shape {shape} has no channel axis of size 1 or 3; give (N, C, H, W), "
+                             "(N, H, W, C) or (N, H, W)")
+    else:
+        raise ValueError(f"{name}: images must be (N, C, H, W), (N, H, W, C) or (N, H, W), got shape {shape}")
+    if len(x) < 2:
+        raise ValueError(f"{name}: {len(x)} image(s); FID and KID need at least 2")
+    if x.dtype == torch.uint8:
+        return x.float().div_(255).contiguous()
+    x = x.float()
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name}: images contain NaN or infinite values")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < 0 or hi > 1:
+        raise ValueError(f"{name}: float images must lie in [0, 1], got values in [{lo:.3g}, {hi:.3g}] "
+                         "(images in [-1, 1]: (x + 1) / 2; in 0..255: store them as uint8)")
+    return x.contiguous()
+
+
+def match_channels(images: Tensor, channels: int | None, name: str = "images") -> Tensor:
+    """``images`` with ``channels`` channels: 1 -> 3 repeats the grey channel; 3 -> 1 only for grey images stored
+    as RGB (all three channels equal), else an error. ``None``: 3 -> 1 for grey-as-RGB images, else unchanged."""
+    c = images.shape[1]
+    grey = c == 3 and bool((images[:, 0] == images[:, 1]).all() and (images[:, 1] == images[:, 2]).all())
+    if channels is None:
+        return images[:, :1].contiguous() if grey else images
+    if channels == c:
+        return images
+    if channels == 3 and c == 1:
+        return images.expand(-1, 3, -1, -1).contiguous()
+    if channels == 1 and grey:
+        return images[:, :1].contiguous()
+    raise ValueError(f"{name}: images have {c} channels (in colour), the reference has {channels}")
+
+
+def read_image_set(source: Any, *, name: str = "images", channels: int | None = None,
+                   n: int | None = None) -> tuple[Tensor, str]:
+    """Images from a folder (PNG, JPEG, BMP, WebP: ``ganzoo.sampling.read_images``), a ``.npy`` file, a ``.npz``
+    file (its only array, or the one named ``images``), a tensor or an array (:func:`as_images`), as float32
+    ``(N, C, H, W)`` in [0, 1], and a description naming the source. ``channels`` as in :func:`match_channels`
+    (grey images stored as RGB are read as one channel); ``n``: the first ``n`` images. Errors start with ``name``.
+    """
+    import numpy as np
+
+    desc = "in memory"
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if path.is_dir():
+            from ganzoo.sampling import read_images
+
+            try:
+                _, x = read_images(path, 3)
+            except ValueError as e:
+                raise ValueError(f"{name}: {e}") from None
+            desc = f"folder {path}"
+        elif path.suffix.lower() in ARRAY_SUFFIXES:
+            if not path.is_file():
+                raise FileNotFoundError(f"{name}: no file {path}")
+            x, key = _load_array(path, name)
+            desc = f"array {path}" + (f"[{key!r}]" if key else "")
+        elif path.suffix.lower() == ".safetensors":
+            raise ValueError(f"{name}: {path} holds reference statistics, not images; give it as the reference")
+        elif not path.exists():
+            raise FileNotFoundError(f"{name}: {path} does not exist (a folder of images, a .npy or a .npz file)")
+        else:
+            raise ValueError(f"{name}: {path} is neither a folder of images nor a .npy/.npz file")
+        x = as_images(x, name)
+    elif isinstance(source, (Tensor, np.ndarray)):
+        x = as_images(source, name)
+    else:
+        raise ValueError(f"{name}: expected a folder, a .npy/.npz file, a tensor or an array, got "
+                         f"{type(source).__name__}")
+    x = match_channels(x, channels, name)
+    total = len(x)
+    if n is not None:
+        check_int("n", n)
+        if n > total:
+            raise ValueError(f"{name}: asked for {n} images, {desc} has {total}")
+        x = x[:n]
+    return x, f"{desc} ({len(x)} images" + (f", the first of {total})" if len(x) < total else ")")
+
+
+def _load_array(path: Path, name: str) -> tuple[Any, str | None]:
+    import numpy as np
+
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as e:
+        raise ValueError(f"{name}: {path} is not a readable {path.suffix} file ({e})") from None
+    if isinstance(data, np.ndarray):
+        return data, None
+    with data:
+        keys = list(data.keys())
+        if {"mu", "sigma"} <= set(keys):
+            raise ValueError(f"{name}: {path} holds mu/sigma statistics (pytorch-fid's or clean-fid's format), "
+                             "not images; ganzoo reads statistics written by `ganzoo stats` (.safetensors)")
+        key = "images" if "images" in keys else keys[0] if len(keys) == 1 else None
+        if key is None:
+            raise ValueError(f"{name}: {path} holds {len(keys)} arrays {keys}; name the images 'images'")
+        return data[key], key
+
+
+class ReferenceStats:
+    """Features of a reference image set in one extractor's space, with their protocol: what
+    ``ganzoo stats`` saves (:func:`save_stats`) and ``ganzoo eval --ref`` reads (:func:`load_stats`).
+
+    ``features``: float32 ``(n, D)``; ``protocol``: extractor, weights_sha256, feature_dim, resize, resolution
+    (C, H, W of the images), n, source. FID needs only the mean and covariance (:meth:`mean_cov`); KID and
+    precision/recall/density/coverage need the features themselves, so they are kept.
+    """
+
+    def __init__(self, features: Tensor, protocol: dict[str, Any]):
+        self.features, self.protocol = features, dict(protocol)
+
+    @property
+    def n(self) -> int:
+        return len(self.features)
+
+    def mean_cov(self) -> tuple[Tensor, Tensor]:
+        """The features' mean and covariance (``N - 1`` normalisation) in float64, as torchmetrics' FID takes them."""
+        f = self.features.double()
+        return f.mean(0), torch.cov(f.T)
+
+    def check_extractor(self, extractor: str | None, weights_sha256: str | None = None) -> None:
+        """Refuse an extractor (or its weights) other than the one these features were computed with."""
+        mine, where = self.protocol["extractor"], self.protocol.get("path") or self.protocol.get("source")
+        if extractor is not None and extractor != mine:
+            raise ValueError(f"reference statistics {where} are in the {mine!r} extractor's features, not "
+                             f"{extractor!r}: evaluate with extractor {mine!r} or compute the statistics again "
+                             f"with extractor {extractor!r} (ganzoo stats --extractor {extractor})")
+        if weights_sha256 is not None and weights_sha256 != self.protocol["weights_sha256"]:
+            raise ValueError(f"reference statistics {where} were computed with other {mine} weights (sha256 "
+                             f"{self.protocol['weights_sha256'][:12]}..., these are {weights_sha256[:12]}...); "
+                             "compute them again with these weights")
+
+
+def reference_stats(
+    images: Any, *, extractor: str | None = None, weights_path: str | os.PathLike | None = None,
+    device: str | torch.device = "cpu", n: int | None = None, name: str = "images", progress: bool = False,
+) -> ReferenceStats:
+    """Reference statistics of ``images`` (anything :func:`read_image_set` reads): their features in the
+    ``extractor``'s space (default ``"fmnist"`` for 1x32x32 images; others need ``"inception"`` and
+    ``weights_path``) with the protocol."""
+    if extractor is not None and extractor not in EXTRACTORS:
+        raise ValueError(f"extractor must be one of {EXTRACTORS}, got {extractor!r}")
+    x, desc = read_image_set(images, name=name, channels=1 if extractor == "fmnist" else None, n=n)
+    extractor = extractor or _extractor_for(tuple(x.shape[1:]))
+    ex = Extractor(extractor, weights_path, device)
+    feats, _ = ex.extract(x, progress=progress)
+    return ReferenceStats(feats, {
+        "extractor": ex.name, "weights_sha256": ex.weights_sha256, "feature_dim": int(feats.shape[1]),
+        "resize": ex.resize, "resolution": list(x.shape[1:]), "n": len(x), "source": desc,
+    })
+
+
+def _extractor_for(shape: tuple[int, ...]) -> str:
+    found = default_extractor(shape)
+    if found is None:
+        raise ValueError(f"no offline feature extractor for data of shape {shape}; pass extractor='inception' with "
+                         "weights_path (the FID Inception weights file)")
+    return found
+
+
+def save_stats(stats: ReferenceStats, path: str | os.PathLike) -> None:
+    """Write ``stats`` as safetensors (atomically): ``features`` float32 (n, D), ``mu`` float64 (D,), ``sigma``
+    float64 (D, D), and the protocol in the metadata (one JSON value per key). Size: 4 n D + 8 D^2 bytes: 5.2 MB
+    for 10,000 images with the fmnist extractor (D = 128), 115 MB with Inception (D = 2048)."""
+    from safetensors.torch import save
+
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise ValueError(f"out: statistics are written as .safetensors, got {path}")
+    mu, sigma = stats.mean_cov()
+    meta = {"format": STATS_FORMAT, "format_version": STATS_VERSION,
+            **{k: json.dumps(v) for k, v in stats.protocol.items() if k != "path"}}
+    tensors = {"features": stats.features.float().contiguous(), "mu": mu.contiguous(), "sigma": sigma.contiguous()}
+    atomic_write_bytes(path, save(tensors, metadata=meta))
+
+
+def load_stats(path: str | os.PathLike, *, name: str = "reference") -> ReferenceStats:
+    """Read statistics written by :func:`save_stats` (``ganzoo stats``); safetensors only. The protocol gains
+    ``"path"``."""
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise ValueError(f"{name}: reference statistics are .safetensors files written by `ganzoo stats`, got {path}")
+    if not path.is_file():
+        raise FileNotFoundError(f"{name}: no file {path}")
+    try:
+        with safe_open(str(path), "pt") as f:
+            meta = f.metadata() or {}
+            if meta.get("format") != STATS_FORMAT:
+                raise ValueError(f"{name}: {path} is not a ganzoo statistics file (no format={STATS_FORMAT!r} "
+                                 "in its metadata); write one with `ganzoo stats`")
+            if meta.get("format_version") != STATS_VERSION:
+                raise ValueError(f"{name}: {path} has statistics format version {meta.get('format_version')}, "
+                                 f"this ganzoo reads version {STATS_VERSION}")
+            if "features" not in f.keys():
+                raise ValueError(f"{name}: {path} has no 'features' tensor")
+            feats = f.get_tensor("features")
+            protocol = {k: json.loads(v) for k, v in meta.items() if k not in ("format", "format_version")}
+    except (SafetensorError, OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"{name}: {path} is not a readable safetensors file ({e})") from None
+    missing = [k for k in ("extractor", "weights_sha256", "feature_dim", "resolution", "n") if k not in protocol]
+    if missing:
+        raise ValueError(f"{name}: {path} lacks protocol fields {missing}")
+    if feats.dim() != 2 or feats.shape[1] != protocol["feature_dim"] or len(feats) != protocol["n"]:
+        raise ValueError(f"{name}: {path} has features of shape {tuple(feats.shape)}, its protocol says "
+                         f"({protocol['n']}, {protocol['feature_dim']})")
+    return ReferenceStats(feats.float(), {**protocol, "path": str(path)})
+
+
+_BIAS_TABLE: dict[str, Any] | None = None
+
+
+def fid_bias_table() -> dict[str, Any]:
+    """The measured FID bias on Fashion-MNIST (``bench/fid_bias.py``; shipped as ``ganzoo/metrics/fid_bias.json``)."""
+    global _BIAS_TABLE
+    if _BIAS_TABLE is None:
+        _BIAS_TABLE = json.loads((Path(__file__).parent / "fid_bias.json").read_text())
+    return _BIAS_TABLE
+
+
+def fid_bias_note(n: int, extractor: str = "fmnist") -> str | None:
+    """``None`` for ``n >= 2048``; else a sentence saying how far FID is biased upward with ``n`` images, from
+    the measured bias of ``bench/fid_bias.py`` (Fashion-MNIST test subsets against 10,000 training images, fmnist
+    extractor), interpolated linearly in 1/n between the measured counts."""
+    if n >= MIN_FID_IMAGES:
+        return None
+    table = fid_bias_table()
+    rows = sorted(table["series"]["test"]["rows"], key=lambda r: r["n"])
+    full = rows[-1]
+    smallest = rows[0]
+    if n <= smallest["n"]:
+        how = f"by more than {smallest['bias_vs_10000']:.2f} (the bias measured at {smallest['n']} images)"
+    else:
+        hi = next(r for r in rows if r["n"] >= n)
+        lo = rows[rows.index(hi) - 1] if hi["n"] > n else hi
+        t = 0.0 if hi is lo else (1 / n - 1 / hi["n"]) / (1 / lo["n"] - 1 / hi["n"])
+        bias = hi["bias_vs_10000"] + t * (lo["bias_vs_10000"] - hi["bias_vs_10000"])
+        how = f"by about {bias:.2f}"
+    other = "" if extractor == "fmnist" else (
+        f"; with the {extractor!r} extractor the bias differs (and with fewer images than feature dimensions the "
+        "covariance is singular)")
+    return (f"FID of {n:,} images is biased upward: on Fashion-MNIST with the fmnist extractor, FID of {n:,} test "
+            f"images against {table['n_ref']:,} training images exceeds the FID of all {full['n']:,} {how} "
+            f"(FID at {full['n']:,}: {full['fid_mean']:.2f}; bench/results/fid_bias.json){other}. "
+            f"Use at least {MIN_FID_IMAGES:,} images, and the same count to compare FIDs")
+
+
+def _is_datamodule(obj: Any) -> bool:
+    return callable(getattr(obj, "reference_images", None)) and hasattr(obj, "data_shape")
+
+
+def evaluate(
+    fake: Any,
+    reference: Any,
+    *,
+    metrics: Sequence[str] = ("fid", "kid"),
+    n: int | None = None,
+    n_real: int | None = None,
+    split: str = "train",
+    extractor: str | None = None,
+    weights_path: str | os.PathLike | None = None,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool = False,
+    fake_name: str = "fake",
+    reference_name: str = "reference",
+) -> dict[str, Any]:
+    """Image metrics of ``fake`` against ``reference``, with their protocol: the one entry point behind
+    ``ganzoo eval``.
+
+    ``fake``: a generator (``n`` samples, default 10,000, of seed ``seed``; sample i depends only on (seed, i)), or
+    images: a folder (PNG/JPEG/...), a ``.npy``/``.npz`` file, a tensor or an array (:func:`as_images` says which
+    dtypes and layouts; all images, or the first ``n``).
+
+    ``reference``: an image datamodule (the first ``n_real`` images of ``split``; default ``n`` for a generator,
+    else 10,000 or the whole split), images as for ``fake`` (all, or the first ``n_real``), or reference
+    statistics (a ``.safetensors`` file of ``ganzoo stats``, or :class:`ReferenceStats`). ``reference`` is the
+    set precision and recall treat as real; the protocol names it under ``"real"``.
+
+    ``extractor``: default the statistics' extractor, else ``"fmnist"`` for 1x32x32 images. ``fake_name`` and
+    ``reference_name`` start the error messages (the command line passes its argument names).
+    """
+    from torch import nn
+
+    metrics = list(metrics)
+    bad = [m for m in metrics if m not in METRICS]
+    if bad or not metrics:
+        raise ValueError(f"metrics must be a non-empty subset of {METRICS}, got {metrics!r}")
+    if extractor is not None and extractor not in EXTRACTORS:
+        raise ValueError(f"extractor must be one of {EXTRACTORS}, got {extractor!r}")
+    for value, label in ((n, "n"), (n_real, "n_real")):
+        if value is not None:
+            check_int(label, value)
+    generator = fake if isinstance(fake, nn.Module) else None
+    check_path(fake, fake_name, stats_ok=False)
+    check_path(reference, reference_name, stats_ok=True)
+
+    # the reference first: it fixes the channel count and shape the fake images are read with
+    dataset = None
+    if isinstance(reference, ReferenceStats):
+        real: Tensor | ReferenceStats = reference
+    elif isinstance(reference, (str, os.PathLike)) and Path(reference).suffix == ".safetensors":
+        real = load_stats(reference, name=reference_name)
+    elif _is_datamodule(reference):
+        extractor = extractor or _extractor_for(tuple(reference.data_shape))  # before loading any image
+        dataset = reference.dataset_name
+        size = len(reference.dataset(split)) if hasattr(reference, "dataset") else None
+        count = n_real or ((n or 10000) if generator is not None else min(REFERENCE_N, size or REFERENCE_N))
+        x, _ = reference.reference_images(split, count)
+        real = (x + 1) / 2
+        real_desc = f"{dataset} {split} split, the first {count} images"
+    else:
+        real, real_desc = read_image_set(reference, name=reference_name, n=n_real)
+    if isinstance(real, ReferenceStats):
+        if n_real is not None:
+            raise ValueError(f"n_real: reference statistics hold {real.n} images; n_real applies to image sets")
+        where = real.protocol.get("path")
+        real_desc = f"statistics {where}: {real.protocol['source']}" if where else real.protocol["source"]
+        extractor = extractor or real.protocol["extractor"]
+        real.check_extractor(extractor)
+    shape = tuple(real.protocol["resolution"]) if isinstance(real, ReferenceStats) else tuple(real.shape[1:])
+    extractor = extractor or _extractor_for(shape)
+
+    labels = None
+    if generator is not None:
+        from ganzoo.sampling import sample
+
+        out_shape = tuple(getattr(generator, "output_shape", ()))
+        if len(out_shape) != 3:
+            raise ValueError(f"{fake_name}: not an image generator (output shape {out_shape})")
+        if out_shape != shape:
+            raise ValueError(f"{fake_name} makes images of shape {out_shape} but the reference's are {shape}")
+        count = n or 10000
+        params = next(generator.parameters(), None)
+        device = device or (params.device if params is not None else "cpu")  # the metrics run where the model is
+        fake_images = sample(generator, count, seed=seed)
+        classes = int(getattr(generator, "num_classes", 0) or 0)
+        labels = torch.arange(count) % classes if classes else None  # sample() cycles through the classes
+        fake_desc = f"{count} samples of the generator (seed {seed})"
+    else:
+        fake_images, fake_desc = read_image_set(fake, name=fake_name, channels=shape[0], n=n)
+    if tuple(fake_images.shape[1:]) != shape:
+        hint = (" (ganzoo pads Fashion-MNIST's 28x28 images to 32x32 with 2 black pixels on each side)"
+                if shape == (1, 32, 32) and tuple(fake_images.shape[2:]) == (28, 28) else "")
+        raise ValueError(f"{fake_name}: images of shape {tuple(fake_images.shape[1:])}, the reference's are "
+                         f"{shape}{hint}")
+    return compute_image_metrics(
+        fake_images, real, metrics=tuple(metrics), extractor=extractor, weights_path=weights_path,
+        dataset=dataset, split=split if dataset else None, cache_dir=cache_dir, device=device or "cpu",
+        progress=progress, labels=labels, real_name=real_desc, fake_name=fake_desc,
+    )
+
+
+def check_path(obj: Any, name: str, *, stats_ok: bool) -> None:
+    """A path argument must exist and be of a kind this argument takes: checked before any work."""
+    if not isinstance(obj, (str, os.PathLike)):
+        return
+    path = Path(obj)
+    kinds = "a folder of images, a .npy or .npz file" + (", or statistics (.safetensors)" if stats_ok else "")
+    if not path.exists():
+        raise FileNotFoundError(f"{name}: {path} does not exist ({kinds})")
+    if path.is_dir():
+        return
+    suffix = path.suffix.lower()
+    if suffix in ARRAY_SUFFIXES or (stats_ok and suffix == ".safetensors"):
+        return
+    if suffix == ".safetensors":
+        raise ValueError(f"{name}: {path} holds reference statistics, not images; give it as the reference")
+    raise ValueError(f"{name}: {path} is not {kinds}")

@@ -19,18 +19,10 @@ from torch import nn
 
 from ganzoo.checks import check_int
 from ganzoo.io import atomic_write_bytes
-from ganzoo.metrics.images import METRICS
+from ganzoo.metrics.images import METRICS, default_extractor
 from ganzoo.sampling import grid_png, sample
 
 PRDC = ("precision", "recall", "density", "coverage")
-
-
-
-def default_extractor(data_shape: Sequence[int]) -> str | None:
-    """The offline feature extractor for data of this shape: the shipped Fashion-MNIST classifier for 1x32x32
-    images, else ``None`` (the Inception extractor needs a weights file: pass ``extractor="inception"`` and
-    ``weights_path``)."""
-    return "fmnist" if tuple(data_shape) == (1, 32, 32) else None
 
 
 def check_metrics(metrics: Sequence[str]) -> list[str]:
@@ -56,26 +48,14 @@ def evaluate_images(
 ) -> dict[str, Any]:
     """FID/KID/IS of ``n`` samples of ``generator`` (seed ``seed``) against ``n_real`` (default ``n``) images of the
     datamodule's ``split``, with the protocol under ``"protocol"``; for a conditional generator also the
-    classifier's class coverage and per-class accuracy (Fashion-MNIST extractor only)."""
-    from ganzoo.metrics.images import compute_image_metrics
+    classifier's class coverage and per-class accuracy (Fashion-MNIST extractor only). The metrics run where the
+    generator is. :func:`ganzoo.metrics.images.evaluate` with a datamodule as the reference."""
+    from ganzoo.metrics.images import evaluate
 
     check_int("n", n)
-    metrics = check_metrics(metrics)
-    extractor = extractor or default_extractor(datamodule.data_shape)
-    if extractor is None:
-        raise ValueError(
-            f"no offline feature extractor for data of shape {tuple(datamodule.data_shape)}; pass "
-            "extractor='inception' with weights_path (the FID Inception weights file)"
-        )
-    real, _ = datamodule.reference_images(split, n_real or n)
-    params = next(generator.parameters(), None)
-    device = params.device if params is not None else torch.device("cpu")  # the metrics run where the model is
-    fake = sample(generator, n, seed=seed)
-    classes = int(generator.num_classes)
-    return compute_image_metrics(
-        fake, (real + 1) / 2, metrics=tuple(metrics), extractor=extractor, weights_path=weights_path,
-        n_fake=n, dataset=datamodule.dataset_name, split=split, cache_dir=cache_dir, progress=progress, device=device,
-        labels=torch.arange(n) % classes if classes else None,  # sample() cycles through the classes
+    return evaluate(
+        generator, datamodule, metrics=check_metrics(metrics), n=n, n_real=n_real or n, split=split,
+        extractor=extractor, weights_path=weights_path, seed=seed, cache_dir=cache_dir, progress=progress,
     )
 
 

@@ -1,0 +1,114 @@
+"""How far FID is biased upward at small sample counts, measured on Fashion-MNIST with the shipped extractor.
+
+    nice -n 19 python bench/fid_bias.py [--draws 20]
+
+FID(n images, 10,000 training images) for n in ``NS``, with the ``fmnist`` extractor, for two image sets:
+
+* ``test``: random subsets (without replacement) of the 10,000 Fashion-MNIST test images;
+* ``dcgan``: random subsets of 10,000 samples (seed 0) of the zoo's ``dcgan-fashion_mnist``.
+
+Each n < 10,000 is drawn ``--draws`` times (seeds 0, 1, ...); n = 10,000 is the whole set, once. The bias at n is
+the mean FID at n minus the FID at 10,000, and a least-squares fit FID(n) = FID_inf + b / n gives the
+extrapolated FID of infinitely many images. Features are extracted once per set; every FID goes through
+``ganzoo.metrics.images.fid_from_features``, the function ``ganzoo eval`` uses.
+
+Writes ``bench/results/fid_bias.json`` and the same bytes to ``ganzoo/metrics/fid_bias.json``, which ships with
+the package: ``ganzoo eval`` reads the ``test`` series from it to say, below 2,048 images, how biased the FID is
+(``ganzoo.metrics.images.fid_bias_note``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+NS = (50, 100, 250, 500, 1000, 2048, 5000, 10000)
+N_REF = 10000
+OUTPUTS = (ROOT / "bench" / "results" / "fid_bias.json", ROOT / "ganzoo" / "metrics" / "fid_bias.json")
+
+
+def series(f_ref: torch.Tensor, f_set: torch.Tensor, draws: int) -> tuple[list[dict], dict]:
+    from tqdm.auto import tqdm
+
+    from ganzoo.metrics.images import fid_from_features
+
+    rows = []
+    for n in tqdm(NS, desc="n", leave=False):
+        k = 1 if n == len(f_set) else draws
+        fids = []
+        for d in range(k):
+            pick = torch.randperm(len(f_set), generator=torch.Generator().manual_seed(d))[:n]
+            fids.append(fid_from_features(f_ref, f_set[pick]))
+        t = torch.tensor(fids, dtype=torch.float64)
+        rows.append({"n": n, "draws": k, "fid_mean": round(float(t.mean()), 4),
+                     "fid_std": round(float(t.std()), 4) if k > 1 else 0.0,
+                     "fid_min": round(float(t.min()), 4), "fid_max": round(float(t.max()), 4)})
+    full = rows[-1]["fid_mean"]
+    for r in rows:
+        r["bias_vs_10000"] = round(r["fid_mean"] - full, 4)
+    # least squares: fid_mean = fid_inf + b / n
+    a = torch.tensor([[1.0, 1.0 / r["n"]] for r in rows], dtype=torch.float64)
+    y = torch.tensor([r["fid_mean"] for r in rows], dtype=torch.float64)
+    fid_inf, b = torch.linalg.lstsq(a, y[:, None]).solution[:, 0].tolist()
+    return rows, {"fid_inf": round(fid_inf, 4), "b": round(b, 2)}
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", type=int, default=20, help="random subsets per n below 10,000 (default 20)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the CPU is shared)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    import ganzoo
+    from ganzoo.data import FashionMNISTDataModule
+    from ganzoo.io import atomic_write_bytes
+    from ganzoo.metrics.images import Extractor, real_features
+
+    started = time.perf_counter()
+    dm = FashionMNISTDataModule()
+    ex = Extractor("fmnist")
+    ref = (dm.reference_images("train", N_REF)[0] + 1) / 2  # its features from ganzoo's cache when there
+    f_ref, _ = real_features(ref, ex, dataset=dm.dataset_name, split="train", progress=True)
+    out = {
+        "what": "FID(n images, 10,000 Fashion-MNIST training images) against n; bias = mean FID at n - FID at 10,000",
+        "extractor": "fmnist", "weights_sha256": ex.weights_sha256, "feature_dim": int(f_ref.shape[1]),
+        "reference": "fashion_mnist train, first 10,000 images", "n_ref": N_REF,
+        "series": {},
+    }
+    sets = (("test", "random subsets of the 10,000 fashion_mnist test images",
+             lambda: (dm.reference_images("test", 10000)[0] + 1) / 2),
+            ("dcgan", "random subsets of 10,000 dcgan-fashion_mnist samples (seed 0)",
+             lambda: ganzoo.sample("dcgan-fashion_mnist", 10000, seed=0)))
+    for name, desc, images in sets:  # the JSON is written after each series
+        feats, _ = ex.extract(images(), progress=True)
+        rows, fit = series(f_ref, feats, args.draws)
+        out["series"][name] = {"images": desc, "rows": rows, "fit": fit}
+        print(name, [(r["n"], r["fid_mean"], r["bias_vs_10000"]) for r in rows], fit, flush=True)
+        out["seconds"] = round(time.perf_counter() - started, 1)
+        out["machine"] = {"cpu": _cpu_name(), "cores": os.cpu_count(), "torch_threads": args.threads,
+                          "torch": torch.__version__, "note": "2-core CPU shared with a training run, nice -n 19"}
+        text = (json.dumps(out, indent=1) + "\n").encode()
+        for path in OUTPUTS:
+            atomic_write_bytes(path, text)
+            print("wrote", path.relative_to(ROOT), flush=True)
+
+
+if __name__ == "__main__":
+    main()
