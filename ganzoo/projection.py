@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int, check_positive
-from ganzoo.sampling import SAMPLING_VERSION, _labels, latents
+from ganzoo.sampling import SAMPLING_VERSION, _labels, grid_png, latents
 from ganzoo.search import _CLASSIFIER_SHAPES, _as_generator, _feature_fn, _from_latent, _to_latent, read_examples
 
 FEATURES = ("auto", "classifier")  # or None (pixels only) or a callable
@@ -64,6 +64,19 @@ def psnr(a: Tensor, b: Tensor) -> Tensor:
     """Per-image PSNR (dB) of ``(n, ...)`` images in [0, 1]: ``10 log10(1 / mean squared error)``, capped at 100."""
     mse = (a.float() - b.float()).pow(2).flatten(1).mean(1)
     return (-10 * torch.log10(mse.clamp_min(1e-10))).cpu()
+
+
+def comparison_png(targets: Tensor, reconstructions: Tensor, nrow: int = 16) -> bytes:
+    """A PNG of ``(n, C, H, W)`` images in [0, 1]: rows of ``nrow`` targets, each over its row of reconstructions."""
+    if targets.shape != reconstructions.shape:
+        raise ValueError(f"targets {tuple(targets.shape)} and reconstructions {tuple(reconstructions.shape)} differ")
+    check_int("nrow", nrow, 1)
+    nrow = min(nrow, len(targets))
+    rows = []
+    for i in range(0, len(targets), nrow):
+        pad = torch.ones((nrow - len(targets[i: i + nrow]), *targets.shape[1:]))  # white cells end the last row
+        rows += [targets[i: i + nrow].cpu(), pad, reconstructions[i: i + nrow].cpu(), pad]
+    return grid_png(torch.cat(rows).float().clamp(0, 1), nrow=nrow)
 
 
 def _features(features: Any, out_shape: tuple[int, ...], dev: torch.device) -> tuple[Callable | None, str | None]:
