@@ -330,6 +330,16 @@ def evaluate_toy(bundle: Path, exported: Path, spec: dict, work: Path):
 IMAGE_N, IMAGE_N_SMALL, HALF_TOLERANCE = 10000, 2000, 0.005
 
 
+def real_class_accuracy(dm) -> list[float]:
+    """The shipped classifier's accuracy on each class of the real test images: the yardstick of a conditional
+    entry's per-class accuracy (the zoo's cGAN target: within 5 points of it, class by class)."""
+    from ganzoo.metrics.classifier import class_coverage, predict
+
+    dm.setup("fit")
+    x, y = dm.reference_images("test")
+    return class_coverage(predict((x + 1) / 2), y)["per_class_accuracy"]
+
+
 def evaluate_image(bundle: Path, exported: Path, spec: dict, work: Path):
     from ganzoo.plots import score_curve
     from ganzoo.training.image_eval import evaluate_images, image_results
@@ -352,6 +362,9 @@ def evaluate_image(bundle: Path, exported: Path, spec: dict, work: Path):
     if "accuracy" in cov:
         index["class_accuracy"] = cov["accuracy"]
         index["per_class_accuracy"] = cov["per_class_accuracy"]
+        real = real_class_accuracy(dm)
+        index["real_per_class_accuracy"] = real
+        index["class_accuracy_gap"] = round(max(r - a for r, a in zip(real, cov["per_class_accuracy"])), 4)
     history = json.loads((work / "eval_history.json").read_text()) if (work / "eval_history.json").is_file() else []
     index["curve"] = [[r["generator_iterations"], round(r["fid"], 2), r.get("train_seconds")]
                       for r in history if "fid" in r]
