@@ -23,7 +23,10 @@ from ganzoo.sampling import SAMPLING_VERSION, _labels, grid_png, latents
 from ganzoo.search import _CLASSIFIER_SHAPES, _as_generator, _feature_fn, _from_latent, _to_latent, read_examples
 
 FEATURES = ("auto", "classifier")  # or None (pixels only) or a callable
-FEATURE_WEIGHT = 0.01  # weight of the classifier-feature term against the pixel MSE (measured: see the docs page)
+# Weight of the classifier-feature MSE against the pixel MSE. Between a Fashion-MNIST test image and a random DCGAN
+# sample the feature MSE is ~35x the pixel MSE (4.8 vs 0.14, measured): at 0.01 the pixel term leads and the
+# feature term is a third of it.
+FEATURE_WEIGHT = 0.01
 CANDIDATES = 512
 LR = 0.05
 
