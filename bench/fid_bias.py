@@ -14,7 +14,8 @@ extrapolated FID of infinitely many images. Features are extracted once per set;
 
 Writes ``bench/results/fid_bias.json`` and the same bytes to ``ganzoo/metrics/fid_bias.json``, which ships with
 the package: ``ganzoo eval`` reads the ``test`` series from it to say, below 2,048 images, how biased the FID is
-(``ganzoo.metrics.images.fid_bias_note``).
+(``ganzoo.metrics.images.fid_bias_note``). The table goes between the ``fid-bias`` markers of
+``docs/howto/evaluate.md``; ``--table`` only rewrites it from the saved JSON.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 
 import torch
+from _readme import fill_table  # bench/_readme.py (the script's folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = (50, 100, 250, 500, 1000, 2048, 5000, 10000)
@@ -60,6 +62,25 @@ def series(f_ref: torch.Tensor, f_set: torch.Tensor, draws: int) -> tuple[list[d
     return rows, {"fid_inf": round(fid_inf, 4), "b": round(b, 2)}
 
 
+def table(result: dict) -> str:
+    """The Markdown table of the docs: FID and bias per n, for each series measured."""
+    names = list(result["series"])
+    head = "| images n | " + " | ".join(f"FID, {name} (mean ± std) | bias vs 10,000" for name in names) + " |"
+    lines = [head, "|---:|" + "---:|---:|" * len(names)]
+    by_n = {name: {r["n"]: r for r in result["series"][name]["rows"]} for name in names}
+    for n in NS:
+        cells = []
+        for name in names:
+            r = by_n[name].get(n)
+            cells += ["", ""] if r is None else [
+                f"{r['fid_mean']:.2f} ± {r['fid_std']:.2f}" if r["draws"] > 1 else f"{r['fid_mean']:.2f}",
+                f"+{r['bias_vs_10000']:.2f}" if r["n"] < 10000 else "0"]
+        lines.append(f"| {n:,} | " + " | ".join(cells) + " |")
+    fits = "; ".join(f"{name}: FID(n) ≈ {s['fit']['fid_inf']:.2f} + {s['fit']['b']:.0f} / n"
+                     for name, s in result["series"].items())
+    return "\n".join(lines) + f"\n\nLeast-squares fit over n ({fits})."
+
+
 def _cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -74,7 +95,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=20, help="random subsets per n below 10,000 (default 20)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the CPU is shared)")
+    ap.add_argument("--table", action="store_true", help="only rewrite the docs table from the saved JSON")
     args = ap.parse_args()
+    if args.table:
+        fill_table("fid-bias", table(json.loads(OUTPUTS[0].read_text())))
+        return
     torch.set_num_threads(args.threads)
     import ganzoo
     from ganzoo.data import FashionMNISTDataModule
@@ -108,6 +133,7 @@ def main() -> None:
         for path in OUTPUTS:
             atomic_write_bytes(path, text)
             print("wrote", path.relative_to(ROOT), flush=True)
+    fill_table("fid-bias", table(out))
 
 
 if __name__ == "__main__":

@@ -137,15 +137,15 @@ def test_the_bias_numbers_come_from_the_bench_json():
     for n, r in rows.items():
         if n < 2048:
             note = fid_bias_note(n)
-            assert f"by about {r['bias_vs_10000']:.2f}" in note or n == min(rows), (n, note)
+            assert f"score about {r['bias_vs_10000']:.2f} above" in note or n == min(rows), (n, note)
             assert f"{n:,} images is biased upward" in note and "bench/results/fid_bias.json" in note
     assert fid_bias_note(2048) is None and fid_bias_note(10**6) is None
     measured = sorted(n for n in rows if n < 2048)
     lo, hi = measured[-2], measured[-1]  # between two measured counts: between their biases
     mid = fid_bias_note((lo + hi) // 2)
-    value = float(mid.split("by about ")[1].split(" ")[0])
+    value = float(mid.split("score about ")[1].split(" ")[0])
     assert rows[hi]["bias_vs_10000"] <= value <= rows[lo]["bias_vs_10000"]
-    assert "by more than" in fid_bias_note(min(rows) - 1)
+    assert "score more than" in fid_bias_note(min(rows) - 1)
     assert rows[min(rows)]["bias_vs_10000"] > rows[1000]["bias_vs_10000"] > 0  # measured, and falling with n
 
 

@@ -13,6 +13,11 @@ statistics), so the three metrics share one pass of the network. Extractors:
 Real features are cached on disk (``cache_dir``, default ``$GANZOO_CACHE`` or ``~/.cache/ganzoo/fid_stats``) in one
 safetensors file per (dataset, split, resolution, extractor, weights hash, number of images), written atomically
 and checked against its metadata when read.
+
+:func:`evaluate` is the entry point of ``ganzoo eval``: a generator or images (a folder, an ``.npy``/``.npz`` file,
+a tensor: :func:`read_image_set`) against a datamodule, images, or reference statistics (:class:`ReferenceStats`,
+saved by :func:`save_stats` / ``ganzoo stats`` and read by :func:`load_stats`). Below 2,048 images FID comes with
+a :class:`SmallSampleWarning` quoting the bias measured by ``bench/fid_bias.py`` (:func:`fid_bias_note`).
 """
 
 from __future__ import annotations
@@ -573,21 +578,20 @@ def fid_bias_note(n: int, extractor: str = "fmnist") -> str | None:
     rows = sorted(table["series"]["test"]["rows"], key=lambda r: r["n"])
     full = rows[-1]
     smallest = rows[0]
-    if n <= smallest["n"]:
-        how = f"by more than {smallest['bias_vs_10000']:.2f} (the bias measured at {smallest['n']} images)"
+    if n < smallest["n"]:
+        how = f"more than {smallest['bias_vs_10000']:.2f} (the bias at {smallest['n']} images)"
     else:
         hi = next(r for r in rows if r["n"] >= n)
         lo = rows[rows.index(hi) - 1] if hi["n"] > n else hi
         t = 0.0 if hi is lo else (1 / n - 1 / hi["n"]) / (1 / lo["n"] - 1 / hi["n"])
-        bias = hi["bias_vs_10000"] + t * (lo["bias_vs_10000"] - hi["bias_vs_10000"])
-        how = f"by about {bias:.2f}"
+        how = f"about {hi['bias_vs_10000'] + t * (lo['bias_vs_10000'] - hi['bias_vs_10000']):.2f}"
     other = "" if extractor == "fmnist" else (
-        f"; with the {extractor!r} extractor the bias differs (and with fewer images than feature dimensions the "
-        "covariance is singular)")
-    return (f"FID of {n:,} images is biased upward: on Fashion-MNIST with the fmnist extractor, FID of {n:,} test "
-            f"images against {table['n_ref']:,} training images exceeds the FID of all {full['n']:,} {how} "
-            f"(FID at {full['n']:,}: {full['fid_mean']:.2f}; bench/results/fid_bias.json){other}. "
-            f"Use at least {MIN_FID_IMAGES:,} images, and the same count to compare FIDs")
+        f"; with the {extractor!r} extractor the bias differs, and with fewer images than its feature dimensions "
+        "the covariance is singular")
+    return (f"FID of {n:,} images is biased upward: on Fashion-MNIST (fmnist extractor), {n:,} test images against "
+            f"{table['n_ref']:,} training images score {how} above all {full['n']:,} test images "
+            f"({full['fid_mean']:.2f}; bench/results/fid_bias.json){other}. Use at least {MIN_FID_IMAGES:,} images, "
+            "and the same count for FIDs you compare")
 
 
 def _is_datamodule(obj: Any) -> bool:
