@@ -136,13 +136,14 @@ def test_interpolation_labels_on_an_unconditional_model_are_an_error(dcgan):
 def test_class_grid_has_one_column_per_class(cgan):
     from ganzoo.metrics.classifier import predict
 
-    x = class_grid(cgan, 5, seed=0)
-    assert x.shape == (50, 1, 32, 32)
-    pred = predict(x).reshape(5, 10)  # rows x classes
+    x = class_grid(cgan, 8, seed=0)
+    assert x.shape == (80, 1, 32, 32)
+    pred = predict(x).reshape(8, 10)  # rows x classes
     per_column = (pred == torch.arange(10)).float().mean(0)
-    assert per_column.min() >= 0.6 and per_column.mean() >= 0.9, pred
-    # row r is sample r's latent in each class: column k is sample(model, 5, labels=k)
-    torch.testing.assert_close(x.reshape(5, 10, 1, 32, 32)[:, 7], ganzoo.sample(cgan, 5, seed=0, labels=7))
+    # the card's class accuracy is 93% (shirts 74%): most of column k is class k
+    assert per_column.min() >= 0.5 and per_column.mean() >= 0.85, pred
+    # row r is sample r's latent in each class: column k is sample(model, 8, labels=k)
+    torch.testing.assert_close(x.reshape(8, 10, 1, 32, 32)[:, 7], ganzoo.sample(cgan, 8, seed=0, labels=7))
 
 
 def test_class_grid_of_an_unconditional_model_is_an_error(dcgan):
@@ -151,22 +152,24 @@ def test_class_grid_of_an_unconditional_model_is_an_error(dcgan):
 
 
 def test_cli_interpolation_writes_a_looping_gif_and_a_one_row_png(tmp_path):
-    gif = main(["sample", "dcgan-fashion_mnist", "--interpolate", "3", "4", "--steps", "5", "--out",
-                str(tmp_path / "path.gif")])
+    gif = tmp_path / "path.gif"
+    main(["sample", "dcgan-fashion_mnist", "--interpolate", "3", "4", "--steps", "5", "--out", str(gif)])
     with Image.open(gif) as im:
         assert im.n_frames == 5 and im.info["loop"] == 0 and im.size == (32, 32)
         im.seek(0)
         first = np.asarray(im.convert("L"), dtype=np.float32) / 255
     expected = interpolate("dcgan-fashion_mnist", 3, 4, steps=5)
     assert np.abs(first - expected[0, 0].numpy()).max() <= 1 / 255 + 1e-6
-    png = main(["sample", "dcgan-fashion_mnist", "--interpolate", "3", "4", "--steps", "5", "--method", "lerp",
-                "--truncation", "0.8", "--out", str(tmp_path / "path.png")])
+    png = tmp_path / "path.png"
+    main(["sample", "dcgan-fashion_mnist", "--interpolate", "3", "4", "--steps", "5", "--method", "lerp",
+          "--truncation", "0.8", "--out", str(png)])
     assert Image.open(png).size == (5 * 34 + 2, 36)  # one row of 5 tiles of 32 px, padding 2
 
 
 def test_cli_class_grid_writes_one_column_per_class(tmp_path):
-    out = main(["sample", "cgan-fashion_mnist", "--grid", "classes", "--n_per_class", "2", "--truncation", "1.0",
-                "--out", str(tmp_path / "classes.png")])
+    out = tmp_path / "classes.png"
+    main(["sample", "cgan-fashion_mnist", "--grid", "classes", "--n_per_class", "2", "--truncation", "1.0",
+          "--out", str(out)])
     assert Image.open(out).size == (10 * 34 + 2, 2 * 34 + 2)
 
 
