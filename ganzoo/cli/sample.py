@@ -29,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="local folder, zoo name (ganzoo.list_pretrained()) or Hub repo id org/name")
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0, help="random seed; sample i depends only on (seed, i)")
-    p.add_argument("--out", default="grid.png", help="output file: .png (grid or scatter plot) or .npy")
+    p.add_argument("--out", default="grid.png",
+                   help="output file: .png (grid or scatter plot), .npy, or .gif (an --interpolate animation)")
     p.add_argument("--labels", type=int, nargs="+", default=None,
                    help="class labels for a conditional model: one for all samples, or one per sample")
     p.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
