@@ -45,7 +45,10 @@ MAX_ASPECT = 1.25  # an upload further from square than this is refused rather t
 SKETCH_SIZE = 256  # the sketchpad's canvas (px), downsampled to the translator's input size
 SKETCH_THRESHOLD = 0.25  # a pixel of the downsampled sketch is an edge where strokes cover a quarter of it
 ANY_CLASS = -1  # the class selector's "every class in turn" (sample i gets class i % num_classes)
-CSS = ".ganzoo-pixels img, .ganzoo-pixels canvas { image-rendering: pixelated; }"  # small images stay sharp
+CSS = (  # the 32x32 images fill their box, sharp (no blur from the browser's smooth scaling)
+    ".ganzoo-pixels img { image-rendering: pixelated; width: 100% !important; height: 100% !important; "
+    "object-fit: contain !important; } .ganzoo-sharp img { image-rendering: pixelated; }"
+)
 
 
 class DemoInputError(ValueError):
@@ -59,8 +62,10 @@ def image_entries() -> list[str]:
 
 
 def translation_entries() -> list[str]:
-    """The zoo's image-to-image translators that ship inside the package."""
-    return [e.name for e in list_pretrained() if e.kind == "translation" and e.bundled]
+    """The zoo's image-to-image translators that ship inside the package, edge-to-image ones (with a sketchpad)
+    first."""
+    entries = [e for e in list_pretrained() if e.kind == "translation" and e.bundled]
+    return [e.name for e in sorted(entries, key=lambda e: not e.dataset.startswith("edges2"))]
 
 
 def _entry(name: Any, kind: str) -> PretrainedEntry:
@@ -153,9 +158,9 @@ def card_markdown(name: str) -> str:
     from huggingface_hub import ModelCard
 
     results = ModelCard.load(entry.folder / "README.md").data.eval_results or []
-    head = f"**{entry.name}**: {entry.variant} on {entry.dataset} (`{entry.architecture}`)."
     if not results:
-        return head + " Its model card records no scores."
+        return f"**{entry.name}**: {entry.variant}. Its model card records no scores."
+    head = f"**{entry.name}**: {entry.variant} (`{entry.architecture}`), trained on {results[0].dataset_name}."
     args = [{k: v for k, v in (r.metric_args or {}).items() if k not in _PROTOCOL_SKIP and not isinstance(v, list)}
             for r in results]
     common = {k: v for k, v in args[0].items() if all(a.get(k) == v for a in args)}
@@ -170,7 +175,7 @@ def card_markdown(name: str) -> str:
         scores.append(f"{r.metric_name} {format(r.metric_value, fmt)}" + (f" ± {format(std, fmt)}" if std else "")
                       + (f" ({own})" if own else ""))
     protocol = ", ".join(f"{k} {_short(v)}" for k, v in common.items())
-    lines = [head, "", f"**Card scores** ({results[0].dataset_name}): " + " · ".join(scores)]
+    lines = [head, "", "**Card scores**: " + " · ".join(scores)]
     return "\n".join([*lines, "", f"**Protocol**: {protocol}."] if protocol else lines)
 
 
@@ -366,8 +371,12 @@ def run_project(entry: Any, upload: Any, steps: Any = 100, seed: Any = 0) -> tup
     return _grid(torch.stack([x, recon[0]]), nrow=2), " ".join(s for s in (note, text) if s)
 
 
-def _directions(name: Any) -> list[str]:
-    return list(model_for(name, "translation").directions)
+def direction_choices(name: Any) -> list[tuple[str, str]]:
+    """A translator's directions as (label, value), e.g. ``("AtoB: sneaker → boot", "AtoB")`` for sneaker2boot."""
+    entry = _entry(name, "translation")
+    a, _, b = entry.dataset.partition("2")
+    ends = {"AtoB": (a, b), "BtoA": (b, a)}
+    return [(f"{d}: {ends[d][0]} → {ends[d][1]}" if b else d, d) for d in model_for(name, "translation").directions]
 
 
 def _translate(entry: str, x: Tensor, direction: Any) -> Any:
@@ -449,10 +458,10 @@ def build_demo(default_entry: str = "dcgan-fashion_mnist") -> Any:
     def translator_changed(name: str) -> tuple[Any, Any, str]:
         try:
             e = _entry(name, "translation")
-            dirs = _directions(name)
+            dirs = direction_choices(name)
         except ValueError as err:
             raise gr.Error(str(err), print_exception=False) from None
-        return (gr.update(choices=dirs, value=dirs[0]), gr.update(visible=e.dataset.startswith("edges2")),
+        return (gr.update(choices=dirs, value=dirs[0][1]), gr.update(visible=e.dataset.startswith("edges2")),
                 card_markdown(name))
 
     def entry_box(label: str = "zoo entry") -> Any:
@@ -519,16 +528,18 @@ def build_demo(default_entry: str = "dcgan-fashion_mnist") -> Any:
                 with gr.Column(scale=1):
                     m_entry = entry_box()
                     m_seed = gr.Number(0, label="seed", precision=0, minimum=0)
-                    m_files = gr.File(label="example images (2 or more, or pick below)", file_count="multiple",
+                    m_files = gr.File(label="example images (2 or more, or pick samples)", file_count="multiple",
                                       file_types=["image"])
-                    m_draw = gr.Button("Show samples to pick from")
-                    m_cands = gr.Gallery(label=f"{CANDIDATES} samples (this seed)", columns=8, height=200, format="png",
-                                         elem_classes=["ganzoo-pixels"], interactive=False)
-                    m_pick = gr.CheckboxGroup([(str(i), i) for i in range(CANDIDATES)], label="use these as examples")
                     m_count = gr.Slider(1, MAX_COUNT, 16, step=1, label="count")
                     m_steps = gr.Slider(0, MAX_SEARCH_STEPS, 30, step=1, label="steps")
                     m_go = gr.Button("Find more like these", variant="primary", elem_id="search-go")
                 with gr.Column(scale=2):
+                    with gr.Accordion("Pick examples from the model's samples", open=True):
+                        m_draw = gr.Button("Show samples of this seed")
+                        m_cands = gr.Gallery(label=f"{CANDIDATES} samples", columns=6, height="auto", format="png",
+                                             elem_classes=["ganzoo-sharp"], interactive=False, allow_preview=False)
+                        m_pick = gr.CheckboxGroup([(str(i), i) for i in range(CANDIDATES)],
+                                                  label="use these samples as examples")
                     m_out = image_out("examples (top) and found samples", "search-output")
                     m_note = gr.Markdown()
             m_card = card(first)
@@ -541,8 +552,9 @@ def build_demo(default_entry: str = "dcgan-fashion_mnist") -> Any:
             with gr.Row():
                 with gr.Column(scale=1):
                     p_entry = entry_box()
-                    p_in = gr.Image(label="an image to project", type="filepath", sources=["upload", "clipboard"],
-                                    image_mode=None, elem_classes=["ganzoo-pixels"], height=240)
+                    p_in = gr.Image(label="an image to project (a light garment on black, as in Fashion-MNIST)",
+                                    type="filepath", sources=["upload", "clipboard"], image_mode=None,
+                                    elem_classes=["ganzoo-pixels"], height=240)
                     p_steps = gr.Slider(0, MAX_PROJECT_STEPS, 100, step=10, label="steps")
                     p_seed = gr.Number(0, label="seed", precision=0, minimum=0)
                     p_go = gr.Button("Project", variant="primary", elem_id="project-go")
@@ -557,8 +569,8 @@ def build_demo(default_entry: str = "dcgan-fashion_mnist") -> Any:
             with gr.Row():
                 with gr.Column(scale=1):
                     t_entry = gr.Dropdown(translators, value=first_tr, label="translator", allow_custom_value=True)
-                    dirs = _directions(first_tr) if first_tr else ["AtoB"]
-                    t_dir = gr.Dropdown(dirs, value=dirs[0], label="direction", allow_custom_value=True)
+                    dirs = direction_choices(first_tr) if first_tr else [("AtoB", "AtoB")]
+                    t_dir = gr.Dropdown(dirs, value=dirs[0][1], label="direction", allow_custom_value=True)
                     t_in = gr.Image(label="an image to translate", type="filepath", sources=["upload", "clipboard"],
                                     image_mode=None, elem_classes=["ganzoo-pixels"], height=240)
                     t_go = gr.Button("Translate the image", variant="primary", elem_id="translate-go")
