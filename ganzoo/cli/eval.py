@@ -177,7 +177,7 @@ def _translation(args: argparse.Namespace, model, metrics: list[str]) -> dict:
         scores, _ = evaluate_translation(model, dm, n=n, fid="fid" in metrics, split="test")
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(f"ganzoo eval: {e}") from None
-    out = {"model": str(args.model), "data": args.data, "split": "test", **scores}
+    out = {"model": str(args.source), "data": args.data, "split": "test", **scores}
     skipped = sorted(set(metrics) - {"fid"})
     if skipped:  # KID/IS describe unconditional samples; translations get L1/PSNR or class fraction/cycle L1
         out["not_computed_for_translation"] = skipped
