@@ -19,8 +19,8 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int, check_positive
-from ganzoo.sampling import SAMPLING_VERSION, _labels, grid_png, latents
-from ganzoo.search import _CLASSIFIER_SHAPES, _as_generator, _feature_fn, _from_latent, _to_latent, read_examples
+from ganzoo.sampling import SAMPLING_VERSION, _labels, as_generator, grid_png, latents
+from ganzoo.search import _CLASSIFIER_SHAPES, _feature_fn, _from_latent, _to_latent, read_examples
 
 FEATURES = ("auto", "classifier")  # or None (pixels only) or a callable
 # Weight of the classifier-feature MSE against the pixel MSE. Between a Fashion-MNIST test image and a random DCGAN
@@ -153,7 +153,7 @@ def project(
     if not (features is None or callable(features) or features in FEATURES):
         raise ValueError(f"features must be one of {FEATURES}, None (pixel loss only) or a callable "
                          f"images (B, C, H, W) in [0, 1] -> (B, D), got {features!r}")
-    gen = _as_generator(model, device)
+    gen = as_generator(model, device)
     out_shape, out_range = tuple(gen.output_shape), gen.output_range
     if len(out_shape) != 3:
         raise ValueError(f"model outputs {out_shape} (not images): projection needs an image generator")

@@ -296,6 +296,21 @@ def check_pil_output(output_type: str, out_shape: tuple, out_range: Any) -> None
                          f"{out_shape or 'unknown shape'}")
 
 
+def as_generator(model: Any, device: str | torch.device | None = None) -> nn.Module:
+    """A generator module from what the sampling functions take: a generator module (moved to ``device`` when one
+    is given), a training module (its exported generator), or a folder, zoo name or Hub repo id (``load``, on
+    ``device`` or the CPU)."""
+    if not isinstance(model, nn.Module):
+        if not isinstance(model, (str, os.PathLike)):
+            raise ValueError(f"model must be a generator module, a folder, a zoo name or a Hub repo id, got "
+                             f"{type(model).__name__}")
+        model = load(model, device=device or "cpu")
+    model = require_generator(model)  # a training module: its exported generator
+    if device is not None:
+        model = model.to(device)
+    return model
+
+
 @torch.no_grad()
 def sample(
     model: nn.Module | str | os.PathLike,
@@ -336,11 +351,7 @@ def sample(
         check_int("seed", seed, 0)
     if output_type not in OUTPUT_TYPES:
         raise ValueError(f"output_type must be one of {OUTPUT_TYPES}, got {output_type!r}")
-    if not isinstance(model, nn.Module):
-        model = load(model, device=device or "cpu")
-    elif device is not None:
-        model = model.to(device)
-    model = require_generator(model)
+    model = as_generator(model, device)
     latent_dim, num_classes = model.latent_dim, int(model.num_classes)
     out_shape, out_range = tuple(model.output_shape), model.output_range
     check_pil_output(output_type, out_shape, out_range)
@@ -440,11 +451,7 @@ def interpolate(
     psi = check_truncation(truncation)
     if labels is not None and (not isinstance(labels, (int, np.integer)) or isinstance(labels, bool)):
         raise ValueError(f"labels must be one int (one class for the whole path) or None, got {labels!r}")
-    if not isinstance(model, nn.Module):
-        model = load(model, device=device or "cpu")
-    elif device is not None:
-        model = model.to(device)
-    model = require_generator(model)
+    model = as_generator(model, device)
     distribution = model.latent_distribution
     if method == "slerp" and distribution != "normal":
         raise ValueError(f"method='slerp' follows the shell of a normal prior, but this model's latents are "
@@ -488,9 +495,7 @@ def class_grid(
     ``sample(model, n_per_class, seed=seed, labels=k)`` draws it) in every class ``k``: along a row only the class
     changes. An unconditional model is a ``ValueError``."""
     check_int("n_per_class", n_per_class, 1)
-    if not isinstance(model, nn.Module):
-        model = load(model, device=device or "cpu")
-    model = require_generator(model)
+    model = as_generator(model)
     num_classes = int(model.num_classes)
     if not num_classes:
         raise ValueError("class grids need a conditional model; this one is unconditional (num_classes = 0)")

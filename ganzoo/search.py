@@ -25,9 +25,8 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int
-from ganzoo.nets.base import require_generator
 from ganzoo.objectives.mmd import Kernel, MixRBF, MixRQ, mmd2
-from ganzoo.sampling import OUTPUT_TYPES, _labels, check_pil_output, latents, load, to_pil
+from ganzoo.sampling import OUTPUT_TYPES, _labels, as_generator, check_pil_output, latents, to_pil
 
 FEATURES = ("auto", "classifier", "pixels")
 KERNELS = ("rq", "rbf")
@@ -36,18 +35,6 @@ _CLASSIFIER_SHAPES = ((1, 32, 32), (1, 28, 28))
 
 
 # ---------------------------------------------------------------------------------------------------- inputs
-def _as_generator(model: Any, device: str | torch.device | None) -> nn.Module:
-    if not isinstance(model, nn.Module):
-        if not isinstance(model, (str, os.PathLike)):
-            raise ValueError(f"model must be a generator module, a folder, a zoo name or a Hub repo id, got "
-                             f"{type(model).__name__}")
-        model = load(model, device=device or "cpu")
-    model = require_generator(model)  # a training module: its exported generator
-    if device is not None:
-        model = model.to(device)
-    return model
-
-
 def read_examples(examples: Any, out_shape: tuple[int, ...], image: bool, *, name: str = "examples",
                   min_items: int = 2) -> Tensor:
     """``examples`` (tensor, array, ``.npy`` file or folder of images) as float32 ``(m, *out_shape)``.
@@ -276,7 +263,7 @@ def search(
     if output_type not in OUTPUT_TYPES:
         raise ValueError(f"output_type must be one of {OUTPUT_TYPES}, got {output_type!r}")
     kern = _kernel(kernel)
-    gen = _as_generator(model, device)
+    gen = as_generator(model, device)
     latent_dim = int(gen.latent_dim)
     num_classes, out_shape, out_range = int(gen.num_classes), tuple(gen.output_shape), gen.output_range
     image = len(out_shape) == 3
