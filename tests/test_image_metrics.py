@@ -39,6 +39,7 @@ def test_shipped_classifier_accuracy_above_92_percent(test_set):
     assert len(clf.weights_sha256) == 64
 
 
+@pytest.mark.slow  # 20-40 s each: keeps `pytest -m "not slow"` near 8 minutes
 @needs_fmnist
 def test_fid_train_vs_test_is_small_and_grows_with_each_corruption(test_set, tmp_path):
     x, _ = test_set

@@ -128,6 +128,7 @@ def test_ctrl_c_or_sigterm_saves_exports_and_says_how_to_resume(tmp_path, uninte
     assert sorted(os.listdir(root / "logs")) == ["version_0"]
 
 
+@pytest.mark.slow  # 20-40 s each: keeps `pytest -m "not slow"` near 8 minutes
 @pytest.mark.parametrize("how", ["--ckpt_path", "--resume"])
 def test_extending_a_finished_run_with_ckpt_path_or_resume_takes_the_command_lines_budget(tmp_path, uninterrupted, how):
     """Issue 23: Lightning's ``--ckpt_path`` used to read the checkpoint's hyperparameters over the command line's,

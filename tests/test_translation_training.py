@@ -310,6 +310,7 @@ def test_reference_recipes_parse_with_the_papers_settings(tmp_path):
     assert receptive_field(m.critics["A"]) == receptive_field(m.critics["B"]) == 70
 
 
+@pytest.mark.slow  # 20-40 s each: keeps `pytest -m "not slow"` near 8 minutes
 @needs_fmnist
 @pytest.mark.parametrize("task", ["pix2pix/edges2fashion", "cyclegan/sneaker2boot"])
 def test_demo_recipe_trains_a_few_iterations(task, tmp_path):
