@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int, check_positive
-from ganzoo.sampling import SAMPLING_VERSION, _labels, as_generator, grid_png, latents
+from ganzoo.sampling import _labels, _version_and_device, as_generator, grid_png, latents
 from ganzoo.search import _CLASSIFIER_SHAPES, _feature_fn, _from_latent, _to_latent, read_examples
 
 FEATURES = ("auto", "classifier")  # or None (pixels only) or a callable
@@ -161,12 +161,10 @@ def project(
     n = len(x)
     num_classes, latent_dim, distribution = int(gen.num_classes), int(gen.latent_dim), gen.latent_distribution
     y = _labels(labels, n, num_classes) if labels is not None else None
-    params = next(gen.parameters(), None)
-    dev = torch.device(device) if device is not None else (params.device if params is not None else torch.device("cpu"))
+    version, dev = _version_and_device(gen, None, device)  # the model's sampler and device, as sample's
     phi, feat_name = _features(features, out_shape, dev)
     weight = float(feature_weight) if phi is not None else 0.0
     lo, hi = (float(out_range[0]), float(out_range[1])) if out_range is not None else (0.0, 1.0)
-    version = gen.sampling_version or SAMPLING_VERSION
     x = x.to(dev)
 
     def render(z: Tensor, lab: Tensor | None) -> Tensor:
