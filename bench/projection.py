@@ -66,8 +66,8 @@ def table(res: dict) -> str:
     rows += ["", f"Model `{res['model']}`, the first {res['n']} Fashion-MNIST test images, seed {res['seed']}; the "
                  f"projection's start (its best candidate) averages {res['projection']['start_psnr_mean']:.2f} dB. "
                  f"Class by the shipped classifier (test accuracy {100 * res['classifier_accuracy_on_targets']:.0f}% "
-                 f"on these targets). {env['threads']} CPU threads ({env['processor']}, {env['cpu_count']} cores, "
-                 f"{env['note']}), torch {env['torch']}."]
+                 f"on these targets). {env['threads']} CPU threads ({env['processor']}, {env['cpu_count']} cores"
+                 f"{', ' + env['note'] if env['note'] else ''}), torch {env['torch']}."]
     return "\n".join(rows)
 
 

@@ -70,8 +70,7 @@ def main() -> None:
                       "(ganzoo.sampling.latents)",
         "rows": rows, "protocol": protocol, "total_seconds": round(time.time() - t_all, 1),
         "machine": {"processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-                    "threads": args.threads, "device": "cpu", "torch": torch.__version__,
-                    "note": "run under nice -n 19 on a machine shared with other jobs"},
+                    "threads": args.threads, "device": "cpu", "torch": torch.__version__},
     }
     atomic_write_bytes(ROOT / "bench" / "results" / "truncation.json", (json.dumps(result, indent=1) + "\n").encode())
     plot(result, g)
