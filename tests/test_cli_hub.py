@@ -48,6 +48,7 @@ def test_a_bad_repo_id_fails_before_training(tmp_path, monkeypatch):
 
 
 
+@pytest.mark.slow  # about 55 s: the recipe evaluates 1,000 test translations each way before and after training
 @pytest.mark.fashion_mnist
 def test_fit_pushes_a_translator_with_its_scores(tmp_path, monkeypatch):
     api = install_fake_hf_api(monkeypatch, tmp_path / "remote")

@@ -43,10 +43,14 @@ def run_ddp(variant, strategy, out):
     return load_file(out / "rank0.safetensors"), load_file(out / "rank1.safetensors")
 
 
+SLOW = pytest.mark.slow  # 16-20 s each: keeps `pytest -m "not slow"` near 8 minutes; one case per strategy stays quick
+
+
 @pytest.mark.parametrize(
     "variant,strategy",
-    [("WGANGP", "ddp"), ("WGANGP", "ddp_gan"), ("SNGAN", "ddp"), ("SNGAN", "ddp_gan"), ("CramerGAN", "ddp_gan"),
-     ("Pix2Pix", "ddp"), ("CycleGAN", "ddp")],
+    [("WGANGP", "ddp"), pytest.param("WGANGP", "ddp_gan", marks=SLOW), pytest.param("SNGAN", "ddp", marks=SLOW),
+     ("SNGAN", "ddp_gan"), pytest.param("CramerGAN", "ddp_gan", marks=SLOW), pytest.param("Pix2Pix", "ddp", marks=SLOW),
+     pytest.param("CycleGAN", "ddp", marks=SLOW)],
 )
 def test_ddp_two_processes_match_one_process_on_the_full_batch(tmp_path, variant, strategy):
     ref = single_process(variant, tmp_path / "single")
@@ -65,6 +69,7 @@ def test_ddp_two_processes_match_one_process_on_the_full_batch(tmp_path, variant
     assert moved > 1e-3 > 100 * worst
 
 
+@pytest.mark.slow  # about 25 s: two torchrun launches
 def test_two_nodes_through_torchrun_match_one_process(tmp_path):
     """num_nodes=2 x devices=1, launched as two torchrun "nodes" on this machine (TorchElasticEnvironment)."""
     import os

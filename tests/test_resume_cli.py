@@ -109,7 +109,10 @@ def test_kill_9_after_a_checkpoint_then_resume_gives_the_uninterrupted_weights(t
         assert noise not in both, noise
 
 
-@pytest.mark.parametrize("sig, name, code", [(signal.SIGINT, "Ctrl-C", 1), (signal.SIGTERM, "SIGTERM", 143)])
+@pytest.mark.parametrize("sig, name, code", [
+    (signal.SIGINT, "Ctrl-C", 1),
+    pytest.param(signal.SIGTERM, "SIGTERM", 143, marks=pytest.mark.slow),  # 20-25 s: Ctrl-C's case stays quick
+])
 def test_ctrl_c_or_sigterm_saves_exports_and_says_how_to_resume(tmp_path, uninterrupted, sig, name, code):
     weights, recipe, _ = uninterrupted
     root = tmp_path / "run"
