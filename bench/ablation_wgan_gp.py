@@ -11,7 +11,8 @@ of wall time):
 * ``paper_bf16_fp32_penalty``: the same with the penalty's double backward in float32 (what ganzoo did before):
   compared with ``paper_bf16`` at equal generator iterations, it measures what the penalty under autocast costs in
   FID;
-* ``ttur_ema``: the zoo's recipe (two time scales: n_critic 1, critic lr 3e-4; bf16; channels-last) with the
+* ``ttur_ema``: the zoo's recipe as it was (two time scales: n_critic 1, lr 1e-4, critic lr 3e-4; bf16; channels-last;
+  the recipe now doubles both learning rates) with the
   generator average (EMA 0.999 with the StyleGAN2-ADA ramp). Both the raw generator (``ttur``: two time scales
   alone; the average does not change the training) and the average (``ttur_ema``) are evaluated.
 
