@@ -45,7 +45,7 @@ from ganzoo.cards import toy_results, write_card  # noqa: E402
 from ganzoo.io import atomic_write_bytes, replace_dir  # noqa: E402
 from ganzoo.metrics.toy import DRAWS, evaluate_generator  # noqa: E402
 from ganzoo.serialization import default_file_mode, read_config  # noqa: E402
-from ganzoo.training.base import cpu_threads  # noqa: E402
+from ganzoo.training.base import cpu_bf16, cpu_threads  # noqa: E402
 from ganzoo.zoo import INDEX_PATH, INDEX_VERSION, ZOO_DIR  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -75,8 +75,7 @@ def cpu_name() -> str:
         return platform.processor() or platform.machine()
     name = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")),
                 platform.machine())
-    flags = set(next((ln.split(":", 1)[1].split() for ln in info.splitlines() if ln.startswith("flags")), []))
-    bf16 = [label for flag, label in (("amx_bf16", "AMX-BF16"), ("avx512_bf16", "AVX512-BF16")) if flag in flags]
+    bf16 = cpu_bf16()
     return name + (f" ({', '.join(bf16)})" if bf16 else "")
 
 
@@ -97,6 +96,10 @@ def zoo_recipe(spec: dict, work: Path, *, accelerator: str | None = None, max_ti
     if max_time:
         trainer["max_time"] = f"00:{max_time // 3600:02d}:{max_time % 3600 // 60:02d}:{max_time % 60:02d}"
         said.append(f"trainer.max_time={trainer['max_time']}")
+    if (trainer.get("accelerator", "cpu") == "cpu" and str(trainer.get("precision", "")).startswith("bf16")
+            and cpu_bf16() == []):  # emulated bf16 is about 3x slower than float32 on such a CPU
+        trainer["precision"] = "32-true"
+        said.append("trainer.precision=32-true (this CPU has no bf16 instructions)")
     if data_dir:
         cfg["data"].setdefault("init_args", {})["data_dir"] = data_dir
     if eval_every:

@@ -312,6 +312,35 @@ def test_float16_precision_is_refused_with_a_clear_message(tmp_path):
         tr.fit(build("wgan_gp", max_gen_iters=1), Toy2DDataModule(batch_size=32))
 
 
+def test_cpu_bf16_reads_the_instruction_flags(tmp_path):
+    from ganzoo.training.base import cpu_bf16
+
+    def info(text):
+        (tmp_path / "cpuinfo").write_text(text)
+        return cpu_bf16(str(tmp_path / "cpuinfo"))
+
+    assert info("model name\t: Xeon\nflags\t\t: fpu avx512f amx_bf16 avx512_bf16 amx_tile\n") == [
+        "AMX-BF16", "AVX512-BF16"]
+    assert info("flags\t\t: fpu avx512f avx512_vnni\n") == []  # Ice Lake: AVX-512, no bf16
+    assert info("Features\t: fp asimd bf16\n") is None  # not an x86 flags line: unknown
+    assert cpu_bf16(str(tmp_path / "missing")) is None
+
+
+def test_bf16_on_a_cpu_without_bf16_instructions_warns(tmp_path):
+    """bf16 autocast is emulated on such a CPU (about 3x slower than float32): training says so, and only there."""
+    import warnings
+
+    from ganzoo.training.base import cpu_bf16
+
+    tr = quiet_trainer(tmp_path, precision="bf16-mixed")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        tr.fit(build("wgan_gp", max_gen_iters=1), Toy2DDataModule(batch_size=32))
+    said = [str(w.message) for w in seen if "without bf16 instructions" in str(w.message)]
+    assert len(said) == (1 if cpu_bf16() == [] else 0), said  # this machine's answer, either way
+    assert not said or "precision='32-true'" in said[0]
+
+
 def test_guard_accepts_huge_but_finite_weights():
     """An L2 norm of a tensor with entries of 1e20 overflows to inf; the guard must not call that divergence."""
     from ganzoo.training.guard import all_finite_flag, nonfinite_tensors

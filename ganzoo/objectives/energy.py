@@ -25,6 +25,11 @@ def _norm(x: Tensor) -> Tensor:
     return torch.sqrt(x.pow(2).sum(dim=1) + 1e-12)
 
 
+def _dist(a: Tensor, b: Tensor) -> Tensor:
+    # (n, m) distances ||a_i - b_j|| with a finite gradient at 0 (torch.cdist's is not)
+    return torch.sqrt((a.unsqueeze(1) - b.unsqueeze(0)).pow(2).sum(dim=2) + 1e-12)
+
+
 class Energy(Objective):
     """Cramer GAN: the critic h maps samples to features; the energy distance is taken in feature space.
 
@@ -32,7 +37,12 @@ class Energy(Objective):
     critic loss       -(E f(x_r) - E f(x_g))   (+ gradient penalty on f, the constraint's job)
     generator loss    E||h(x_r) - h(x_g)|| + E||h(x_r) - h(x'_g)|| - E||h(x_g) - h(x'_g)||
     The generator loss is the energy distance estimate with its real-real term dropped (constant in G),
-    using two independent generated batches, paired sample by sample as in Algorithm 1 of the paper.
+    using two independent generated batches.
+
+    ``pairs``: ``"matched"`` (the paper's Algorithm 1) pairs sample i of one batch with sample i of the other, a
+    per-sample mean that DDP's shards average exactly; ``"all"`` takes every expectation over all pairs of the two
+    batches (``x'_g`` averaged over the whole second batch in ``f``, a smoother function for the penalty): estimates
+    of the same expectations that, like MMD's, are computed per shard under DDP.
     """
 
     name = "energy"
@@ -41,9 +51,17 @@ class Energy(Objective):
     is_distance = True
     scalar_critic = False
 
-    @staticmethod
-    def surrogate(h_x: Tensor, h_fake2: Tensor) -> Tensor:
-        return _norm(h_x - h_fake2) - _norm(h_x)
+    def __init__(self, pairs: str = "matched"):
+        if pairs not in ("matched", "all"):
+            raise ValueError(f"pairs must be 'matched' (the paper's Algorithm 1) or 'all', got {pairs!r}")
+        self.pairs = pairs
+
+    def _mean_dist(self, a: Tensor, b: Tensor) -> Tensor:
+        """Per row of ``a``: ||a_i - b_i|| (matched) or the mean of ||a_i - b_j|| over j (all)."""
+        return _norm(a - b) if self.pairs == "matched" else _dist(a, b).mean(1)
+
+    def surrogate(self, h_x: Tensor, h_fake2: Tensor) -> Tensor:
+        return self._mean_dist(h_x, h_fake2) - _norm(h_x)
 
     def critic_loss(self, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Tensor:
         h_g, h_g2 = fake_outs[0], fake_outs[1]
@@ -53,7 +71,8 @@ class Energy(Objective):
         if real_out is None:
             raise ValueError("the energy (Cramer) generator loss needs the critic's output on a real batch")
         h_g, h_g2 = fake_outs[0], fake_outs[1]
-        return (_norm(real_out - h_g) + _norm(real_out - h_g2) - _norm(h_g - h_g2)).mean()
+        d = self._mean_dist
+        return (d(real_out, h_g) + d(real_out, h_g2) - d(h_g, h_g2)).mean()
 
     def witness(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
         h_g2 = fake_outs[1]
@@ -62,4 +81,7 @@ class Energy(Objective):
     def surface(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
         """E_{x'_g} f(x): the surrogate averaged over the whole second batch (any number of points x)."""
         h_g2 = fake_outs[1]
-        return lambda x: (lambda h: torch.cdist(h, h_g2).mean(1) - _norm(h))(critic(x))
+        return lambda x: (lambda h: _dist(h, h_g2).mean(1) - _norm(h))(critic(x))
+
+    def __repr__(self) -> str:
+        return f"Energy(pairs={self.pairs!r})"
