@@ -25,9 +25,17 @@ def _norm(x: Tensor) -> Tensor:
     return torch.sqrt(x.pow(2).sum(dim=1) + 1e-12)
 
 
-def _dist(a: Tensor, b: Tensor) -> Tensor:
-    # (n, m) distances ||a_i - b_j|| with a finite gradient at 0 (torch.cdist's is not)
-    return torch.sqrt((a.unsqueeze(1) - b.unsqueeze(0)).pow(2).sum(dim=2) + 1e-12)
+def _mean_dist(a: Tensor, b: Tensor, pairs: str) -> Tensor:
+    """Per row of ``a``: ||a_i - b_i|| (``matched``) or the mean of ||a_i - b_j|| over j (``all``), both with a
+    finite gradient at 0 (torch.cdist's is not)."""
+    if pairs == "matched":
+        return _norm(a - b)
+    return torch.sqrt((a.unsqueeze(1) - b.unsqueeze(0)).pow(2).sum(dim=2) + 1e-12).mean(1)
+
+
+def _surrogate(h_x: Tensor, h_fake2: Tensor, pairs: str) -> Tensor:
+    """Cramer GAN's surrogate critic f(x) = ||h(x) - h(x'_g)|| - ||h(x)|| over the pairs ``pairs`` names."""
+    return _mean_dist(h_x, h_fake2, pairs) - _norm(h_x)
 
 
 class Energy(Objective):
@@ -56,32 +64,25 @@ class Energy(Objective):
             raise ValueError(f"pairs must be 'matched' (the paper's Algorithm 1) or 'all', got {pairs!r}")
         self.pairs = pairs
 
-    def _mean_dist(self, a: Tensor, b: Tensor) -> Tensor:
-        """Per row of ``a``: ||a_i - b_i|| (matched) or the mean of ||a_i - b_j|| over j (all)."""
-        return _norm(a - b) if self.pairs == "matched" else _dist(a, b).mean(1)
-
-    def surrogate(self, h_x: Tensor, h_fake2: Tensor) -> Tensor:
-        return self._mean_dist(h_x, h_fake2) - _norm(h_x)
-
     def critic_loss(self, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Tensor:
         h_g, h_g2 = fake_outs[0], fake_outs[1]
-        return -(self.surrogate(real_out, h_g2).mean() - self.surrogate(h_g, h_g2).mean())
+        return -(_surrogate(real_out, h_g2, self.pairs).mean() - _surrogate(h_g, h_g2, self.pairs).mean())
 
     def generator_loss(self, fake_outs: Sequence[Tensor], real_out: Tensor | None = None) -> Tensor:
         if real_out is None:
             raise ValueError("the energy (Cramer) generator loss needs the critic's output on a real batch")
         h_g, h_g2 = fake_outs[0], fake_outs[1]
-        d = self._mean_dist
-        return (d(real_out, h_g) + d(real_out, h_g2) - d(h_g, h_g2)).mean()
+        return (_mean_dist(real_out, h_g, self.pairs) + _mean_dist(real_out, h_g2, self.pairs)
+                - _mean_dist(h_g, h_g2, self.pairs)).mean()
 
     def witness(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
         h_g2 = fake_outs[1]
-        return lambda x: self.surrogate(critic(x), h_g2)
+        return lambda x: _surrogate(critic(x), h_g2, self.pairs)
 
     def surface(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
         """E_{x'_g} f(x): the surrogate averaged over the whole second batch (any number of points x)."""
         h_g2 = fake_outs[1]
-        return lambda x: (lambda h: _dist(h, h_g2).mean(1) - _norm(h))(critic(x))
+        return lambda x: _surrogate(critic(x), h_g2, "all")
 
     def __repr__(self) -> str:
         return f"Energy(pairs={self.pairs!r})"
