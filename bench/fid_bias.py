@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from pathlib import Path
 
@@ -81,16 +80,6 @@ def table(result: dict) -> str:
     return "\n".join(lines) + f"\n\nLeast-squares fit over n ({fits})."
 
 
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=20, help="random subsets per n below 10,000 (default 20)")
@@ -105,6 +94,7 @@ def main() -> None:
     from ganzoo.data import FashionMNISTDataModule
     from ganzoo.io import atomic_write_bytes
     from ganzoo.metrics.images import Extractor, real_features
+    from ganzoo.training.base import cpu_name
 
     started = time.perf_counter()
     dm = FashionMNISTDataModule()
@@ -127,7 +117,7 @@ def main() -> None:
         out["series"][name] = {"images": desc, "rows": rows, "fit": fit}
         print(name, [(r["n"], r["fid_mean"], r["bias_vs_10000"]) for r in rows], fit, flush=True)
         out["seconds"] = round(time.perf_counter() - started, 1)
-        out["machine"] = {"cpu": _cpu_name(), "cores": os.cpu_count(), "torch_threads": args.threads,
+        out["machine"] = {"cpu": cpu_name(), "cores": os.cpu_count(), "torch_threads": args.threads,
                           "torch": torch.__version__, "note": "2-core CPU shared with a training run, nice -n 19"}
         text = (json.dumps(out, indent=1) + "\n").encode()
         for path in OUTPUTS:

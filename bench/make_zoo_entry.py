@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -45,7 +44,7 @@ from ganzoo.cards import toy_results, write_card  # noqa: E402
 from ganzoo.io import atomic_write_bytes, replace_dir  # noqa: E402
 from ganzoo.metrics.toy import DRAWS, evaluate_generator  # noqa: E402
 from ganzoo.serialization import default_file_mode, read_config  # noqa: E402
-from ganzoo.training.base import cpu_bf16, cpu_threads  # noqa: E402
+from ganzoo.training.base import cpu_bf16, cpu_name, cpu_threads  # noqa: E402
 from ganzoo.zoo import INDEX_PATH, INDEX_VERSION, ZOO_DIR  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -65,18 +64,6 @@ def hardware(accelerator: str | None) -> str:
         except (OSError, subprocess.SubprocessError):
             pass
     return f"CPU: {cpu_name()}, {cpu_threads()} cores"
-
-
-def cpu_name() -> str:
-    """The CPU's model name and its bf16 matrix instructions (AMX-BF16, AVX512-BF16), from /proc/cpuinfo."""
-    try:
-        info = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or platform.machine()
-    name = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")),
-                platform.machine())
-    bf16 = cpu_bf16()
-    return name + (f" ({', '.join(bf16)})" if bf16 else "")
 
 
 def zoo_recipe(spec: dict, work: Path, *, accelerator: str | None = None, max_time: int | None = None,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from ganzoo.io import atomic_write_bytes
 from ganzoo.metrics.classifier import load_fmnist_classifier, predict
 from ganzoo.projection import psnr
 from ganzoo.sampling import image_grid
+from ganzoo.training.base import cpu_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,7 +121,7 @@ def main() -> None:
                  "targets": f"the first {args.n} Fashion-MNIST test images",
                  "classifier_accuracy_on_targets": float((predict(x) == y).float().mean()),
                  "classifier_test_accuracy": load_fmnist_classifier().test_accuracy,
-                 "environment": {"threads": args.threads, "processor": platform.processor() or platform.machine(),
+                 "environment": {"threads": args.threads, "processor": cpu_name(),
                                  "cpu_count": os.cpu_count(), "torch": torch.__version__, "note": args.note}}
 
     t, c = time.perf_counter(), time.process_time()

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
@@ -45,6 +44,7 @@ from ganzoo.data.idx import FASHION_MNIST_CLASSES
 from ganzoo.metrics.classifier import predict
 from ganzoo.metrics.images import compute_image_metrics
 from ganzoo.sampling import image_grid
+from ganzoo.training.base import cpu_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,7 +195,7 @@ def main() -> None:
         return
     res: dict = {"model": str(args.model), "n": args.n, "m": args.m, "seed": args.seed, "steps": args.steps,
                  "pool": args.pool, "model_description": args.describe, "classes": [],
-                 "environment": {"threads": args.threads, "processor": platform.processor() or platform.machine(),
+                 "environment": {"threads": args.threads, "processor": cpu_name(),
                                  "torch": torch.__version__}}
     fig_rows = []
     for c in args.classes:

@@ -53,7 +53,6 @@ import functools
 import importlib
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -732,7 +731,9 @@ def table(res: dict) -> str:
 def device_info(device: torch.device) -> dict:
     if device.type == "cuda":
         return {"type": "cuda", "name": torch.cuda.get_device_name(device)}
-    return {"type": "cpu", "name": f"a {os.cpu_count()}-core CPU ({platform.processor() or platform.machine()})"}
+    from ganzoo.training.base import cpu_name
+
+    return {"type": "cpu", "name": f"a {os.cpu_count()}-core CPU ({cpu_name()})"}
 
 
 def main() -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from ganzoo.io import atomic_write_bytes  # noqa: E402
 from ganzoo.metrics.images import compute_image_metrics  # noqa: E402
 from ganzoo.plots import save_figure  # noqa: E402
 from ganzoo.sampling import image_grid  # noqa: E402
+from ganzoo.training.base import cpu_name  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PSIS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, None)
@@ -69,7 +69,7 @@ def main() -> None:
         "truncation": "coordinates outside +-psi redrawn from the normal restricted to [-psi, psi] "
                       "(ganzoo.sampling.latents)",
         "rows": rows, "protocol": protocol, "total_seconds": round(time.time() - t_all, 1),
-        "machine": {"processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+        "machine": {"processor": cpu_name(), "cpus": os.cpu_count(),
                     "threads": args.threads, "device": "cpu", "torch": torch.__version__},
     }
     atomic_write_bytes(ROOT / "bench" / "results" / "truncation.json", (json.dumps(result, indent=1) + "\n").encode())

@@ -326,6 +326,21 @@ def test_cpu_bf16_reads_the_instruction_flags(tmp_path):
     assert cpu_bf16(str(tmp_path / "missing")) is None
 
 
+def test_cpu_name_says_the_bf16_instructions(tmp_path):
+    """The cards' hardware line: the model name with the bf16 instructions, or "no bf16" where they are missing."""
+    from ganzoo.training.base import cpu_name
+
+    def name(text):
+        (tmp_path / "cpuinfo").write_text(text)
+        return cpu_name(str(tmp_path / "cpuinfo"))
+
+    assert name("model name\t: AMD EPYC\nflags\t\t: fpu avx512f avx512_bf16\n") == "AMD EPYC (AVX512-BF16)"
+    assert name("model name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu avx512f\n") == (
+        "Intel(R) Xeon(R) Processor (no bf16)")
+    assert name("model name\t: Neoverse\nFeatures\t: fp asimd bf16\n") == "Neoverse"  # not x86: unknown
+    assert cpu_name(str(tmp_path / "missing"))  # no cpuinfo: the platform's name, never empty
+
+
 def test_bf16_on_a_cpu_without_bf16_instructions_warns(tmp_path):
     """bf16 autocast is emulated on such a CPU (about 3x slower than float32): training says so, and only there."""
     import warnings

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import platform
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +84,20 @@ def cpu_bf16(cpuinfo: str = "/proc/cpuinfo") -> list[str] | None:
         return None
     flags = set(line.split(":", 1)[1].split())
     return [label for flag, label in (("amx_bf16", "AMX-BF16"), ("avx512_bf16", "AVX512-BF16")) if flag in flags]
+
+def cpu_name(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The CPU's model name from ``cpuinfo`` with its bf16 instructions (see :func:`cpu_bf16`): ``"... (AMX-BF16,
+    AVX512-BF16)"``, ``"... (no bf16)"`` on an x86 CPU without them, the bare name where unknown (the cards'
+    hardware line)."""
+    try:
+        with open(cpuinfo) as f:
+            info = f.read()
+    except OSError:
+        return platform.processor() or platform.machine()
+    name = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")),
+                platform.machine())
+    bf16 = cpu_bf16(cpuinfo)
+    return name + (f" ({', '.join(bf16)})" if bf16 else " (no bf16)" if bf16 == [] else "")
 
 
 @dataclass
