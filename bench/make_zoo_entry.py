@@ -291,6 +291,8 @@ def training_note(info: dict, training: dict, recipe: str = "") -> str:
         note += f"; stopped by the time limit after {iters:,} of the recipe's {budget:,} generator iterations"
     elif iters is not None:
         note += f"; {iters:,} generator iterations"
+    if info.get("resumed"):
+        note += ", in more than one part (resumed from its checkpoint; the seconds are the parts' sum)"
     overrides = [o for o in info.get("overrides", []) if "max_time" not in o]
     note += f". Overrides of the recipe: {', '.join(f'`{o}`' for o in overrides)}." if overrides else "."
     differences = paper_differences(recipe)
