@@ -206,3 +206,20 @@ def test_zoo_entry_pushes_with_its_card(tmp_path, monkeypatch, name):
     pushed, bundled = load_generator(remote), load_generator(ZOO_DIR / name)
     for a, b in zip(pushed.state_dict().values(), bundled.state_dict().values(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_the_cards_training_note_says_when_a_run_was_resumed(monkeypatch):
+    """A card's "Trained for" line: the time limit (not an override worth listing), the budget, and a resumed run
+    (its seconds are the sum of its parts)."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from make_zoo_entry import training_note
+
+    info = {"train_seconds": 2540, "hardware": "CPU: X (no bf16), 2 cores", "threads": 2, "recipe_max_gen_iters": 60000,
+            "overrides": ["trainer.max_time=00:00:45:00", "trainer.precision=32-true"]}
+    once = training_note(info, {"generator_iterations": 36678})
+    assert once == ("Trained for 2540 s on CPU: X (no bf16), 2 cores (2 torch threads); stopped by the time limit "
+                    "after 36,678 of the recipe's 60,000 generator iterations. Overrides of the recipe: "
+                    "`trainer.precision=32-true`.")
+    resumed = training_note({**info, "resumed": True}, {"generator_iterations": 36678})
+    assert "in more than one part (resumed from its checkpoint; the seconds are the parts' sum)." in resumed
+    assert "resumed" not in once
