@@ -85,6 +85,7 @@ def cpu_bf16(cpuinfo: str = "/proc/cpuinfo") -> list[str] | None:
     flags = set(line.split(":", 1)[1].split())
     return [label for flag, label in (("amx_bf16", "AMX-BF16"), ("avx512_bf16", "AVX512-BF16")) if flag in flags]
 
+
 def cpu_name(cpuinfo: str = "/proc/cpuinfo") -> str:
     """The CPU's model name from ``cpuinfo`` with its bf16 instructions (see :func:`cpu_bf16`): ``"... (AMX-BF16,
     AVX512-BF16)"``, ``"... (no bf16)"`` on an x86 CPU without them, the bare name where unknown (the cards'
