@@ -25,12 +25,22 @@ def _norm(x: Tensor) -> Tensor:
     return torch.sqrt(x.pow(2).sum(dim=1) + 1e-12)
 
 
+def _dists(a: Tensor, b: Tensor) -> Tensor:
+    """``(n, m)`` distances ||a_i - b_j|| with a finite gradient at 0 (torch.cdist's is not)."""
+    return torch.sqrt((a.unsqueeze(1) - b.unsqueeze(0)).pow(2).sum(dim=2) + 1e-12)
+
+
 def _mean_dist(a: Tensor, b: Tensor, pairs: str) -> Tensor:
-    """Per row of ``a``: ||a_i - b_i|| (``matched``) or the mean of ||a_i - b_j|| over j (``all``), both with a
-    finite gradient at 0 (torch.cdist's is not)."""
+    """Per row of ``a``: ||a_i - b_i|| (``matched``) or the mean of ||a_i - b_j|| over j (``all``)."""
     if pairs == "matched":
         return _norm(a - b)
-    return torch.sqrt((a.unsqueeze(1) - b.unsqueeze(0)).pow(2).sum(dim=2) + 1e-12).mean(1)
+    return _dists(a, b).mean(1)
+
+
+def _mean_dist_to_others(h: Tensor) -> Tensor:
+    """Per row of ``h``: the mean of ||h_i - h_j|| over the other rows j != i (a U-statistic's pairs)."""
+    d = _dists(h, h)
+    return (d.sum(1) - d.diagonal()) / (h.shape[0] - 1)
 
 
 def _surrogate(h_x: Tensor, h_fake2: Tensor, pairs: str) -> Tensor:
@@ -50,38 +60,50 @@ class Energy(Objective):
     ``pairs``: ``"matched"`` (the paper's Algorithm 1) pairs sample i of one batch with sample i of the other, a
     per-sample mean that DDP's shards average exactly; ``"all"`` takes every expectation over all pairs of the two
     batches (``x'_g`` averaged over the whole second batch in ``f``, a smoother function for the penalty): estimates
-    of the same expectations that, like MMD's, are computed per shard under DDP.
+    of the same expectations that, like MMD's, are computed per shard under DDP; ``"one_batch"`` draws a single
+    generated batch and takes its own other samples as the second batch (a U-statistic: every pair j != i of it in
+    E||h(x_g) - h(x'_g)|| and in ``f`` at a generated sample, the whole batch in ``f`` at a real one), the same
+    expectations again for half the generator's and a third less of the critic's work a step.
     """
 
     name = "energy"
-    n_fake_batches = 2
     needs_real_for_generator = True
     is_distance = True
     scalar_critic = False
 
     def __init__(self, pairs: str = "matched"):
-        if pairs not in ("matched", "all"):
-            raise ValueError(f"pairs must be 'matched' (the paper's Algorithm 1) or 'all', got {pairs!r}")
+        if pairs not in ("matched", "all", "one_batch"):
+            raise ValueError(f"pairs must be 'matched' (the paper's Algorithm 1), 'all' or 'one_batch', got {pairs!r}")
         self.pairs = pairs
+        self.n_fake_batches = 1 if pairs == "one_batch" else 2
+        # the pairs a real (or interpolated) sample forms with the second batch: all of it unless matched
+        self._real_pairs = "matched" if pairs == "matched" else "all"
 
     def critic_loss(self, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Tensor:
-        h_g, h_g2 = fake_outs[0], fake_outs[1]
-        return -(_surrogate(real_out, h_g2, self.pairs).mean() - _surrogate(h_g, h_g2, self.pairs).mean())
+        h_g, h_g2 = fake_outs[0], fake_outs[-1]
+        if self.pairs == "one_batch":
+            f_fake = _mean_dist_to_others(h_g) - _norm(h_g)
+        else:
+            f_fake = _surrogate(h_g, h_g2, self.pairs)
+        return -(_surrogate(real_out, h_g2, self._real_pairs).mean() - f_fake.mean())
 
     def generator_loss(self, fake_outs: Sequence[Tensor], real_out: Tensor | None = None) -> Tensor:
         if real_out is None:
             raise ValueError("the energy (Cramer) generator loss needs the critic's output on a real batch")
+        if self.pairs == "one_batch":
+            h_g = fake_outs[0]
+            return (2 * _mean_dist(real_out, h_g, "all") - _mean_dist_to_others(h_g)).mean()
         h_g, h_g2 = fake_outs[0], fake_outs[1]
         return (_mean_dist(real_out, h_g, self.pairs) + _mean_dist(real_out, h_g2, self.pairs)
                 - _mean_dist(h_g, h_g2, self.pairs)).mean()
 
     def witness(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
-        h_g2 = fake_outs[1]
-        return lambda x: _surrogate(critic(x), h_g2, self.pairs)
+        h_g2 = fake_outs[-1]
+        return lambda x: _surrogate(critic(x), h_g2, self._real_pairs)
 
     def surface(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
         """E_{x'_g} f(x): the surrogate averaged over the whole second batch (any number of points x)."""
-        h_g2 = fake_outs[1]
+        h_g2 = fake_outs[-1]
         return lambda x: _surrogate(critic(x), h_g2, "all")
 
     def __repr__(self) -> str:
