@@ -493,6 +493,8 @@ def test_cramer_losses_match_a_naive_loop(pairs):
 def test_cramer_pairs_is_checked_and_all_estimate_the_same_loss():
     with pytest.raises(ValueError, match="pairs must be 'matched'"):
         make_objective({"name": "energy", "pairs": "some"})
+    with pytest.raises(ValueError, match="one_batch.*at least 2 samples, got 1"):  # no pair j != i in it
+        make_objective({"name": "energy", "pairs": "one_batch"}).generator_loss([torch.randn(1, 4)], torch.randn(3, 4))
     torch.manual_seed(0)
     spread = {}
     for pairs in ("matched", "all", "one_batch"):

@@ -39,6 +39,8 @@ def _mean_dist(a: Tensor, b: Tensor, pairs: str) -> Tensor:
 
 def _mean_dist_to_others(h: Tensor) -> Tensor:
     """Per row of ``h``: the mean of ||h_i - h_j|| over the other rows j != i (a U-statistic's pairs)."""
+    if h.shape[0] < 2:
+        raise ValueError(f"energy pairs='one_batch' needs generated batches of at least 2 samples, got {h.shape[0]}")
     d = _dists(h, h)
     return (d.sum(1) - d.diagonal()) / (h.shape[0] - 1)
 
