@@ -7,6 +7,12 @@ generator, FID/KID/IS/precision/recall/density/coverage with the shipped Fashion
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
 _PAPERS = {
     "dcgan": "DCGAN (Radford et al. 2016)", "wgan": "WGAN (Arjovsky et al. 2017)",
     "wgan_gp": "WGAN-GP (Gulrajani et al. 2017)", "sngan": "SN-GAN (Miyato et al. 2018)",
@@ -24,6 +30,12 @@ TARGET_FID = {"dcgan": 10, "wgan_gp": 10, "sngan": 10, "lsgan": 10, "ragan": 10,
 ZOO_ORDER = [f"{v}-fashion_mnist" for v in ("wgan_gp", "sngan", "mmd_gan", "cramer_gan", "wgan", "dcgan", "cgan",
                                             "lsgan", "ragan", "fgan")]
 
+def _generator_width(variant: str) -> int:
+    """The generator width that ``recipes/<variant>/fashion_mnist.yaml`` sets (64 where it sets none)."""
+    cfg = yaml.safe_load((ROOT / "recipes" / variant / "fashion_mnist.yaml").read_text())
+    return cfg["model"]["init_args"]["generator"].get("width", 64)
+
+
 ENTRIES: dict[str, dict] = {
     "wgan_gp-8gaussians": {
         "kind": "toy", "recipe": "recipes/wgan_gp/8gaussians.yaml", "dataset": "8gaussians",
@@ -38,7 +50,8 @@ ENTRIES: dict[str, dict] = {
             "kind": "image", "recipe": f"recipes/{v}/fashion_mnist.yaml", "dataset": "fashion_mnist",
             "target_fid": TARGET_FID[v],
             "description": (
-                f"{paper} generator for Fashion-MNIST padded to 32x32: the DCGAN generator (latent 100, width 64) "
+                f"{paper} generator for Fashion-MNIST padded to 32x32: the DCGAN generator (latent 100, width "
+                f"{_generator_width(v)}) "
                 f"trained with `recipes/{v}/fashion_mnist.yaml`" + (
                     ", conditional on the 10 classes (conditional batch norm)" if v == "cgan" else "") + "."
             ),
