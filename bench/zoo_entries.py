@@ -30,10 +30,12 @@ TARGET_FID = {"dcgan": 10, "wgan_gp": 10, "sngan": 10, "lsgan": 10, "ragan": 10,
 ZOO_ORDER = [f"{v}-fashion_mnist" for v in ("wgan_gp", "sngan", "mmd_gan", "cramer_gan", "wgan", "dcgan", "cgan",
                                             "lsgan", "ragan", "fgan")]
 
-def _generator_width(variant: str) -> int:
-    """The generator width that ``recipes/<variant>/fashion_mnist.yaml`` sets (64 where it sets none)."""
+
+def _generator_shape(variant: str) -> str:
+    """``latent L, width W`` as ``recipes/<variant>/fashion_mnist.yaml`` sets them for its generator."""
     cfg = yaml.safe_load((ROOT / "recipes" / variant / "fashion_mnist.yaml").read_text())
-    return cfg["model"]["init_args"]["generator"].get("width", 64)
+    g = cfg["model"]["init_args"]["generator"]
+    return f"latent {g['latent_dim']}, width {g['width']}"
 
 
 ENTRIES: dict[str, dict] = {
@@ -50,8 +52,7 @@ ENTRIES: dict[str, dict] = {
             "kind": "image", "recipe": f"recipes/{v}/fashion_mnist.yaml", "dataset": "fashion_mnist",
             "target_fid": TARGET_FID[v],
             "description": (
-                f"{paper} generator for Fashion-MNIST padded to 32x32: the DCGAN generator (latent 100, width "
-                f"{_generator_width(v)}) "
+                f"{paper} generator for Fashion-MNIST padded to 32x32: the DCGAN generator ({_generator_shape(v)}) "
                 f"trained with `recipes/{v}/fashion_mnist.yaml`" + (
                     ", conditional on the 10 classes (conditional batch norm)" if v == "cgan" else "") + "."
             ),
