@@ -44,7 +44,7 @@ from ganzoo.cards import toy_results, write_card  # noqa: E402
 from ganzoo.io import atomic_write_bytes, replace_dir  # noqa: E402
 from ganzoo.metrics.toy import DRAWS, evaluate_generator  # noqa: E402
 from ganzoo.serialization import default_file_mode, read_config  # noqa: E402
-from ganzoo.training.base import cpu_bf16, cpu_name, cpu_threads  # noqa: E402
+from ganzoo.training.base import cpu_name, cpu_precision, cpu_threads  # noqa: E402
 from ganzoo.zoo import INDEX_PATH, INDEX_VERSION, ZOO_DIR  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -83,10 +83,10 @@ def zoo_recipe(spec: dict, work: Path, *, accelerator: str | None = None, max_ti
     if max_time:
         trainer["max_time"] = f"00:{max_time // 3600:02d}:{max_time % 3600 // 60:02d}:{max_time % 60:02d}"
         said.append(f"trainer.max_time={trainer['max_time']}")
-    if (trainer.get("accelerator", "cpu") == "cpu" and str(trainer.get("precision", "")).startswith("bf16")
-            and cpu_bf16() == []):  # emulated bf16 is about 3x slower than float32 on such a CPU
-        trainer["precision"] = "32-true"
-        said.append("trainer.precision=32-true (this CPU has no bf16 instructions)")
+    precision = str(trainer.get("precision", "32-true"))
+    if trainer.get("accelerator", "cpu") == "cpu" and cpu_precision(precision) != precision:
+        trainer["precision"] = cpu_precision(precision)
+        said.append(f"trainer.precision={trainer['precision']} (this CPU has no bf16 instructions)")
     if data_dir:
         cfg["data"].setdefault("init_args", {})["data_dir"] = data_dir
     if eval_every:

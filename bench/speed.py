@@ -10,7 +10,8 @@ after every part):
 * **training**: every ``recipes/*/fashion_mnist.yaml`` whose model is a latent GAN (found from the files and the
   model classes, not a hand-kept list), each in two settings: **fp32** (the recipe with ``precision: 32-true`` and
   ``channels_last: false``) and **zoo** (the recipe as written: its precision, channels-last, ``n_critic``,
-  ``d_lr``, EMA; only where it sets bf16 or channels-last, else it is the fp32 row); the paper's WGAN-GP schedule in
+  ``d_lr``, EMA; only where it sets bf16 or channels-last, else it is the fp32 row; on a CPU without bf16
+  instructions in fp32, as ``bench/make_zoo_entry.py`` trains it there); the paper's WGAN-GP schedule in
   fp32 (the recipe at commit ``3b0cb96``: ``n_critic`` 5, one learning rate), against which the zoo's WGAN-GP
   iteration is compared; and ``recipes/wgan_gp/8gaussians.yaml`` as written. The settings are read from the
   recipe files at run time. ganzoo runs the recipe's module under ``lightning.Trainer`` at the recipe's precision
@@ -67,6 +68,8 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 import yaml  # noqa: E402
+
+from ganzoo.training.base import cpu_precision  # noqa: E402
 
 TOY_RECIPE = "recipes/wgan_gp/8gaussians.yaml"  # the 2-D case, and the start-up part's fit
 FIT_RECIPE = "recipes/dcgan/fashion_mnist.yaml"  # the fit part's 1-epoch demo
@@ -145,8 +148,9 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def recipe(case: str) -> dict[str, Any]:
-    """The case's recipe in its setting."""
+def recipe(case: str, device: torch.device) -> dict[str, Any]:
+    """The case's recipe in its setting on ``device`` (the zoo setting on a CPU: at the precision the zoo builds use
+    there, :func:`~ganzoo.training.base.cpu_precision`)."""
     c = CASES[case]
     if c.commit is None:
         text = (ROOT / c.recipe).read_text()
@@ -157,6 +161,8 @@ def recipe(case: str) -> dict[str, Any]:
     if c.setting == "fp32":
         cfg["trainer"] = {**(cfg.get("trainer") or {}), "precision": "32-true"}
         cfg["model"]["init_args"] = {**cfg["model"].get("init_args", {}), "channels_last": False}
+    elif c.setting == "zoo" and device.type == "cpu":
+        cfg["trainer"] = {**(cfg.get("trainer") or {}), "precision": cpu_precision(precision_of(cfg))}
     return cfg
 
 
@@ -379,7 +385,7 @@ def bench_training(case: str, device: torch.device, pairs: int, warmup: int, wor
     ``warmup_s`` seconds of the plain loop and as many of ganzoo."""
     import lightning as L
 
-    cfg = recipe(case)
+    cfg = recipe(case, device)
     if compile:  # the fast mode; the plain loop stays eager
         cfg["model"].setdefault("init_args", {})["compile"] = True
     torch.manual_seed(0)
@@ -471,7 +477,7 @@ def bench_ops(case: str, device: torch.device, workdir: Path, iters: int = 3) ->
         host_query = bool(returns) and not any("Tensor" in t for t in returns)
         return func.namespace == "aten" and not func.is_view and not host_query
 
-    cfg = recipe(case)
+    cfg = recipe(case, device)
     torch.manual_seed(0)
     module = build_module(cfg)
     warmup_off = steady_state(module)

@@ -326,6 +326,23 @@ def test_cpu_bf16_reads_the_instruction_flags(tmp_path):
     assert cpu_bf16(str(tmp_path / "missing")) is None
 
 
+def test_cpu_precision_drops_bf16_only_where_it_is_emulated(tmp_path):
+    """The zoo builds' and the speed rows' one rule: fp32 in place of bf16 on an x86 CPU without bf16 instructions."""
+    from ganzoo.training.base import cpu_precision
+
+    without, amx, arm = (tmp_path / n for n in ("without", "amx", "arm"))
+    without.write_text("flags\t\t: fpu avx512f avx512_vnni\n")
+    amx.write_text("flags\t\t: fpu avx512f amx_bf16 avx512_bf16\n")
+    arm.write_text("Features\t: fp asimd bf16\n")
+    assert cpu_precision("bf16-mixed", str(without)) == "32-true"
+    assert cpu_precision("bf16-true", str(without)) == "32-true"
+    assert cpu_precision("16-mixed", str(without)) == "16-mixed"  # only bf16 is emulated there
+    assert cpu_precision("32-true", str(without)) == "32-true"
+    assert cpu_precision("bf16-mixed", str(amx)) == "bf16-mixed"
+    assert cpu_precision("bf16-mixed", str(arm)) == "bf16-mixed"  # unknown: as written
+    assert cpu_precision("bf16-mixed", str(tmp_path / "missing")) == "bf16-mixed"
+
+
 def test_cpu_name_says_the_bf16_instructions(tmp_path):
     """The cards' hardware line: the model name with the bf16 instructions, or "no bf16" where they are missing."""
     from ganzoo.training.base import cpu_name

@@ -62,11 +62,15 @@ def test_speed_bench_runs_each_part_on_a_small_budget(tmp_path):
 
 def test_speed_cases_cover_every_latent_fashion_mnist_recipe_in_both_settings():
     """The training part's cases come from the recipe files: every latent Fashion-MNIST recipe in fp32 and, where it
-    sets bf16 or channels-last, as written; the fp32 setting turns those two off and keeps the rest."""
+    sets bf16 or channels-last, as written (on a CPU, at the zoo builds' precision there); the fp32 setting turns
+    those two off and keeps the rest."""
     import importlib.util
     from pathlib import Path
 
+    import torch
     import yaml
+
+    from ganzoo.training.base import cpu_precision
 
     root = Path(__file__).resolve().parents[1]
     spec = importlib.util.spec_from_file_location("speed_bench", root / "bench" / "speed.py")
@@ -77,18 +81,23 @@ def test_speed_cases_cover_every_latent_fashion_mnist_recipe_in_both_settings():
     latent = set(list_variants("latent"))
     recipes = sorted(p for p in root.glob("recipes/*/fashion_mnist.yaml") if p.parent.name in latent)
     assert recipes and {p.parent.name for p in recipes} >= {"dcgan", "wgan_gp", "cgan"}
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")  # device descriptors: nothing runs on them here
     for path in recipes:
         rel, cfg = path.relative_to(root).as_posix(), yaml.safe_load(path.read_text())
         name = f"{path.parent.name}_fmnist"
         assert speed.CASES[f"{name}-fp32"] == speed.Case(rel, "fp32")
-        fp32 = speed.recipe(f"{name}-fp32")
+        fp32 = speed.recipe(f"{name}-fp32", cpu)
         assert fp32["trainer"]["precision"] == "32-true" and fp32["model"]["init_args"]["channels_last"] is False
         assert {k: v for k, v in fp32["model"]["init_args"].items() if k != "channels_last"} == {
             k: v for k, v in cfg["model"]["init_args"].items() if k != "channels_last"}
         assert (f"{name}-zoo" in speed.CASES) == speed.zoo_speed_settings(cfg)
         if f"{name}-zoo" in speed.CASES:
-            assert speed.recipe(f"{name}-zoo") == cfg
-    paper = speed.recipe("wgan_gp_fmnist-paper_fp32")["model"]["init_args"]
+            assert speed.recipe(f"{name}-zoo", cuda) == cfg
+            # on a CPU: at the precision the zoo builds use on this one (fp32 where it has no bf16 instructions)
+            on_cpu = speed.recipe(f"{name}-zoo", cpu)
+            assert on_cpu["trainer"]["precision"] == cpu_precision(cfg["trainer"].get("precision", "32-true"))
+            assert on_cpu["model"] == cfg["model"]
+    paper = speed.recipe("wgan_gp_fmnist-paper_fp32", cpu)["model"]["init_args"]
     assert "n_critic" not in paper and "d_lr" not in paper and "ema_decay" not in paper  # WGANGP()'s: 5, one lr
     wgan_gp = speed.select_cases(["wgan_gp_fmnist"])  # a recipe's settings, the paper's last
     assert wgan_gp[0] == "wgan_gp_fmnist-fp32" and wgan_gp[-1] == "wgan_gp_fmnist-paper_fp32"
@@ -114,7 +123,8 @@ def test_speed_plain_loop_does_ganzoos_math(tmp_path, recipe):
     spec.loader.exec_module(speed)
     case = f"{recipe}-zoo" if f"{recipe}-zoo" in speed.CASES else f"{recipe}-fp32"
     cpu = torch.device("cpu")
-    cfg = speed.recipe(case)
+    cfg = speed.recipe(case, torch.device("cuda"))  # as written (bf16 where it says so), even on a CPU whose zoo
+    # rows run fp32 for speed (no bf16 instructions): this is about the math, which runs on the CPU below
     torch.manual_seed(0)
     module = speed.build_module(cfg)
     speed.steady_state(module)

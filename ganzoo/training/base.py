@@ -86,6 +86,15 @@ def cpu_bf16(cpuinfo: str = "/proc/cpuinfo") -> list[str] | None:
     return [label for flag, label in (("amx_bf16", "AMX-BF16"), ("avx512_bf16", "AVX512-BF16")) if flag in flags]
 
 
+def cpu_precision(precision: Any, cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The precision a CPU run of a recipe that says ``precision`` uses on this machine: ``"32-true"`` in place of a
+    bf16 precision on an x86 CPU without bf16 instructions (:func:`cpu_bf16` is ``[]``: emulated bf16 is about 3x
+    slower than float32 there), else ``precision`` as given. The zoo builds (``bench/make_zoo_entry.py``) and the
+    zoo rows of ``bench/speed.py`` both go through it."""
+    precision = str(precision)
+    return "32-true" if precision.startswith("bf16") and cpu_bf16(cpuinfo) == [] else precision
+
+
 def cpu_name(cpuinfo: str = "/proc/cpuinfo") -> str:
     """The CPU's model name from ``cpuinfo`` with its bf16 instructions (see :func:`cpu_bf16`): ``"... (AMX-BF16,
     AVX512-BF16)"``, ``"... (no bf16)"`` on an x86 CPU without them, the bare name where unknown (the cards'
