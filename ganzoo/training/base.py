@@ -55,7 +55,7 @@ def prepare_trainer(trainer: Any) -> None:
     ensure_gan_compatible(trainer.strategy)
     if trainer.strategy.root_device.type == "cpu":
         torch.set_num_threads(cpu_threads(trainer.num_devices))
-        if precision.startswith("bf16") and cpu_bf16() == []:
+        if cpu_precision(precision) != precision:  # bf16 emulated on this CPU
             warnings.warn(f"precision={precision!r} on a CPU without bf16 instructions (AMX-BF16, AVX512-BF16): "
                           "bfloat16 is emulated there, about 3x slower than precision='32-true'", stacklevel=2)
     if type(trainer.strategy.checkpoint_io) is TorchCheckpointIO:
@@ -89,8 +89,8 @@ def cpu_bf16(cpuinfo: str = "/proc/cpuinfo") -> list[str] | None:
 def cpu_precision(precision: Any, cpuinfo: str = "/proc/cpuinfo") -> str:
     """The precision a CPU run of a recipe that says ``precision`` uses on this machine: ``"32-true"`` in place of a
     bf16 precision on an x86 CPU without bf16 instructions (:func:`cpu_bf16` is ``[]``: emulated bf16 is about 3x
-    slower than float32 there), else ``precision`` as given. The zoo builds (``bench/make_zoo_entry.py``) and the
-    zoo rows of ``bench/speed.py`` both go through it."""
+    slower than float32 there), else ``precision`` as given. Training's warning, the zoo builds
+    (``bench/make_zoo_entry.py``) and the zoo rows of ``bench/speed.py`` all go through it."""
     precision = str(precision)
     return "32-true" if precision.startswith("bf16") and cpu_bf16(cpuinfo) == [] else precision
 
