@@ -22,11 +22,12 @@ from lightning.pytorch.cli import instantiate_class
 from make_zoo_entry import EVAL_SEED, IMAGE_N  # bench/ (the script's folder is on sys.path)
 
 from ganzoo.training.base import cpu_threads
+from ganzoo.training.checkpoints import last_checkpoint
 from ganzoo.training.image_eval import evaluate_images
 
 
 def gain(run: Path) -> dict:
-    recipe, ckpt = run / "recipe.yaml", run / "checkpoints" / "last.ckpt"
+    recipe, ckpt = run / "recipe.yaml", Path(last_checkpoint(run))  # make_zoo_entry trains with the run folder as root
     for f in (recipe, ckpt):
         if not f.is_file():
             raise SystemExit(f"{f}: missing (a run folder of bench/make_zoo_entry.py has recipe.yaml and "

@@ -84,9 +84,9 @@ def zoo_recipe(spec: dict, work: Path, *, accelerator: str | None = None, max_ti
         trainer["max_time"] = f"00:{max_time // 3600:02d}:{max_time % 3600 // 60:02d}:{max_time % 60:02d}"
         said.append(f"trainer.max_time={trainer['max_time']}")
     precision = str(trainer.get("precision", "32-true"))
-    if trainer.get("accelerator", "cpu") == "cpu" and cpu_precision(precision) != precision:
-        trainer["precision"] = cpu_precision(precision)
-        said.append(f"trainer.precision={trainer['precision']} (this CPU has no bf16 instructions)")
+    if trainer.get("accelerator", "cpu") == "cpu" and (here := cpu_precision(precision)) != precision:
+        trainer["precision"] = here
+        said.append(f"trainer.precision={here} (this CPU has no bf16 instructions)")
     if data_dir:
         cfg["data"].setdefault("init_args", {})["data_dir"] = data_dir
     if eval_every:

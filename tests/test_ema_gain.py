@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 @pytest.mark.fashion_mnist
-def test_ema_gain_scores_the_trained_generator_and_its_average(tmp_path, monkeypatch, capsys):
+def test_ema_gain_scores_the_trained_generator_and_its_average(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "bench"))
     import ema_gain
 
