@@ -1,8 +1,10 @@
 """Shared by tests/test_ddp.py and the 2-process worker it launches (tests/ddp_worker.py).
 
-To compare a DDP run with a single-process run, all randomness is fixed per *global* batch and each rank
-takes its slice: real points, latents and the gradient penalty's interpolation weights. With world size 1
-the slice is the whole global batch.
+The DDP ranks run the model as users build it: latents and the gradient penalty's interpolation weights come from
+each rank's own stream, which ganzoo seeds at setup (``rng.rank_seed(seed, rank)``). The data is fixed per *global*
+batch and each rank takes its slice. The single process it is compared with (:func:`build_concatenated`) draws, at
+each call, the concatenation of what the ranks draw from those streams: the reference replaces the sampling, the
+DDP run under test does not.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, IterableDataset
 
 import ganzoo
+from ganzoo.training.rng import rank_seed
 
 STEPS = 30  # critic steps (6 generator iterations at n_critic 5)
 GLOBAL_BATCH = 64
@@ -49,20 +52,8 @@ class FixedGlobalBatches(L.LightningDataModule):
         super().__init__()
         self.seed = seed
 
-    def train_dataloader(self):
-        return DataLoader(_Batches(self.seed), batch_size=None, num_workers=0)
-
-
-class _GlobalStream:
-    """Draws ``draw(n * world_size)`` from its own seeded stream (one seed per call) and keeps this rank's part."""
-
-    def __init__(self, seed: int, draw):
-        self.seed, self.draw, self.calls = seed, draw, 0
-
-    def __call__(self, n: int) -> torch.Tensor:
-        self.calls += 1
-        g = torch.Generator().manual_seed(self.seed * 100_003 + self.calls)
-        return rank_slice(self.draw(n * world()[1], g))
+    def train_dataloader(self):  # the loader's own generator: its iterator draws no seed from torch's global RNG
+        return DataLoader(_Batches(self.seed), batch_size=None, num_workers=0, generator=torch.Generator())
 
 
 class _Pairs(IterableDataset):
@@ -87,7 +78,7 @@ class FixedGlobalPairs(L.LightningDataModule):
         self.seed = seed
 
     def train_dataloader(self):
-        return DataLoader(_Pairs(self.seed), batch_size=None, num_workers=0)
+        return DataLoader(_Pairs(self.seed), batch_size=None, num_workers=0, generator=torch.Generator())
 
 
 GLOBAL_PAIRS = 8
@@ -119,20 +110,35 @@ def data_for(variant: str) -> L.LightningDataModule:
 
 
 def build(variant: str) -> ganzoo.AdversarialModule:
-    """A small model of ``variant`` whose latents and penalty weights are global-batch streams."""
+    """A small model of ``variant``, seeded 0, as users build it (nothing replaced)."""
     if variant in TRANSLATION:
         return build_translation(variant)
     L.seed_everything(0)
-    cls = getattr(ganzoo, variant)
-    kw = dict(hidden_dim=32, n_layers=2, max_gen_iters=STEPS // 5, ema_decay=0.9)
-    m = cls(**kw)
+    m = getattr(ganzoo, variant)(hidden_dim=32, n_layers=2, max_gen_iters=STEPS // 5, ema_decay=0.9)
     m.export_dir = None
-    latents = _GlobalStream(1, lambda n, g: torch.randn(n, m.generator.latent_dim, generator=g))
-    m.generator.sample_latent = lambda n, generator=None, device=None: latents(n).to(device)
-    eps = _GlobalStream(2, lambda n, g: torch.rand(n, generator=g))
+    return m
+
+
+def build_concatenated(variant: str, world_size: int = 2) -> ganzoo.AdversarialModule:
+    """:func:`build`'s model for ONE process that draws, at every call for ``n`` latents (or penalty weights), the
+    ranks' draws side by side: ``n / world_size`` from each rank's stream, which starts where ganzoo seeds it at
+    setup (torch's RNG seeded ``rng.rank_seed(0, rank)``; the runs are seeded 0). So 1 process on the concatenated
+    batch sees what ``world_size`` DDP ranks see together."""
+    m = build(variant)
+    if variant in TRANSLATION:
+        return m  # no noise in these small translation steps: the data alone differs by rank
+    streams = [torch.Generator().manual_seed(rank_seed(0, r)) for r in range(world_size)]
+
+    def side_by_side(n: int, draw) -> torch.Tensor:
+        assert n % world_size == 0, n
+        return torch.cat([draw(n // world_size, g) for g in streams])
+
+    gen, latent = m.generator, type(m.generator).sample_latent
+    gen.sample_latent = lambda n, generator=None, device=None: side_by_side(
+        n, lambda k, g: latent(gen, k, generator=g)).to(device)
     for c in m.constraints:
         if hasattr(c, "draw_eps"):
-            c.draw_eps = lambda real: eps(real.shape[0])
+            c.draw_eps = lambda real: side_by_side(real.shape[0], lambda k, g: torch.rand(k, generator=g))
     return m
 
 

@@ -490,6 +490,35 @@ def test_cramer_losses_match_a_naive_loop(pairs):
     assert obj.generator_loss(t[1:], t[0]).item() == pytest.approx(generator, rel=1e-9)
 
 
+@pytest.mark.parametrize("pairs", ["matched", "all", "one_batch"])
+def test_cramer_penalty_witness_is_the_losses_f_at_the_generated_end(pairs):
+    """The penalty's witness at interpolates x_hat_i = eps x_r_i + (1 - eps) x_g_i is the surrogate f of the critic
+    loss: at eps = 0 (x_hat = x_g) it must give the loss's f at each generated sample, with the same pairs (for
+    one_batch: j != i, written out in _naive_cramer; the witness used to take every j, its own sample included), and
+    at eps = 1 (x_hat = x_r) the loss's f at each real sample. The critic is the identity: h(x) = x."""
+    rng = np.random.default_rng(5)
+    h_r, h_g, h_g2 = (torch.from_numpy(rng.normal(size=(9, 4)) + shift) for shift in (0.0, 0.7, 0.7))
+    obj = make_objective({"name": "energy", "pairs": pairs})
+    fakes = [h_g, h_g2][:obj.n_fake_batches]
+    second = fakes[-1]
+
+    def naive_f(x, i, generated):  # f(x) = E'||x - h(x'_g)|| - ||x|| over the pairs the loss takes for sample i
+        if pairs == "matched":
+            others = [second[i]]
+        elif pairs == "one_batch" and generated:
+            others = [second[j] for j in range(len(second)) if j != i]
+        else:
+            others = list(second)
+        return sum(float((x - o).norm()) for o in others) / len(others) - float(x.norm())
+
+    witness = obj.witness(torch.nn.Identity(), h_r, fakes)
+    at_fake, at_real = witness(h_g).tolist(), witness(h_r).tolist()
+    assert at_fake == pytest.approx([naive_f(h_g[i], i, True) for i in range(9)], rel=1e-9)
+    if pairs != "one_batch":  # (one_batch's loss pairs a real sample with every generated sample, its witness -
+        # made for interpolates, each tied to one generated sample - the others only)
+        assert at_real == pytest.approx([naive_f(h_r[i], i, False) for i in range(9)], rel=1e-9)
+
+
 def test_cramer_pairs_is_checked_and_all_estimate_the_same_loss():
     with pytest.raises(ValueError, match="pairs must be 'matched'"):
         make_objective({"name": "energy", "pairs": "some"})

@@ -146,6 +146,9 @@ def test_ema_tracks_generator_and_copies_buffers(tmp_path):
         (lambda: small(ganzoo.WGAN, constraints=[{"name": "weight_clipping", "clip": 0.0}]), "clip"),
         (lambda: small(ganzoo.WGAN, constraints=[{"name": "weight_clipping", "clip": -0.01}]), "clip"),
         (lambda: small(ganzoo.FGAN, objective={"name": "fgan", "divergence": "tv"}), "divergence"),
+        # a recipe naming the objective without its divergence trained KL silently (the variant's default is JS)
+        (lambda: small(ganzoo.FGAN, objective={"name": "fgan"}), "objective 'fgan' needs a divergence"),
+        (lambda: small(ganzoo.DCGAN, objective="fgan"), "objective 'fgan' needs a divergence"),
         (lambda: small(ganzoo.MMDGAN, objective={"name": "mmd", "kernel": "laplace"}), "kernel"),
         (lambda: small(schedule={"n_critic": 3}), "n_critic"),
         (lambda: small(schedule={"warmup": "dcgan"}), "warmup"),

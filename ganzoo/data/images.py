@@ -7,7 +7,10 @@ files, images of the wrong size or channel count) fails in the constructor or in
 
 Exact resume: the order of epoch ``e`` is a permutation drawn from its own generator (``seed``, ``e``), not the
 global RNG, and the datamodule counts the batches it hands to the model, so a run resumed from any checkpoint
-sees the same batches as an uninterrupted one (``state_dict``: epoch, batches consumed, batch size, seed).
+sees the same batches as an uninterrupted one (``state_dict``: epoch, batches consumed, batch size, seed, world size).
+
+Under DDP each rank reads its own disjoint part of every global batch (:class:`EpochSampler`): ``world_size``
+ranks with ``batch_size`` each read, together, what one process reads with ``batch_size * world_size``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from ganzoo.checks import check_int
 
@@ -106,27 +109,49 @@ class FileImages(Dataset):
         return x[0], y[0]
 
 
-class EpochBatchSampler(Sampler[list[int]]):
-    """Batches of a permutation drawn per epoch from ``torch.Generator().manual_seed(seed + 1_000_003 * epoch)``.
+class EpochSampler(DistributedSampler):
+    """This rank's indices of a permutation drawn per epoch from ``torch.Generator().manual_seed(seed + 1_000_003 *
+    epoch)``, for a ``DataLoader`` that cuts them into batches of ``batch_size`` (``drop_last``).
 
-    Each ``iter()`` is the next epoch; it starts ``skip`` batches in (set when resuming mid-epoch) and tells the
-    datamodule which epoch it is serving.
+    The epoch's permutation is read in global batches of ``batch_size * world_size`` indices; rank ``r`` takes the
+    ``r``-th ``batch_size`` of each, so the ranks' batches are disjoint and, side by side, are the batches one process
+    reads with ``batch_size * world_size`` (the same permutation). Each ``iter()`` is the next epoch; it starts
+    ``skip`` batches in (set when resuming mid-epoch) and tells the datamodule which epoch it is serving.
+
+    A ``DistributedSampler`` subclass so that Lightning uses it as it is under DDP (it replaces any other sampler
+    with its own, which knows neither the epochs' seeds nor the resume position); ``set_epoch`` is ignored, the
+    sampler counts its epochs itself.
     """
 
-    def __init__(self, dm: ImageDataModule, n: int, batch_size: int, seed: int, epoch: int = 0, skip: int = 0):
-        self.dm, self.n, self.batch_size, self.seed = dm, n, batch_size, seed
+    def __init__(self, dm: ImageDataModule, n: int, batch_size: int, seed: int, epoch: int = 0, skip: int = 0,
+                 rank: int = 0, world_size: int = 1):
+        super().__init__(range(n), num_replicas=world_size, rank=rank, shuffle=False, seed=seed, drop_last=True)
+        self.dm, self.n, self.batch_size = dm, n, batch_size
         self.next_epoch, self.skip = epoch, skip
 
-    def __len__(self) -> int:
-        return self.n // self.batch_size
+    def batches(self) -> int:
+        """Batches per epoch (the same on every rank)."""
+        return self.n // (self.batch_size * self.num_replicas)
 
-    def __iter__(self) -> Iterator[list[int]]:
-        epoch, skip = self.next_epoch, self.skip
-        self.next_epoch, self.skip = epoch + 1, 0
-        self.dm._epoch, self.dm._consumed = epoch, skip
+    def __len__(self) -> int:
+        return self.batches() * self.batch_size
+
+    def set_epoch(self, epoch: int) -> None:
+        pass
+
+    def indices(self, epoch: int, skip: int = 0) -> Iterator[int]:
+        """This rank's indices of epoch ``epoch`` from batch ``skip`` on."""
         perm = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed + 1_000_003 * epoch))
-        for b in range(skip, len(self)):
-            yield perm[b * self.batch_size: (b + 1) * self.batch_size].tolist()
+        b, w, r = self.batch_size, self.num_replicas, self.rank
+        for k in range(skip, self.batches()):
+            yield from perm[(k * w + r) * b: (k * w + r + 1) * b].tolist()
+
+    def __iter__(self) -> Iterator[int]:
+        epoch, skip = self.next_epoch, self.skip
+        self.dm._epoch, self.dm._consumed = epoch, skip
+        out = self.indices(epoch, skip)
+        self.next_epoch, self.skip = epoch + 1, 0
+        return out
 
 
 class ImageDataModule(L.LightningDataModule):
@@ -135,7 +160,7 @@ class ImageDataModule(L.LightningDataModule):
 
     dataset_name = "images"
     class_names: tuple[str, ...] = ()
-    batch_sampler_class: type[EpochBatchSampler] = EpochBatchSampler
+    sampler_class: type[EpochSampler] = EpochSampler
 
     def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0):
         super().__init__()
@@ -159,9 +184,11 @@ class ImageDataModule(L.LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         ds = self.dataset("train")
-        if len(ds) < self.batch_size:
+        world = self._rank()[1]
+        if len(ds) < self.batch_size * world:
+            ranks = f" x {world} ranks" if world > 1 else ""
             raise ValueError(
-                f"{type(self).__name__}: {len(ds)} training images is fewer than batch_size={self.batch_size}"
+                f"{type(self).__name__}: {len(ds)} training images is fewer than batch_size={self.batch_size}{ranks}"
             )
 
     # ---------------------------------------------------------------- loading
@@ -169,9 +196,15 @@ class ImageDataModule(L.LightningDataModule):
         ds = self.dataset("train")
         epoch, skip = self._resume or (0, 0)
         self._resume = None
-        sampler = self.batch_sampler_class(self, len(ds), self.batch_size, self.seed, epoch, skip)
-        return DataLoader(ds, batch_sampler=sampler, collate_fn=_identity, num_workers=self.num_workers,
-                          persistent_workers=self.num_workers > 0)
+        rank, world = self._rank()
+        sampler = self.sampler_class(self, len(ds), self.batch_size, self.seed, epoch, skip, rank, world)
+        return DataLoader(ds, batch_size=self.batch_size, sampler=sampler, drop_last=True, collate_fn=_identity,
+                          num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
+
+    def _rank(self) -> tuple[int, int]:
+        """``(global rank, world size)`` of the trainer this datamodule serves (``(0, 1)`` without one)."""
+        trainer = getattr(self, "trainer", None)
+        return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
 
     def on_before_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
         trainer = self._trainer if hasattr(self, "_trainer") else None
@@ -191,17 +224,20 @@ class ImageDataModule(L.LightningDataModule):
 
     # ---------------------------------------------------------------- resume
     def state_dict(self) -> dict[str, Any]:
-        return {"epoch": self._epoch, "consumed": self._consumed, "batch_size": self.batch_size, "seed": self.seed}
+        return {"epoch": self._epoch, "consumed": self._consumed, "batch_size": self.batch_size, "seed": self.seed,
+                "world_size": self._rank()[1]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        for key in ("batch_size", "seed"):
-            if state.get(key) != getattr(self, key):
+        here = {"batch_size": self.batch_size, "seed": self.seed, "world_size": self._rank()[1]}
+        for key, value in here.items():
+            saved = state.get(key, 1 if key == "world_size" else None)
+            if saved != value:
                 raise ValueError(
-                    f"cannot resume {type(self).__name__}: the checkpoint was made with {key}={state.get(key)} but "
-                    f"this run has {key}={getattr(self, key)}; the batches would differ"
+                    f"cannot resume {type(self).__name__}: the checkpoint was made with {key}={saved} but "
+                    f"this run has {key}={value}; the batches would differ"
                 )
         epoch, consumed = int(state["epoch"]), int(state["consumed"])
-        per_epoch = len(self.dataset("train")) // self.batch_size
+        per_epoch = len(self.dataset("train")) // (self.batch_size * here["world_size"])
         self._resume = (epoch + 1, 0) if consumed >= per_epoch else (epoch, consumed)
         self._epoch, self._consumed = epoch, consumed
 
@@ -359,7 +395,16 @@ class CIFAR10DataModule(ImageDataModule):
             raise FileNotFoundError(f"CIFAR-10 binary files not found in {self._folder()}")
         from torchvision.datasets.utils import download_and_extract_archive
 
-        download_and_extract_archive(CIFAR10_URL, str(data_root()), md5=CIFAR10_MD5)
+        try:
+            download_and_extract_archive(CIFAR10_URL, str(data_root()), md5=CIFAR10_MD5)
+        except (OSError, RuntimeError) as e:  # no network (urllib's URLError is an OSError), a bad md5, a full disk
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+            raise FileNotFoundError(
+                f"CIFAR-10 is not in {self._folder()} and could not be downloaded ({reason}); on a machine with "
+                f"network (a login node), download {CIFAR10_URL} and extract it into {data_root()} (it holds "
+                "cifar-10-batches-bin/), or point data_dir (--data.init_args.data_dir) or $GANZOO_DATA at a folder "
+                "holding cifar-10-batches-bin"
+            ) from None
 
     def _load(self, split: str) -> Dataset:
         folder = self._folder()

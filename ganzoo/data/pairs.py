@@ -29,7 +29,7 @@ from torch.utils.data import Dataset
 from ganzoo.checks import check_int
 
 from .idx import default_fashion_mnist_dir, load_idx_split
-from .images import IMAGE_EXTENSIONS, EpochBatchSampler, ImageDataModule, to_unit
+from .images import IMAGE_EXTENSIONS, EpochSampler, ImageDataModule, to_unit
 
 DIRECTIONS = ("AtoB", "BtoA")
 SPLITS_PAIRED = ("train", "val", "test")
@@ -91,13 +91,11 @@ def jitter(images: Sequence[Tensor], load_size: int, crop_size: int, flip: bool,
     return res
 
 
-class _EpochTaggedSampler(EpochBatchSampler):
-    """:class:`EpochBatchSampler` whose indices carry the epoch: ``epoch * n + i`` (decoded by :class:`_PairData`)."""
+class _EpochTaggedSampler(EpochSampler):
+    """:class:`EpochSampler` whose indices carry the epoch: ``epoch * n + i`` (decoded by :class:`_PairData`)."""
 
-    def __iter__(self):
-        epoch = self.next_epoch
-        for batch in super().__iter__():
-            yield [epoch * self.n + i for i in batch]
+    def indices(self, epoch: int, skip: int = 0):
+        return (epoch * self.n + i for i in super().indices(epoch, skip))
 
 
 def _check_mode(path: Path, channels: int) -> None:
@@ -153,7 +151,7 @@ class TranslationDataModule(ImageDataModule):
     paired = True
     load_size = crop_size = 32
     flip = False
-    batch_sampler_class = _EpochTaggedSampler
+    sampler_class = _EpochTaggedSampler
 
     def _sources(self, split: str) -> tuple[int, int, Any, Any]:
         raise NotImplementedError

@@ -37,11 +37,15 @@ def _mean_dist(a: Tensor, b: Tensor, pairs: str) -> Tensor:
     return _dists(a, b).mean(1)
 
 
-def _mean_dist_to_others(h: Tensor) -> Tensor:
-    """Per row of ``h``: the mean of ||h_i - h_j|| over the other rows j != i (a U-statistic's pairs)."""
+def _mean_dist_to_others(h: Tensor, h_x: Tensor | None = None) -> Tensor:
+    """Per row i of ``h_x`` (default ``h``): the mean of ||h_x_i - h_j|| over the rows j != i of ``h`` (a
+    U-statistic's pairs; row i of ``h_x`` stands for, or was made from, sample i of ``h``)."""
     if h.shape[0] < 2:
         raise ValueError(f"energy pairs='one_batch' needs generated batches of at least 2 samples, got {h.shape[0]}")
-    d = _dists(h, h)
+    h_x = h if h_x is None else h_x
+    if h_x.shape[0] != h.shape[0]:
+        raise ValueError(f"energy pairs='one_batch': {h_x.shape[0]} points against a generated batch of {h.shape[0]}")
+    d = _dists(h_x, h)
     return (d.sum(1) - d.diagonal()) / (h.shape[0] - 1)
 
 
@@ -66,6 +70,22 @@ class Energy(Objective):
     generated batch and takes its own other samples as the second batch (a U-statistic: every pair j != i of it in
     E||h(x_g) - h(x'_g)|| and in ``f`` at a generated sample, the whole batch in ``f`` at a real one), the same
     expectations again for half the generator's and a third less of the critic's work a step.
+
+    Example:
+        Critic features h: 0 for the real sample, (3, 4) (norm 5) for both generated batches. The generator loss is
+        ||0 - (3, 4)|| + ||0 - (3, 4)|| - ||(3, 4) - (3, 4)|| = 10; the surrogate critic is f(x_r) = 5 - 0 and
+        f(x_g) = 0 - 5, so the critic loss is -(5 - (-5)) = -10:
+
+        >>> import torch
+        >>> from ganzoo.objectives import Energy
+        >>> h_real, h_fake, h_fake2 = torch.zeros(1, 2), torch.tensor([[3.0, 4.0]]), torch.tensor([[3.0, 4.0]])
+        >>> loss = Energy()
+        >>> loss.n_fake_batches  # two independent generated batches per step
+        2
+        >>> round(loss.generator_loss([h_fake, h_fake2], h_real).item(), 4)
+        10.0
+        >>> round(loss.critic_loss(h_real, [h_fake, h_fake2]).item(), 4)
+        -10.0
     """
 
     name = "energy"
@@ -100,7 +120,17 @@ class Energy(Objective):
                 - _mean_dist(h_g, h_g2, self.pairs)).mean()
 
     def witness(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:
+        """The surrogate critic f that the penalty constrains, at a batch ``x`` of the real batch's size (the
+        interpolates). With ``one_batch``, interpolate i lies between real sample i and generated sample i, and f
+        pairs it with the generated samples j != i, as the critic loss's f at generated sample i does: at the
+        generated end (``x = x_g``) the witness is the loss's f."""
         h_g2 = fake_outs[-1]
+        if self.pairs == "one_batch":
+            def f(x: Tensor) -> Tensor:
+                h_x = critic(x)
+                return _mean_dist_to_others(h_g2, h_x) - _norm(h_x)
+
+            return f
         return lambda x: _surrogate(critic(x), h_g2, self._real_pairs)
 
     def surface(self, critic: nn.Module, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Witness:

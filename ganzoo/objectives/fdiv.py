@@ -102,9 +102,25 @@ class FGAN(Objective):
     critic: max E_P[g_f(V(x))] - E_Q[f*(g_f(V(x)))].
     generator: ``saturating=False`` (default, Nowozin et al. Sec. 3.2) max E_Q[g_f(V(x))];
     ``saturating=True`` min the bound itself, i.e. max E_Q[f*(g_f(V(x)))].
+
+    Example:
+        KL: g_f(v) = v and f*(t) = exp(t - 1), so critic outputs 2 (real) and 1 (fake) give the bound
+        2 - exp(0) = 1. For Jensen-Shannon, outputs 0 (the optimal critic when P = Q) give the bound 0:
+
+        >>> import torch
+        >>> from ganzoo.objectives import FGAN
+        >>> real_out, fake_out = torch.tensor([2.0]), torch.tensor([1.0])
+        >>> kl = FGAN("kl")
+        >>> kl.estimate(real_out, [fake_out]), kl.generator_loss([fake_out])  # the bound; -E g_f(V(x_g))
+        (tensor(1.), tensor(-1.))
+        >>> FGAN("js").estimate(torch.zeros(3), [torch.zeros(3)])
+        tensor(0.)
     """
 
-    def __init__(self, divergence: str = "kl", saturating: bool = False):
+    def __init__(self, divergence: str | None = None, saturating: bool = False):
+        if divergence is None:  # no default: a recipe that names the objective names its divergence
+            raise ValueError(f"objective 'fgan' needs a divergence, one of {sorted(F_DIVERGENCES)}: e.g. "
+                             "{name: fgan, divergence: js} (the FGAN variant's default)")
         if divergence not in F_DIVERGENCES:
             raise ValueError(f"divergence must be one of {sorted(F_DIVERGENCES)}, got {divergence!r}")
         self.div = F_DIVERGENCES[divergence]

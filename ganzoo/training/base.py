@@ -188,6 +188,8 @@ class GanModule(Exportable, L.LightningModule):
             return
         prepare_trainer(self.trainer)
         self.check_datamodule(getattr(self.trainer, "datamodule", None))
+        if stage == "fit" and self.trainer.world_size > 1:
+            rng.seed_rank(self.trainer.global_rank)
 
     def begin_step(self) -> None:
         """First thing in ``training_step``: restore a resumed run's RNG states, once, after Lightning's own
@@ -195,6 +197,10 @@ class GanModule(Exportable, L.LightningModule):
         if self._pending_rng is not None:
             rng.restore(self._pending_rng)
             self._pending_rng = None
+
+    def on_train_start(self) -> None:
+        if self.max_gen_iters is not None and self.gen_iters >= self.max_gen_iters:
+            self.trainer.should_stop = True  # resumed at its budget: not one iteration more (checked after each one)
 
     def end_generator_iteration(self) -> None:
         """Count a generator iteration and stop at the budget ``max_gen_iters``."""

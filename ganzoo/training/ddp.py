@@ -7,7 +7,9 @@ critic), which plain DDP rejects. Two ways are supported:
   turns on ``find_unused_parameters`` at setup (DDP then walks the autograd graph before every backward and
   all-reduces the buckets of both networks at every step).
 * ``strategy="ddp_gan"``: :class:`GanDDPStrategy` wraps the generator and the critic in separate DDP wrappers;
-  the critic step all-reduces only critic gradients and the generator step only generator gradients.
+  the critic step all-reduces only critic gradients and the generator step only generator gradients. The
+  translation GANs (pix2pix, CycleGAN: several networks a step) it wraps whole, as ``strategy="ddp"`` does, so the
+  trainer recipes serve every variant.
 
 Both give the same parameters as one process on the concatenated batch for per-sample-mean losses
 (tests/test_ddp.py); ``bench/ddp_overhead.py`` measures their cost.
@@ -32,8 +34,12 @@ class GanDDPStrategy(DDPStrategy):
     strategy_name = "ddp_gan"
 
     def _setup_model(self, model: nn.Module) -> nn.Module:
-        if not hasattr(model, "set_ddp_wrappers"):
-            raise TypeError(f"strategy 'ddp_gan' needs a ganzoo AdversarialModule, got {type(model).__name__}")
+        if not hasattr(model, "set_ddp_wrappers"):  # pix2pix, CycleGAN: one wrapper, as strategy="ddp" makes it
+            self._whole_module = True
+            self._ddp_kwargs["find_unused_parameters"] = True
+            rank_zero_info(f"ganzoo: strategy 'ddp_gan' wraps {type(model).__name__} whole (as strategy 'ddp', with "
+                           "find_unused_parameters=True): separate wrappers are for the latent GANs")
+            return super()._setup_model(model)
         device_ids = self.determine_ddp_device_ids()
         kwargs = {k: v for k, v in self._ddp_kwargs.items() if k != "find_unused_parameters"}
 
@@ -44,6 +50,8 @@ class GanDDPStrategy(DDPStrategy):
         return model  # the LightningModule itself stays unwrapped; Lightning calls its hooks directly
 
     def _register_ddp_hooks(self) -> None:  # communication hooks would target the outer wrapper
+        if getattr(self, "_whole_module", False):
+            return super()._register_ddp_hooks()
         if self._ddp_comm_hook is not None or self._ddp_comm_state is not None:
             raise ValueError("strategy 'ddp_gan' does not support DDP communication hooks")
 

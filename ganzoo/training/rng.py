@@ -44,3 +44,22 @@ def restore(state: dict[str, Tensor]) -> None:
         cuda = state["cuda"].cpu()
         if len(cuda) == torch.cuda.device_count():
             torch.cuda.set_rng_state_all(list(cuda))
+
+
+def seed_rank(rank: int) -> int:
+    """Give this DDP rank its own random stream: seed torch (every device), numpy and ``random`` from the process's
+    current torch seed (``seed_everything``'s, the same on every rank) and ``rank``; returns the seed.
+
+    Lightning seeds every rank alike, so without this the ranks draw the same latents, penalty weights and dropout
+    masks: N copies of one fake batch per step. Deterministic for a given seed and world size; a resumed run then
+    restores each rank's saved states over it (:meth:`GanModule.begin_step <ganzoo.training.base.GanModule>`)."""
+    seed = rank_seed(torch.initial_seed(), rank)
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    random.seed(seed)
+    return seed
+
+
+def rank_seed(seed: int, rank: int) -> int:
+    """A 32-bit seed for DDP rank ``rank`` of a run seeded ``seed`` (numpy's ``SeedSequence``: distinct streams)."""
+    return int(np.random.SeedSequence([seed, rank]).generate_state(1)[0])

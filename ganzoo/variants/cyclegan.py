@@ -5,6 +5,7 @@ from typing import Any
 from torch import Tensor
 
 from ganzoo.objectives import cycle_loss, identity_loss
+from ganzoo.training.rng import rank_seed
 from ganzoo.training.state import gather_ranks, this_rank
 from ganzoo.training.translation_gan import ImagePool, TranslationGAN
 
@@ -25,6 +26,29 @@ class CycleGAN(TranslationGAN):
     Paper defaults: LSGAN loss, lambda_cycle = 10, lambda_identity = 0.5, pool of 50, Adam(2e-4, (0.5, 0.999)),
     ``n_epochs`` constant then ``n_epochs_decay`` decaying. ``generator`` gives the A -> B spec; B -> A swaps its
     ``in_channels`` and ``out_channels``.
+
+    Example:
+        Tiny ResNet translators and PatchGANs on 1-channel 16x16 images, one step on random ``(a, b)`` batches in
+        [-1, 1] standing in for two unpaired domains (``SneakerToBootDataModule`` in
+        ``recipes/cyclegan/sneaker2boot.yaml``), then ``ganzoo.translate`` both ways:
+
+        >>> import lightning as L
+        >>> import torch
+        >>> from torch.utils.data import DataLoader, TensorDataset
+        >>> import ganzoo
+        >>> model = ganzoo.CycleGAN(
+        ...     generator={"arch": "resnet_translator", "in_channels": 1, "out_channels": 1, "width": 4, "n_blocks": 1},
+        ...     critic={"arch": "patch_discriminator", "n_layers": 1, "width": 4, "norm": "instance"}, max_gen_iters=1)
+        >>> model.objective, model.lambda_cycle, model.lambda_identity, model.translator.directions
+        (LeastSquares(), 10.0, 0.5, ('AtoB', 'BtoA'))
+        >>> batches = TensorDataset(torch.rand(4, 1, 16, 16) * 2 - 1, torch.rand(4, 1, 16, 16) * 2 - 1)
+        >>> trainer = L.Trainer(max_epochs=-1, default_root_dir="runs/cyclegan", logger=False,
+        ...                     enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+        >>> trainer.fit(model, DataLoader(batches, batch_size=2))
+        >>> model.gen_iters
+        1
+        >>> ganzoo.translate(model, torch.rand(3, 1, 16, 16), "BtoA").shape
+        torch.Size([3, 1, 16, 16])
     """
 
     def __init__(
@@ -86,6 +110,12 @@ class CycleGAN(TranslationGAN):
                   + self.adversarial_d(D_A, a, self.pools["A"].query(fake_a)))
         self.step(d_opt, d_loss)
         return {**logs, "d_loss": d_loss}
+
+    def setup(self, stage: str) -> None:
+        super().setup(stage)
+        if stage == "fit" and self._trainer is not None and self.trainer.world_size > 1:
+            for i, pool in enumerate(self.pools.values()):  # each rank its own pool draws
+                pool.generator.manual_seed(rank_seed(self.hparams.seed + i, self.trainer.global_rank))
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         super().on_save_checkpoint(checkpoint)  # counters and every rank's RNG states
