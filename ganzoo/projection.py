@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int, check_positive
+from ganzoo.metrics.pixels import psnr  # the one PSNR (capped at 100 dB), also ganzoo.projection.psnr
 from ganzoo.sampling import _labels, _version_and_device, as_generator, grid_png, latents
 from ganzoo.search import _CLASSIFIER_SHAPES, _feature_fn, _from_latent, _to_latent, read_examples
 
@@ -40,7 +41,8 @@ class ProjectionResult:
     * ``labels``: ``(n,)`` long class indices for a conditional model, else ``None``.
     * ``images``: ``(n, C, H, W)`` in [0, 1], the reconstructions.
     * ``loss``: ``(n,)`` the objective (pixel MSE + ``feature_weight`` x feature MSE) of each reconstruction.
-    * ``psnr``: ``(n,)`` reconstruction PSNR in dB, ``10 log10(1 / MSE)`` on [0, 1] images.
+    * ``psnr``: ``(n,)`` reconstruction PSNR in dB, ``10 log10(1 / MSE)`` on [0, 1] images, capped at 100 dB
+      (:func:`ganzoo.metrics.pixels.psnr`).
     * ``start_psnr``: ``(n,)`` PSNR of the best candidate each optimisation started from.
     * ``seed``, ``steps``, ``candidates``, ``features`` (the feature term's name, ``None`` if off), ``seconds``.
     """
@@ -61,12 +63,6 @@ class ProjectionResult:
     def mean_psnr(self) -> float:
         """The mean of ``psnr`` over the images (dB)."""
         return float(self.psnr.mean())
-
-
-def psnr(a: Tensor, b: Tensor) -> Tensor:
-    """Per-image PSNR (dB) of ``(n, ...)`` images in [0, 1]: ``10 log10(1 / mean squared error)``, capped at 100."""
-    mse = (a.float() - b.float()).pow(2).flatten(1).mean(1)
-    return (-10 * torch.log10(mse.clamp_min(1e-10))).cpu()
 
 
 def comparison_png(targets: Tensor, reconstructions: Tensor, nrow: int = 16) -> bytes:
@@ -142,6 +138,18 @@ def project(
     Deterministic: the same arguments on the same device give the same latents, bit for bit. The generator runs in
     eval mode and its weights are neither changed nor given gradients. ``progress`` shows a tqdm bar over the
     optimisation steps.
+
+    Example:
+        Three images of another model (stand-ins for your own) projected into the DCGAN's latent space, with fewer
+        candidates and steps than the defaults to keep the example fast:
+
+        >>> import ganzoo
+        >>> images = ganzoo.sample("wgan_gp-fashion_mnist", 3, seed=0)
+        >>> result = ganzoo.project("dcgan-fashion_mnist", images, steps=10, candidates=16)
+        >>> result.latents.shape, result.images.shape
+        (torch.Size([3, 100]), torch.Size([3, 1, 32, 32]))
+        >>> bool((result.psnr > result.start_psnr).all())  # the optimisation improves on the best candidate
+        True
     """
     t0 = time.perf_counter()
     check_int("steps", steps, 0)

@@ -12,7 +12,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,6 +46,14 @@ def load(
     * a Hub id: downloaded through ``huggingface_hub`` and its cache. Without network (or with
       ``HF_HUB_OFFLINE=1``) the cached copy is used, else the bundled copy of a zoo entry published under that
       id; otherwise the error lists what was tried.
+
+    Example:
+        >>> import ganzoo
+        >>> g = ganzoo.load("dcgan-fashion_mnist")  # a zoo entry: the copy bundled in the package, no network
+        >>> type(g).__name__, g.latent_dim, g.output_shape, g.training
+        ('DCGANGenerator', 100, (1, 32, 32), False)
+        >>> ganzoo.sample(g, 2, seed=0).shape
+        torch.Size([2, 1, 32, 32])
     """
     if isinstance(name_or_path, nn.Module) or not isinstance(name_or_path, (str, os.PathLike)):
         raise TypeError(f"name_or_path must be a folder, zoo name or Hub repo id, got {type(name_or_path).__name__}")
@@ -343,51 +351,111 @@ def sample(
     ``truncation=psi`` (a number > 0; ``None`` is off) redraws every latent coordinate outside ``[-psi, psi]``
     (a truncated normal: see ``latents``): smaller psi trades diversity for typical samples. The kept coordinates
     are the untruncated ones, and sample ``i`` still depends only on ``(seed, i)``.
+
+    Example:
+        >>> import torch
+        >>> import ganzoo
+        >>> x = ganzoo.sample("dcgan-fashion_mnist", n=4, seed=0)
+        >>> x.shape, x.dtype
+        (torch.Size([4, 1, 32, 32]), torch.float32)
+        >>> bool(x.min() >= 0 and x.max() <= 1)  # images in [0, 1]
+        True
+        >>> torch.equal(x, ganzoo.sample("dcgan-fashion_mnist", n=4, seed=0, batch_size=1))  # same seed, same samples
+        True
+        >>> ganzoo.sample("cgan-fashion_mnist", n=3, seed=0, labels=7).shape  # a conditional model: 3 sneakers
+        torch.Size([3, 1, 32, 32])
+        >>> ganzoo.sample("wgan_gp-8gaussians", n=5, seed=0).shape  # a 2-D model: points in the plane
+        torch.Size([5, 2])
+        >>> [(im.size, im.mode) for im in ganzoo.sample("dcgan-fashion_mnist", n=2, seed=0, output_type="pil")]
+        [((32, 32), 'L'), ((32, 32), 'L')]
     """
-    check_int("n", n, 1)
-    psi = check_truncation(truncation)
-    check_int("batch_size", batch_size, 1)
-    if seed is not None:
-        check_int("seed", seed, 0)
+    _check_sample_args(n, truncation, batch_size, seed)
     if output_type not in OUTPUT_TYPES:
         raise ValueError(f"output_type must be one of {OUTPUT_TYPES}, got {output_type!r}")
     model = as_generator(model, device)
-    latent_dim, num_classes = model.latent_dim, int(model.num_classes)
-    out_shape, out_range = tuple(model.output_shape), model.output_range
-    check_pil_output(output_type, out_shape, out_range)
-    y = _labels(labels, n, num_classes)
-    if seed is None:
-        seed = int(torch.randint(0, 2**62, (1,)).item())
-    version, run_device = _version_and_device(model, sampling_version, device)
-    distribution = model.latent_distribution
-    if y is not None:
-        y = y.to(run_device)
-    was_training = model.training
-    model.eval()
+    check_pil_output(output_type, tuple(model.output_shape), model.output_range)
     out: Tensor | None = None
-    # Latents are drawn for several batches at once when they are small (a few hundred KiB of Philox state): the
-    # sampler's cost is mostly per call, and sample i's latent does not depend on how indices are grouped.
-    chunk = batch_size * max(1, _LATENT_CHUNK_BLOCKS // (batch_size * -(-latent_dim // 4)))
-    z_chunk, z_start = None, 0
-    try:
-        for start in range(0, n, batch_size):
-            stop = min(start + batch_size, n)
-            if start % chunk == 0:
-                z_start, z_stop = start, min(start + chunk, n)
-                z_chunk = latents(range(z_start, z_stop), seed, latent_dim, distribution, device=run_device,
-                                  version=version, truncation=psi)
-            x = _generate(model, z_chunk[start - z_start:stop - z_start], None if y is None else y[start:stop])
-            if out is None:
-                out = torch.empty((n, *x.shape[1:]), dtype=torch.float32)
-            out[start:stop].copy_(x)
-    finally:
-        model.train(was_training)
+    for start, x in sample_batches(model, n, seed=seed, labels=labels, batch_size=batch_size, device=device,
+                                   sampling_version=sampling_version, truncation=truncation):
+        if out is None:
+            out = torch.empty((n, *x.shape[1:]), dtype=torch.float32)
+        out[start:start + len(x)].copy_(x)
     assert out is not None
     if output_type == "numpy":
         return out.numpy()
     if output_type == "pil":
         return to_pil(out)
     return out
+
+
+def _check_sample_args(n: Any, truncation: Any, batch_size: Any, seed: Any) -> float | None:
+    check_int("n", n, 1)
+    psi = check_truncation(truncation)
+    check_int("batch_size", batch_size, 1)
+    if seed is not None:
+        check_int("seed", seed, 0)
+    return psi
+
+
+def sample_batches(
+    model: nn.Module | str | os.PathLike,
+    n: int,
+    *,
+    seed: int | None = None,
+    labels: int | Sequence[int] | Tensor | None = None,
+    batch_size: int = 256,
+    device: str | torch.device | None = None,
+    sampling_version: int | None = None,
+    truncation: float | None = None,
+) -> Iterator[tuple[int, Tensor]]:
+    """``sample``'s ``n`` samples, ``batch_size`` at a time: yields ``(start, x)`` with ``x`` the samples
+    ``start .. start + len(x) - 1`` (float32, on the model's device; images in [0, 1]), so that any number of samples
+    can be streamed to disk in constant memory. The arguments and the samples are ``sample``'s (sample ``i`` depends
+    only on ``(seed, i)``); ``sample`` is this iterator collected into one tensor. The arguments are checked, and
+    the model loaded, when it is called, before the first batch is asked for."""
+    psi = _check_sample_args(n, truncation, batch_size, seed)
+    model = as_generator(model, device)
+    latent_dim, num_classes = model.latent_dim, int(model.num_classes)
+    single = labels is None or (isinstance(labels, (int, np.integer)) and not isinstance(labels, bool))
+    if single:  # one class, or class i % num_classes for sample i: made per batch, not n at once
+        _labels(labels, 1, num_classes)  # checks the class and the model
+        y_all = None
+    else:
+        y_all = _labels(labels, n, num_classes)
+    if seed is None:
+        seed = int(torch.randint(0, 2**62, (1,)).item())
+    version, run_device = _version_and_device(model, sampling_version, device)
+    distribution = model.latent_distribution
+
+    def y_of(start: int, stop: int) -> Tensor | None:
+        if y_all is not None:
+            y = y_all[start:stop]
+        elif labels is not None:
+            y = torch.full((stop - start,), int(labels), dtype=torch.long)
+        else:
+            y = torch.arange(start, stop) % num_classes if num_classes else None
+        return None if y is None else y.to(run_device)
+
+    @torch.no_grad()
+    def batches() -> Iterator[tuple[int, Tensor]]:
+        was_training = model.training
+        model.eval()
+        # Latents are drawn for several batches at once when they are small (a few hundred KiB of Philox state):
+        # the sampler's cost is mostly per call, and sample i's latent does not depend on how indices are grouped.
+        chunk = batch_size * max(1, _LATENT_CHUNK_BLOCKS // (batch_size * -(-latent_dim // 4)))
+        z_chunk, z_start = None, 0
+        try:
+            for start in range(0, n, batch_size):
+                stop = min(start + batch_size, n)
+                if start % chunk == 0:
+                    z_start, z_stop = start, min(start + chunk, n)
+                    z_chunk = latents(range(z_start, z_stop), seed, latent_dim, distribution, device=run_device,
+                                      version=version, truncation=psi)
+                yield start, _generate(model, z_chunk[start - z_start:stop - z_start], y_of(start, stop))
+        finally:
+            model.train(was_training)
+
+    return batches()
 
 
 def _version_and_device(model: nn.Module, sampling_version: int | None,
@@ -442,6 +510,18 @@ def interpolate(
 
     ``labels``: one class (an int) for the whole path of a conditional model; ``None`` is class 0, the class
     ``sample`` gives sample 0. Unconditional models take no labels.
+
+    Example:
+        >>> import torch
+        >>> import ganzoo
+        >>> g = ganzoo.load("dcgan-fashion_mnist")
+        >>> frames = ganzoo.interpolate(g, seed_a=0, seed_b=1, steps=5)
+        >>> frames.shape
+        torch.Size([5, 1, 32, 32])
+        >>> torch.equal(frames[0], ganzoo.sample(g, 1, seed=0)[0])  # the ends are the seeds' first samples
+        True
+        >>> torch.equal(frames[-1], ganzoo.sample(g, 1, seed=1)[0])
+        True
     """
     check_int("seed_a", seed_a, 0)
     check_int("seed_b", seed_b, 0)

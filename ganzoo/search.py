@@ -251,6 +251,19 @@ def search(
     candidates, then the ``n`` latents); splitting the calls would change the float rounding of the networks (BLAS
     and oneDNN/cuDNN kernels depend on the batch shape, ~1e-7), which Adam and the greedy choice amplify into
     different samples.
+
+    Example:
+        Samples of the unconditional DCGAN like 8 sneakers (here drawn from the conditional model, as stand-ins for
+        your own images; ``steps`` and ``pool`` are cut down to keep the example fast):
+
+        >>> import ganzoo
+        >>> sneakers = ganzoo.sample("cgan-fashion_mnist", 8, seed=0, labels=7)
+        >>> found, info = ganzoo.search("dcgan-fashion_mnist", sneakers, n=4, seed=0, steps=5, pool=4,
+        ...                             return_info=True)
+        >>> found.shape
+        torch.Size([4, 1, 32, 32])
+        >>> info["mmd2_after"] < info["mmd2_before"]  # closer to the examples than 4 random samples
+        True
     """
     t0 = time.perf_counter()
     check_int("n", n, 1)

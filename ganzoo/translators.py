@@ -89,6 +89,21 @@ def translate(
     ``model``: a ``Pix2Pix``/``CycleGAN`` module, an exported :class:`Translator`, or a folder / zoo name / Hub id
     that ``ganzoo.load`` resolves. Returns float32 ``(N, C_out, H, W)`` in [0, 1] on the CPU. The networks run in
     eval mode (U-Net dropout off) and their train/eval state is restored afterwards.
+
+    Example:
+        Sneakers to ankle boots and back with the bundled CycleGAN entry (the sneakers are samples of the
+        conditional zoo model; the shipped Fashion-MNIST classifier names the classes: 7 sneaker, 9 ankle boot):
+
+        >>> import ganzoo
+        >>> from ganzoo.metrics.classifier import predict
+        >>> sneakers = ganzoo.sample("cgan-fashion_mnist", 4, seed=0, labels=7)  # (4, 1, 32, 32) in [0, 1]
+        >>> boots = ganzoo.translate("cyclegan-sneaker2boot", sneakers)  # "AtoB": sneakers -> boots
+        >>> boots.shape, boots.dtype
+        (torch.Size([4, 1, 32, 32]), torch.float32)
+        >>> predict(sneakers), predict(boots)
+        (tensor([7, 7, 7, 7]), tensor([9, 9, 9, 9]))
+        >>> predict(ganzoo.translate("cyclegan-sneaker2boot", boots, "BtoA"))  # and back
+        tensor([7, 7, 7, 7])
     """
     net = _as_translator(model, device)
     check_direction(direction, net.directions)

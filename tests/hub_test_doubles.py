@@ -3,6 +3,7 @@
 * ``FakeHfApi``: a test double for ``huggingface_hub.HfApi`` (the object ``ModelHubMixin.push_to_hub`` talks
   to). It records ``create_repo``/``upload_folder`` calls and copies the uploaded files, filtered with
   huggingface_hub's own ``filter_repo_objects``, into a local "remote" folder instead of sending them.
+  ``OfflineHfApi`` (``install_offline_hf_api``): the same without network, every request failing.
 * ``write_hf_cache_snapshot``: writes a folder into a huggingface_hub cache the way ``hf_hub_download``
   stores downloads (``blobs/``, ``snapshots/<commit>/`` symlinks, ``refs/<branch>``), so the real
   download code can be exercised offline.
@@ -49,6 +50,28 @@ class FakeHfApi:
             (dst / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(folder / f, dst / f)
         return f"https://huggingface.co/{repo_id}/commit/{'0' * 40}"
+
+
+class OfflineHfApi(FakeHfApi):
+    """Test double for ``huggingface_hub.HfApi`` on a machine without network: every request fails as the
+    resolver fails there (``socket.gaierror``), before anything is sent."""
+
+    def create_repo(self, repo_id, **kwargs):
+        import socket
+
+        FakeHfApi.calls.append(("create_repo", {"repo_id": repo_id}))
+        raise socket.gaierror(-2, "Name or service not known")
+
+    upload_folder = create_repo
+
+
+def install_offline_hf_api(monkeypatch) -> type[FakeHfApi]:
+    """Route ``ModelHubMixin.push_to_hub``'s ``HfApi`` to ``OfflineHfApi`` (no network)."""
+    import huggingface_hub.hub_mixin
+
+    FakeHfApi.calls = []
+    monkeypatch.setattr(huggingface_hub.hub_mixin, "HfApi", OfflineHfApi)
+    return OfflineHfApi
 
 
 def install_fake_hf_api(monkeypatch, remote: Path) -> type[FakeHfApi]:

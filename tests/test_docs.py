@@ -3,7 +3,8 @@ every relative link resolves, every repository path the docs name exists, and th
 
 The Python blocks of a page (fenced ```` ```python ````) run in order in one namespace, in a fresh working folder,
 offline. A block right after a ``<!-- not run: REASON -->`` line is skipped (it needs the network, a GPU or hours);
-shell blocks (```` ```bash ````) are not run, but the recipes, scripts and files they name must exist.
+the ``ganzoo`` commands of the shell blocks (```` ```bash ````) of the README and the how-tos run in
+tests/test_docs_commands.py, and the recipes, scripts and files any shell block names must exist.
 """
 
 from __future__ import annotations
@@ -217,17 +218,58 @@ def _modules() -> list[str]:
     return names
 
 
+def _docstring_tests() -> list[doctest.DocTest]:
+    """The docstrings of the package that hold ``>>>`` examples, named ``module.qualname``."""
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    # each example sees its module's globals, as pytest's doctests do
+    return [test for name in _modules() for test in finder.find(importlib.import_module(name), name) if test.examples]
+
+
 def test_docstring_examples_run(offline_folder):
     """Every ``>>>`` example in a docstring of the package runs and prints what it says."""
-    finder, runner = doctest.DocTestFinder(exclude_empty=True), doctest.DocTestRunner(
-        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    import torch
+
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     failed: list[str] = []
-    for name in _modules():
-        module = importlib.import_module(name)
-        for test in finder.find(module, name):  # each example sees its module's globals, as pytest's doctests do
-            if test.examples:
-                runner.run(test, out=failed.append)
+    tests = _docstring_tests()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as for the pages' examples: tiny networks, steady on a busy machine
+    cpu = time.process_time()
+    try:
+        for test in tests:
+            runner.run(test, out=failed.append)
+    finally:
+        torch.set_num_threads(threads)
+    seconds = time.process_time() - cpu
     assert not failed, "".join(failed)
+    print(f"{sum(len(t.examples) for t in tests)} examples in {len(tests)} docstrings, {seconds:.1f} s CPU")
+    assert seconds < 30, f"the docstring examples took {seconds:.0f} s of CPU time; keep them tiny"
+
+
+# ganzoo.<name>; evaluate is the function behind `ganzoo eval` (there is no top-level ganzoo.evaluate)
+PUBLIC_API = ("ganzoo.load", "ganzoo.sample", "ganzoo.interpolate", "ganzoo.search", "ganzoo.project",
+              "ganzoo.translate", "ganzoo.metrics.images.evaluate")
+
+
+def test_the_public_api_and_every_registered_piece_has_a_docstring_example():
+    """The public API, every registered variant, every objective and every constraint has an ``Example:`` that
+    ``test_docstring_examples_run`` runs; a variant, objective or constraint registered without one fails here."""
+    from ganzoo.constraints import CONSTRAINTS
+    from ganzoo.objectives import OBJECTIVES
+    from ganzoo.variants import get_variant, list_variants
+
+    def cls(entry):  # a registry's entry is a class, or a factory of the paper's instance ("minimax", "f-kl", ...)
+        return entry if isinstance(entry, type) else type(entry())
+
+    objects = {path: getattr(importlib.import_module(path.rpartition(".")[0]), path.rpartition(".")[2])
+               for path in PUBLIC_API}
+    objects |= {f"variant {n!r}": get_variant(n) for n in list_variants()}
+    objects |= {f"objective {n!r}": cls(entry) for n, entry in OBJECTIVES.items()}
+    objects |= {f"constraint {n!r}": cls(entry) for n, entry in CONSTRAINTS.items()}
+    run = {test.name for test in _docstring_tests()}
+    missing = [f"{label}: {obj.__module__}.{obj.__qualname__}" for label, obj in objects.items()
+               if f"{obj.__module__}.{obj.__qualname__}" not in run]
+    assert not missing, "no runnable '>>>' example in the docstring of:\n" + "\n".join(missing)
 
 
 def test_the_docs_variant_table_is_the_readmes():

@@ -3,6 +3,7 @@ array against a dataset, images or saved statistics (``ganzoo stats``); the prot
 warning below 2,048 images, with the numbers measured by ``bench/fid_bias.py``; bad input named in one line."""
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def test_cli_stats_round_trip_gives_the_same_scores(fmnist, tmp_path, capsys):
     main([*args, "--ref", str(stats)])
     captured = capsys.readouterr()
     from_stats = json.loads(captured.out)
-    assert f"ganzoo eval: warning: {fid_bias_note(N_TEST)}" in captured.err  # 500 images: the warning, on stderr
+    assert f"ganzoo eval: warning: {fid_bias_note(N_TEST, N_TRAIN)}" in captured.err  # 500 images: on stderr
     for key in ("fid", "kid_mean", "precision", "recall", "density", "coverage"):
         assert from_stats[key] == from_images[key], key
     p = from_stats["protocol"]
@@ -130,25 +131,101 @@ def main_json(argv, capsys):
     return json.loads(capsys.readouterr().out)
 
 
+@needs_fmnist
+def test_raw_28x28_images_are_padded_as_the_datamodule_pads_them(fmnist, tmp_path, capsys):
+    """A folder of raw Fashion-MNIST images (28x28, as in the IDX files): ``ganzoo eval`` and ``ganzoo stats`` pad
+    them to the 32x32 the fmnist extractor takes, as the datamodule does, and say so in one line on stderr."""
+    from PIL import Image
+
+    from ganzoo.data import idx
+
+    dm, uint8 = fmnist
+    raw, _ = idx.load_idx_split(idx.default_fashion_mnist_dir(), "test")
+    folder = tmp_path / "raw28"
+    folder.mkdir()
+    for i, a in enumerate(raw[:N_TEST]):
+        Image.fromarray(a).save(folder / f"{i:05d}.png")
+    note = ("SOURCE: 28x28 images padded to 32x32 with 2 black pixels on each side, as ganzoo's Fashion-MNIST "
+            "datamodule pads them, for the fmnist extractor")
+
+    def run(argv):
+        main(argv)
+        captured = capsys.readouterr()
+        return json.loads(captured.out), [line for line in captured.err.splitlines() if "padded" in line]
+
+    # the images against the same images from the datamodule: FID 0
+    out, lines = run(["eval", str(folder), "--data", "fashion_mnist", "--split", "test", "--n_real", str(N_TEST),
+                      "--metrics", "fid"])
+    assert abs(out["fid"]) < 1e-2 and out["protocol"]["resolution"] == [1, 32, 32]
+    assert lines == [f"ganzoo eval: {note}"] and out["notes"] == [note]
+    assert out["protocol"]["fake"] == f"folder {folder} ({N_TEST} images), padded from 28x28 to 32x32"
+
+    # statistics of the 28x28 folder; eval of the folder against them, and against the folder itself: FID 0
+    stats = tmp_path / "raw28.safetensors"
+    saved, lines = run(["stats", str(folder), "--out", str(stats)])
+    assert saved["resolution"] == [1, 32, 32] and saved["extractor"] == "fmnist" and len(lines) == 1
+    assert lines[0].startswith("ganzoo stats: SOURCE: 28x28 images padded to 32x32")
+    for ref in (stats, folder):
+        out, lines = run(["eval", str(folder), "--ref", str(ref), "--metrics", "fid"])
+        assert abs(out["fid"]) < 1e-2 and lines, (ref, out["fid"])
+
+    from ganzoo.metrics.images import pad_for_fmnist
+
+    padded, said = pad_for_fmnist(read_image_set(folder)[0], "SOURCE")
+    assert torch.equal(padded, uint8.float() / 255) and said == note  # the datamodule's own pixels: the same rule
+
+
 def test_the_bias_numbers_come_from_the_bench_json():
+    """The warning quotes the bias measured for both counts, generated and reference (the grid of
+    bench/fid_bias.py), and names no repository path (an installed package has none)."""
     shipped = (ROOT / "ganzoo" / "metrics" / "fid_bias.json").read_bytes()
     assert shipped == (ROOT / "bench" / "results" / "fid_bias.json").read_bytes()  # the bench writes both
     table = fid_bias_table()
-    rows = {r["n"]: r for r in table["series"]["test"]["rows"]}
-    assert table["extractor"] == "fmnist" and table["n_ref"] == 10000 and 10000 in rows
-    for n, r in rows.items():
-        if n < 2048:
-            note = fid_bias_note(n)
-            assert f"score about {r['bias_vs_10000']:.2f} above" in note or n == min(rows), (n, note)
-            assert f"{n:,} images is biased upward" in note and "bench/results/fid_bias.json" in note
-    assert fid_bias_note(2048) is None and fid_bias_note(10**6) is None
-    measured = sorted(n for n in rows if n < 2048)
-    lo, hi = measured[-2], measured[-1]  # between two measured counts: between their biases
-    mid = fid_bias_note((lo + hi) // 2)
-    value = float(mid.split("score about ")[1].split(" ")[0])
-    assert rows[hi]["bias_vs_10000"] <= value <= rows[lo]["bias_vs_10000"]
-    assert "score more than" in fid_bias_note(min(rows) - 1)
-    assert rows[min(rows)]["bias_vs_10000"] > rows[1000]["bias_vs_10000"] > 0  # measured, and falling with n
+    assert table["extractor"] == "fmnist"
+    cells = {(r["n"], r["n_ref"]): r["bias"] for r in table["grid"]["rows"]}
+    counts = sorted({n for n, _ in cells})
+    assert cells[10000, 10000] == 0 and len(cells) == len(counts) ** 2
+    for (n, m), bias in cells.items():
+        note = fid_bias_note(n, m)
+        if min(n, m) >= 2048:
+            assert note is None
+            continue
+        assert f"FID of {n:,} images against {m:,} reference images is biased upward" in note
+        assert f"{n:,} images against {m:,} score about {bias:.2f} above 10,000 against 10,000" in note, note
+        assert "fid_bias.json" in note and not re.search(r"\b(bench|tests|docs|ganzoo)/", note), note
+    assert fid_bias_note(2048, 2048) is None and fid_bias_note(10**6, 10**5) is None
+    # like with like: 500 against 500 is biased more than 500 against 10,000, which is what the old warning quoted
+    assert cells[500, 500] > cells[500, 10000] + 3 and fid_bias_note(500) == fid_bias_note(500, 10000)
+    lo, hi = counts[-4], counts[-3]  # between two measured counts: between their biases (1,000 and 2,048)
+    value = float(fid_bias_note((lo + hi) // 2, 500).split("score about ")[1].split(" ")[0])
+    assert cells[hi, 500] <= value <= cells[lo, 500]
+    below = fid_bias_note(counts[0] - 1, 500)  # fewer than measured: a lower bound, said as one
+    assert f"{counts[0]} (the fewest measured) images against 500 score {cells[counts[0], 500]:.2f}" in below
+    assert "fewer images score more" in below
+    above = fid_bias_note(500, 60000)  # a larger reference than measured: the bias at 10,000, a little high
+    assert "against 10,000 (the most measured) score about" in above and "a little less" in above
+    assert cells[counts[0], 500] > cells[1000, 500] > cells[1000, 10000] > 0  # measured, and falling with n
+
+
+@needs_fmnist
+def test_small_sample_warning_quotes_the_bias_of_the_counts_used(capsys):
+    """``evaluate_images(n=500)`` compares 500 samples with 500 training images: the warning quotes the bias
+    measured at 500 against 500, and the FID reads above the zoo card's (10,000 against 10,000) by about that."""
+    import ganzoo
+    from ganzoo.data import FashionMNISTDataModule
+    from ganzoo.training.image_eval import evaluate_images
+    from ganzoo.zoo import get_entry
+
+    with pytest.warns(SmallSampleWarning) as rec:
+        m = evaluate_images(ganzoo.load("dcgan-fashion_mnist"), FashionMNISTDataModule(), metrics=("fid",), n=500)
+    note = str(rec[0].message)
+    bias = float(note.split("score about ")[1].split(" ")[0])
+    card = get_entry("dcgan-fashion_mnist").metrics["fid"]  # 10,000 samples against 10,000 training images
+    assert abs(m["fid"] - card - bias) < 3.0, (m["fid"], card, bias)  # 3.0: two std of FID at 500 against 500
+    assert "bench/" not in note and "FID of 500 images against 500 reference images" in note
+    assert note == m["warnings"][0] == fid_bias_note(500, 500)
+    cell = next(r for r in fid_bias_table()["grid"]["rows"] if (r["n"], r["n_ref"]) == (500, 500))
+    assert 2 * cell["fid_std"] <= 3.0
 
 
 def test_bias_warning_below_2048_images_and_none_from_2048():
@@ -167,11 +244,11 @@ def test_bias_warning_below_2048_images_and_none_from_2048():
         warnings.simplefilter("error", SmallSampleWarning)
         out = evaluate(fake, ref(2048), metrics=("fid",))
     assert "warnings" not in out and out["protocol"]["real"] == "random features"
-    with pytest.warns(SmallSampleWarning, match="FID of 100 images is biased upward") as rec:
+    with pytest.warns(SmallSampleWarning, match="FID of 100 images against 2,048 reference images is bi") as rec:
         out = evaluate(fake, ref(2048), metrics=("fid",), n=100)
-    assert out["warnings"] == [str(rec[0].message)] == [fid_bias_note(100)] and "\n" not in out["warnings"][0]
-    with pytest.warns(SmallSampleWarning, match="FID of 150 images"):  # the smaller set counts, real or fake
-        evaluate(fake, ref(150), metrics=("fid",), n=200)
+    assert out["warnings"] == [str(rec[0].message)] == [fid_bias_note(100, 2048)] and "\n" not in out["warnings"][0]
+    with pytest.warns(SmallSampleWarning, match="FID of 2,048 images against 150 reference images"):  # either set
+        evaluate(fake, ref(150), metrics=("fid",))
     with warnings.catch_warnings():  # no FID, no warning
         warnings.simplefilter("error", SmallSampleWarning)
         evaluate(fake[:100], ref(100), metrics=("kid",))

@@ -259,3 +259,32 @@ def test_resume_with_another_batch_size_is_refused(tmp_path):
     state = dm.state_dict()
     with pytest.raises(ValueError, match="batch_size=8 but this run has batch_size=4"):
         FashionMNISTDataModule(data_dir=str(tmp_path), batch_size=4).load_state_dict(state)
+
+
+def test_ranks_read_disjoint_shards_that_side_by_side_are_one_process_batches(tmp_path):
+    """Under DDP (the sampler's rank and world size; tests/test_ddp.py runs it on 2 real processes): every rank reads
+    its own batch_size of each global batch, and the ranks' batches side by side are one process's batches of
+    batch_size x ranks, epoch after epoch, also from a mid-epoch resume position."""
+    from ganzoo.data.images import EpochSampler
+
+    idx_dir(tmp_path)  # 40 images
+    dm = FashionMNISTDataModule(data_dir=str(tmp_path), batch_size=4, seed=1)
+    ranks = [EpochSampler(dm, 40, 4, seed=1, rank=r, world_size=2) for r in (0, 1)]
+    single = EpochSampler(dm, 40, 8, seed=1)
+    for _ in range(2):  # two epochs
+        shards = [list(s) for s in ranks]
+        assert len(shards[0]) == len(shards[1]) == len(ranks[0]) == 20  # 5 batches of 4 on each rank
+        assert not set(shards[0]) & set(shards[1])
+        joined = [i for b in range(5) for r in (0, 1) for i in shards[r][4 * b: 4 * b + 4]]
+        assert joined == list(single)
+    resumed = [EpochSampler(dm, 40, 4, seed=1, epoch=1, skip=3, rank=r, world_size=2) for r in (0, 1)]
+    for r in (0, 1):
+        assert list(resumed[r]) == list(EpochSampler(dm, 40, 4, seed=1, epoch=1, rank=r, world_size=2))[12:]
+
+
+def test_resume_on_another_number_of_processes_is_refused(tmp_path):
+    idx_dir(tmp_path)
+    dm = FashionMNISTDataModule(data_dir=str(tmp_path), batch_size=4)
+    state = {**dm.state_dict(), "world_size": 2}
+    with pytest.raises(ValueError, match="world_size=2 but this run has world_size=1"):
+        dm.load_state_dict(state)

@@ -141,7 +141,11 @@ def test_real_features_are_cached_and_keyed(tmp_path):
 
 
 def test_inception_path_with_a_local_weights_file(tmp_path):
-    """The standard FID extractor from a local file: random weights in torch-fidelity's format."""
+    """The standard FID extractor from a local file: random (seeded) weights in torch-fidelity's format, through
+    ``compute_image_metrics`` as users call it. FID of a set against itself is 0 and grows with the noise added
+    to it: features that were constant, or did not depend on the images, fail this."""
+    import math
+
     from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
     class Arch(FeatureExtractorInceptionV3):  # builds the architecture from an empty file, to get its format
@@ -151,11 +155,29 @@ def test_inception_path_with_a_local_weights_file(tmp_path):
     torch.save({}, tmp_path / "empty.pth")
     torch.manual_seed(0)
     arch = Arch("inception-v3-compat", ["2048"], feature_extractor_weights_path=str(tmp_path / "empty.pth"))
-    torch.save(arch.state_dict(), tmp_path / "random_inception.pth")
-    real, fake = torch.rand(3, 1, 32, 32), torch.rand(3, 1, 32, 32)
-    out = compute_image_metrics(fake, real, metrics=("fid", "is"), extractor="inception",
-                                weights_path=tmp_path / "random_inception.pth", cache_dir=tmp_path, is_splits=1)
-    assert np.isfinite(out["fid"]) and np.isfinite(out["is_mean"])
+    state = arch.state_dict()
+    for k, v in state.items():  # He-normal convolutions: torch's default init shrinks the 2048-d features to ~1e-8
+        if v.dim() == 4:
+            torch.nn.init.kaiming_normal_(v)
+        elif k == "fc.weight":
+            torch.nn.init.normal_(v, std=1 / math.sqrt(v.shape[1]))
+    torch.save(state, tmp_path / "random_inception.pth")
+    g = torch.Generator().manual_seed(0)
+    real = F.interpolate(torch.rand(4, 1, 4, 4, generator=g), size=32, mode="bilinear")  # smooth random images
+    noise = torch.randn(real.shape, generator=g)
+
+    def fid_to(fake, **kw):
+        return compute_image_metrics(fake, real, metrics=("fid", *kw.pop("more", ())), extractor="inception",
+                                     weights_path=tmp_path / "random_inception.pth", dataset="toy",
+                                     cache_dir=tmp_path, is_splits=1, **kw)
+
+    same = fid_to(real.clone())["fid"]
+    small = fid_to((real + 0.05 * noise).clamp(0, 1))["fid"]
+    out = fid_to((real + 0.2 * noise).clamp(0, 1), more=("is",))
+    # measured (4 images): itself -3e-5 (the matrix square root's rounding), noise 0.05 -> 2.9, 0.2 -> 105
+    assert abs(same) < 1e-2, same
+    assert small > 0.3 and out["fid"] > 10 * small, (small, out["fid"])
+    assert np.isfinite(out["is_mean"])
     proto = out["protocol"]
     assert proto["feature_dim"] == 2048 and "antialias=True" in proto["resize"]
     import hashlib
@@ -170,7 +192,7 @@ def test_inception_path_with_a_local_weights_file(tmp_path):
 
     (tmp_path / "evil.pth").write_bytes(pickle.dumps({"w": Payload()}))
     with pytest.raises(ValueError, match="not a plain state dict"):
-        compute_image_metrics(fake, real, metrics=("fid",), extractor="inception", weights_path=tmp_path / "evil.pth")
+        compute_image_metrics(real, real, metrics=("fid",), extractor="inception", weights_path=tmp_path / "evil.pth")
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -1,8 +1,10 @@
 """Each variant learns 8 Gaussians from its recipe on a 2-core CPU (slow: minutes per variant).
 
 Targets (issue 2): WGAN-GP, SN-GAN, Cramer GAN and MMD-GAN cover 8/8 modes with exact W1 at most twice
-the real-vs-real baseline (2000 vs 2000 samples). DCGAN, WGAN and f-GAN report their numbers
-(mode collapse is a finding, not a failure); the test only checks that the report is complete.
+the real-vs-real baseline (2000 vs 2000 samples). DCGAN, WGAN and f-GAN do not learn all 8 modes in this budget
+(mode collapse is a finding, not a failure), but each must do what its recipe was measured to do: beat its own
+untrained generator by a margin and stay under a W1 bound (and, DCGAN, cover the modes it covered), see
+``LEARNED``.
 """
 
 import json
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ganzoo.cli import main
+from ganzoo.metrics.toy import evaluate_generator
 
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 MUST_LEARN = ["wgan_gp", "sngan", "cramer_gan", "mmd_gan"]
@@ -36,10 +39,37 @@ def test_variant_learns_8gaussians(variant, tmp_path):
     assert m["w1"] <= 2 * m["w1_baseline"], m
 
 
+# What the recipes reach (5 draws of 2000 samples; metrics.json), measured with the recipe's seed 0 (the test's
+# run, deterministic on one machine) and seeds 1 and 2 (the spread another CPU's rounding could bring):
+#   DCGAN  W1 0.881 / 0.558 / SEED2_DCGAN, modes 3 / 3 / ., high-quality 0.756 / 0.631 / .
+#   WGAN   W1 0.247 / SEED1_WGAN / ., modes 0, high-quality 0.040 / . / .
+#   f-GAN  W1 1.270 / 0.731 / ., modes 0, high-quality 0
+# Their untrained generators (the recipe's initialisation, seeds 0-2): W1 1.383-1.392, no mode, high-quality 0.
+# Bounds: W1 at most `w1`, at least `gain` below the run's own untrained generator, at least `modes` modes and
+# `high_quality`.
+LEARNED = {
+    "dcgan": dict(w1=1.0, gain=0.3, modes=2, high_quality=0.4),
+    "wgan": dict(w1=0.45, gain=0.8, modes=0, high_quality=0.0),
+    "fgan": dict(w1=1.33, gain=0.05, modes=0, high_quality=0.0),
+}
+
+
+def untrained_w1(variant: str, root: Path) -> float:
+    """W1 of the run's generator before training: the recipe's model as ``ganzoo fit`` builds it (same seed)."""
+    from ganzoo.cli.fit import GanzooCLI
+
+    cli = GanzooCLI(args=["--config", str(RECIPES / variant / "8gaussians.yaml"), "--trainer.default_root_dir",
+                          str(root)], run=False)
+    return evaluate_generator(cli.model.export_model, "8gaussians")["w1"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", REPORT_ONLY)
 def test_variant_reports_8gaussians(variant, tmp_path):
+    before = untrained_w1(variant, tmp_path / "untrained")
     m, seconds = fit(variant, tmp_path)
-    print(variant, json.dumps(m), f"{seconds:.0f}s")
-    assert {"w1", "w1_baseline", "modes", "high_quality", "generator_iterations"} <= set(m)
-    assert m["generator_iterations"] > 0 and m["w1"] > 0
+    print(variant, json.dumps(m), f"untrained W1 {before:.3f}", f"{seconds:.0f}s")
+    bound = LEARNED[variant]
+    assert m["generator_iterations"] == 2400 and m["non_finite"] == 0, m
+    assert m["w1"] <= bound["w1"] and m["w1"] <= before - bound["gain"], (m, before)
+    assert m["modes"] >= bound["modes"] and m["high_quality"] >= bound["high_quality"], m

@@ -184,10 +184,13 @@ def test_pix2pix_learns_a_known_mapping_and_exports(tmp_path):
 
 def test_cyclegan_trains_checkpoints_pools_and_translates_both_ways(tmp_path):
     m = ganzoo.CycleGAN(RESNET, PATCH1, n_epochs=1, n_epochs_decay=1, pool_size=6)
+    start = {d: [p.detach().clone() for p in net.parameters()] for d, net in m.translator.nets.items()}
     t = L.Trainer(default_root_dir=tmp_path, max_epochs=m.max_epochs, enable_progress_bar=False, logger=False,
                   enable_model_summary=False)
     t.fit(m, PairsInMemory(8, 2))
     assert m.gen_iters == 8 and len(m.pools["A"].images) == 6
+    for d, net in m.translator.nets.items():  # both directions were trained
+        assert any(not torch.equal(p, q) for p, q in zip(net.parameters(), start[d], strict=True)), d
     assert set(m._last_logs) == {"g_adv", "cycle", "identity", "d_loss"}
     assert all(math.isfinite(float(v)) for v in m._last_logs.values())
     ckpt = next((tmp_path / "checkpoints").glob("*.ckpt"))
@@ -203,10 +206,18 @@ def test_cyclegan_trains_checkpoints_pools_and_translates_both_ways(tmp_path):
     fresh.on_load_checkpoint({"ganzoo_counters": state["ganzoo_counters"], "ganzoo_image_pools": old})
     assert len(fresh.pools["A"].images) == 6  # a checkpoint from before every rank's pool was kept still loads
     loaded = ganzoo.load(tmp_path / "generator")
-    x = torch.rand(3, 1, 32, 32)
+    assert loaded.directions == ("AtoB", "BtoA")
+    x = torch.rand(3, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    out = {}
     for d in ("AtoB", "BtoA"):
-        y = translate(loaded, x, d)
-        assert y.shape == x.shape and 0 <= y.min() and y.max() <= 1
+        out[d] = translate(loaded, x, d)
+        # each direction is the trained module's own network for it: [0, 1] -> [-1, 1] -> net -> [0, 1]
+        with torch.no_grad():
+            net = m.translator.nets[d].eval()
+            expected = ((net(2 * x - 1) + 1) / 2).clamp(0, 1)
+        assert out[d].shape == x.shape
+        torch.testing.assert_close(out[d], expected, atol=1e-5, rtol=0)
+    assert (out["AtoB"] - out["BtoA"]).abs().mean() > 0.01  # two networks, not one used twice (measured 0.116)
 
 
 def test_translate_cli_writes_files(tmp_path):

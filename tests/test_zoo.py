@@ -115,15 +115,24 @@ def test_image_entry_is_stored_in_float16_and_samples_deterministically(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in NAMES if ganzoo.zoo.get_entry(n).kind == "image"])
 def test_image_entry_fid_is_that_of_the_bundled_weights(name):
-    """The card's 2,000-sample FID (seed 0, 2,000 training images, shipped classifier) recomputed to 2%."""
+    """The bundled float16 weights, scored now: the card's 2,000-sample FID (seed 0, 2,000 training images, shipped
+    classifier) to 2%, and its 10,000-sample FID within 0.5% of the score recorded for the float32 weights the
+    bundle was rounded from (about 30 s an entry on 2 CPU cores)."""
     from ganzoo.data import FashionMNISTDataModule
     from ganzoo.training.image_eval import evaluate_images
 
     e = ganzoo.zoo.get_entry(name)
-    m = evaluate_images(ganzoo.load(name), FashionMNISTDataModule(), metrics=("fid",), n=2000, seed=0)
+    g, dm = ganzoo.load(name), FashionMNISTDataModule()
+    m = evaluate_images(g, dm, metrics=("fid",), n=2000, seed=0)
     assert m["fid"] == pytest.approx(e.metrics["fid_2000"], rel=0.02)
-    # the float16 copy scored (at 10k samples) within 0.5% of the float32 weights it was made from
-    assert abs(e.metrics["fid"] - e.metrics["fid_float32"]) <= 0.005 * e.metrics["fid_float32"]
+    # the float32 weights are not shipped; their score at the card's protocol (10,000 samples, seed 0, 10,000
+    # training images) is. The build refuses a float16 copy more than 0.5% away from it; the bundles' recorded
+    # differences are 0.000-0.074%, and recomputing here reproduced the recorded float16 scores (DCGAN 6.5742 vs
+    # 6.574, float32 6.573; cGAN 2.7224 vs 2.722, float32 2.720). Measured on DCGAN, weights rounded to bfloat16
+    # score +0.1%, with 3% multiplicative noise +0.2%, 5% +3.5%, 10% +33%: 0.5% leaves the platform's rounding its
+    # room and catches weights that are not (a rounding of) the float32 run's
+    full = evaluate_images(g, dm, metrics=("fid",), n=10000, seed=0)["fid"]
+    assert abs(full - e.metrics["fid_float32"]) <= 0.005 * e.metrics["fid_float32"], (full, e.metrics)
 
 
 def test_zoo_size_and_leaderboard_in_the_readme():

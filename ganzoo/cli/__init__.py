@@ -1,14 +1,15 @@
 """``ganzoo`` command line: :func:`main` dispatches to one module per subcommand.
 
 * ``ganzoo sample MODEL --n 64 --seed 0 --out grid.png`` (:mod:`ganzoo.cli.sample`): inference only; does not
-  import Lightning.
+  import Lightning. ``--out DIR/`` writes one PNG per sample, ``--out FILE.npy`` an array, both streamed to disk.
 * ``ganzoo search MODEL --examples DIR_OR_NPY --n 64 --seed 0 --out grid.png`` (:mod:`ganzoo.cli.search`): samples
   like the examples; no Lightning.
 * ``ganzoo translate MODEL --input DIR --output DIR`` (:mod:`ganzoo.cli.translate`): translate images (pix2pix,
   CycleGAN); no Lightning.
 * ``ganzoo eval MODEL --data fashion_mnist --metrics fid,kid,is --n 10000`` (:mod:`ganzoo.cli.eval`): image metrics
   as JSON, of a model or of images (a folder, ``.npy``/``.npz``).
-* ``ganzoo stats DIR_OR_NPY --out ref.safetensors`` (:mod:`ganzoo.cli.stats`): reference statistics.
+* ``ganzoo stats DIR_OR_NPY --out ref.safetensors`` or ``ganzoo stats --data NAME --out ...`` (:mod:`ganzoo.cli.stats`):
+  reference statistics for ``ganzoo eval --ref``.
 * ``ganzoo project MODEL --input DIR --out DIR`` (:mod:`ganzoo.cli.project`): latents that reconstruct images.
 * ``ganzoo demo`` (:mod:`ganzoo.cli.demo`): a local Gradio app of the zoo (the ``ganzoo[demo]`` extra).
 * ``ganzoo list``: the zoo's entries with their scores (the README's leaderboard); no Lightning.
@@ -39,7 +40,7 @@ USAGE = """usage: ganzoo {fit,sample,search,translate,eval,stats,project,demo,li
 
   ganzoo fit --config recipes/<variant>/<dataset>.yaml [--model.init_args.max_gen_iters N] [--overwrite]
                  train (Lightning's CLI; see: ganzoo fit --help)
-  ganzoo sample MODEL --n 64 --seed 0 --out grid.png
+  ganzoo sample MODEL --n 64 --seed 0 --out grid.png    (or --out DIR/: one PNG per sample)
                  sample a generator (see: ganzoo sample --help)
   ganzoo search MODEL --examples DIR_OR_NPY --n 64 --seed 0 --out grid.png
                  samples like the examples (see: ganzoo search --help)
@@ -47,8 +48,8 @@ USAGE = """usage: ganzoo {fit,sample,search,translate,eval,stats,project,demo,li
                  pix2pix/CycleGAN inference (see: ganzoo translate --help)
   ganzoo eval MODEL_DIR_OR_NPY --data fashion_mnist --metrics fid,kid --n 10000
                  image metrics as JSON, of a model or of images (see: ganzoo eval --help)
-  ganzoo stats DIR_OR_NPY --out ref.safetensors
-                 reference statistics for ganzoo eval --data (see: ganzoo stats --help)
+  ganzoo stats DIR_OR_NPY --out ref.safetensors         (or: ganzoo stats --data fashion_mnist --out ...)
+                 reference statistics for ganzoo eval --ref (see: ganzoo stats --help)
   ganzoo project MODEL --input DIR --out DIR
                  latents that reconstruct real images (see: ganzoo project --help)
   ganzoo demo
@@ -92,11 +93,16 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings("ignore", message=".*LitLogger.*")
     from argparse import ArgumentError
 
-    from ganzoo.cli.errors import ConfigError, describe, exit_with
+    from ganzoo.cli.errors import EXIT_FAILURE, CommandError, ConfigError, describe, exit_with
     from ganzoo.cli.fit import GanzooCLI
 
     try:
         GanzooCLI(args=None if from_sys else argv)  # None: LightningCLI reads sys.argv itself (no warning)
+    except CommandError as e:
+        if not from_sys:
+            raise
+        sys.stderr.write(f"ganzoo {argv[0]}: error: {e}\n")
+        sys.exit(EXIT_FAILURE)
     except (ConfigError, ArgumentError) as e:
         message = str(e) if isinstance(e, ConfigError) else describe(e)
         if not from_sys:  # called from Python: an exception, not an exit

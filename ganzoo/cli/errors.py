@@ -21,6 +21,14 @@ class ConfigError(ValueError):
     """A bad recipe or command-line value; ``str(e)`` is the whole message (the console prints no traceback)."""
 
 
+class CommandError(RuntimeError):
+    """An expected failure after the command started (a dataset that is neither there nor downloadable, an upload
+    without network); ``str(e)`` is the whole message: the console prints it without a traceback, exit code 1."""
+
+
+EXIT_FAILURE = 1
+
+
 def _accepted(class_path: str) -> list[str]:
     """Constructor argument names of ``class_path`` and of the classes whose ``**kwargs`` it forwards to."""
     try:

@@ -14,8 +14,9 @@ The reference is one of:
 
 The printed JSON holds the metrics and their protocol (extractor, weights hash, resize mode, counts of both sets,
 the reference split or path, which set precision/recall treat as real); ``--out`` also writes it to a file. With
-fewer than 2,048 images in either set, a warning on stderr says how far FID is biased upward at that count
-(measured on Fashion-MNIST by ``bench/fid_bias.py``).
+fewer than 2,048 images in either set, a warning on stderr says how far FID is biased upward at those two counts
+(measured on Fashion-MNIST; ``ganzoo.metrics.images.fid_bias_note``). Raw 28x28 Fashion-MNIST images (SOURCE or
+``--ref``) are padded to 32x32 for the fmnist extractor as the datamodule pads them, said in one line on stderr.
 
 A translation model (pix2pix, CycleGAN) is scored on the test split of ``--data`` (edges2fashion, sneaker2boot,
 or paired / unpaired with ``--data_dir``): L1, PSNR and FID for paired data; target-class fraction, cycle L1 and FID
@@ -135,6 +136,8 @@ def main(argv: list[str] | None = None) -> dict:
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(f"ganzoo eval: {e}") from None
     out = {**head, **out}
+    for line in out.get("notes", []):  # e.g. 28x28 images padded to 32x32
+        print(f"ganzoo eval: {line}", file=sys.stderr)
     for line in out.get("warnings", []):
         print(f"ganzoo eval: warning: {line}", file=sys.stderr)
     text = json.dumps(out, indent=1)
@@ -173,7 +176,8 @@ def _translation(args: argparse.Namespace, model, metrics: list[str]) -> dict:
                          f"got {args.data!r}")
     try:
         dm = getattr(data, TRANSLATION_DATA[args.data])(**({"data_dir": args.data_dir} if args.data_dir else {}))
-        n = min(args.n, dm.test_size()) if hasattr(dm, "test_size") else args.n
+        n = args.n or 10000  # --n has no default for images; a translator's test split, up to 10,000 pairs
+        n = min(n, dm.test_size()) if hasattr(dm, "test_size") else n
         scores, _ = evaluate_translation(model, dm, n=n, fid="fid" in metrics, split="test")
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(f"ganzoo eval: {e}") from None

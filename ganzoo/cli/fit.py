@@ -21,8 +21,8 @@ from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
-from ganzoo.cli.errors import ConfigError, describe
-from ganzoo.training.checkpoints import GanCheckpoint, last_checkpoint
+from ganzoo.cli.errors import CommandError, ConfigError, describe
+from ganzoo.training.checkpoints import GanCheckpoint, last_checkpoint, previous_checkpoint, read_counters
 from ganzoo.training.progress import GeneratorIterationBar
 
 
@@ -121,6 +121,7 @@ class GanzooCLI(LightningCLI):
         kwargs.setdefault("save_config_kwargs", {"overwrite": True})
         argv = kwargs.get("args")
         self._argv = [str(a) for a in (argv if isinstance(argv, (list, tuple)) else sys.argv[1:])]
+        self._complete: str | None = None  # set by _check_resume: the checkpoint is at the budget, nothing to run
         super().__init__(L.LightningModule, *args, **kwargs)  # ganzoo.AdversarialModule or TranslationGAN
 
     @staticmethod
@@ -163,7 +164,7 @@ class GanzooCLI(LightningCLI):
             help="Image data: metrics computed after fit (fid, kid, is); [] for the sample grid only.",
         )
         parser.add_argument(
-            "--overwrite", type=bool, default=False,
+            "--overwrite", action=ActionYesNo(no_prefix="no_"), nargs="?", default=False,
             help="Replace the outputs (generator/, metrics.json, samples.png) of an earlier run in default_root_dir; "
                  "without it such a folder is refused (resuming with --resume or --ckpt_path is allowed).",
         )
@@ -211,22 +212,62 @@ class GanzooCLI(LightningCLI):
         return Path(self._get(self.config, "trainer", default={}).get("default_root_dir") or os.getcwd())
 
     def _check_resume(self) -> None:
-        """``--resume``: continue from ``<default_root_dir>/checkpoints/last.ckpt`` (as ``--ckpt_path``)."""
+        """``--resume``: continue from ``<default_root_dir>/checkpoints/last.ckpt`` (as ``--ckpt_path``).
+
+        The checkpoint must be readable (a truncated one is named, with the previous one to continue from), and one
+        already at the budget ``max_gen_iters`` is complete: nothing is trained or rewritten (see ``_complete``)."""
         path = self._get(self.config, "ckpt_path")
         if path and str(path).split(":")[0] not in _LIGHTNING_CKPT_NAMES and "://" not in str(path) and \
                 not os.path.isfile(path):
             raise ValueError(f"--ckpt_path {path}: there is no such checkpoint file")
-        if not self._get(self.config, "resume"):
+        option = f"--ckpt_path {path}"
+        if self._get(self.config, "resume"):
+            ckpt = last_checkpoint(self._root())
+            if self._get(self.config, "ckpt_path"):
+                raise ValueError(f"--resume continues from {ckpt}; do not also pass --ckpt_path")
+            if self._get(self.config, "overwrite"):
+                raise ValueError("--resume continues the run; --overwrite would start it again: pass one of them")
+            if not os.path.isfile(ckpt):
+                prev = previous_checkpoint(ckpt)
+                raise ValueError(f"--resume: there is no checkpoint {ckpt} to continue from; " + (
+                    f"continue from the previous one with --ckpt_path {prev} instead of --resume"
+                    if os.path.isfile(prev) else
+                    "start the run without --resume (recipes save one every N generator iterations and on Ctrl-C)"))
+            self.config[f"{self.subcommand}.ckpt_path" if self.subcommand else "ckpt_path"] = ckpt
+            path, option = ckpt, "--resume"
+        if path and os.path.isfile(path):
+            self._check_checkpoint(str(path), option)
+
+    def _check_checkpoint(self, path: str, option: str) -> None:
+        """The checkpoint to continue from must be readable; at the budget, the run is complete."""
+        try:
+            counters = read_counters(path)
+        except ValueError as e:
+            prev, hint = previous_checkpoint(path), ""
+            if os.path.isfile(prev) and not os.path.samefile(prev, path):
+                try:
+                    g = read_counters(prev).get("gen_iters")
+                    hint = f"; the previous checkpoint {prev} (generator iteration {g}) is readable: continue " \
+                           f"from it with --ckpt_path {prev}" + (" instead of --resume" if option == "--resume" else "")
+                except ValueError:
+                    pass
+            raise ValueError(f"{option}: {e}{hint}") from None
+        g = counters.get("gen_iters")
+        budget = getattr(getattr(self._get(self.config, "model"), "init_args", None), "max_gen_iters", None)
+        if isinstance(g, int) and isinstance(budget, int) and g >= budget:
+            self._complete = (
+                f"the run is complete: {path} is at generator iteration {g} of max_gen_iters {budget}; nothing was "
+                "trained or overwritten (to train further, resume with a larger --model.init_args.max_gen_iters)"
+            )
+
+    def _run_subcommand(self, subcommand: str) -> None:
+        if self._complete is not None:  # a finished run resumed with its own budget: not one iteration more
+            print(f"ganzoo {subcommand}: {self._complete}")
             return
-        ckpt = last_checkpoint(self._root())
-        if self._get(self.config, "ckpt_path"):
-            raise ValueError(f"--resume continues from {ckpt}; do not also pass --ckpt_path")
-        if self._get(self.config, "overwrite"):
-            raise ValueError("--resume continues the run; --overwrite would start it again: pass one of them")
-        if not os.path.isfile(ckpt):
-            raise ValueError(f"--resume: there is no checkpoint {ckpt} to continue from; start the run without "
-                             "--resume (recipes save one every N generator iterations and on Ctrl-C)")
-        self.config[f"{self.subcommand}.ckpt_path" if self.subcommand else "ckpt_path"] = ckpt
+        try:
+            super()._run_subcommand(subcommand)
+        except FileNotFoundError as e:  # e.g. a dataset neither found nor downloadable: its message says what to do
+            raise CommandError(str(e)) from None
 
     def _check_run_folder(self) -> None:
         """An earlier run's outputs are not silently replaced: refuse unless --overwrite (or resuming)."""
@@ -270,9 +311,10 @@ class GanzooCLI(LightningCLI):
         self._remove_stale_temporaries()
         resuming = bool(self._get(self.config, "ckpt_path"))
         ckpt = last_checkpoint(self.trainer.default_root_dir)
-        if not resuming and self._get(self.config, "overwrite") and os.path.isfile(ckpt) and \
-                self.trainer.is_global_zero:
-            os.remove(ckpt)  # the replaced run's checkpoint: --resume must not continue it later
+        if not resuming and self._get(self.config, "overwrite") and self.trainer.is_global_zero:
+            for old in (ckpt, previous_checkpoint(ckpt)):  # the replaced run's checkpoints: not to be continued later
+                if os.path.isfile(old):
+                    os.remove(old)
         argv, i = [], 0
         while i < len(self._argv):  # the resume command: this one without --overwrite/--ckpt_path, with --resume
             a, nxt = self._argv[i], self._argv[i + 1] if i + 1 < len(self._argv) else ""
@@ -333,9 +375,10 @@ class GanzooCLI(LightningCLI):
 
             try:
                 url = push_to_hub(folder, repo_id, commit_message=f"ganzoo fit: {model.gen_iters} generator iterations")
-            except Exception as e:
-                raise RuntimeError(
-                    f"--push_to_hub {repo_id}: upload failed ({e}). The generator is saved in {folder}; push it "
-                    f"later with ganzoo.push_to_hub({str(folder)!r}, {repo_id!r})"
-                ) from e
+            except Exception as e:  # no network, no token, no rights: everything is saved; say how to push later
+                reason = (str(e).strip().splitlines() or [""])[0][:300]
+                raise CommandError(
+                    f"--push_to_hub {repo_id}: upload failed ({type(e).__name__}: {reason}). The generator is saved "
+                    f"in {folder}; push it later with ganzoo.push_to_hub({str(folder)!r}, {repo_id!r})"
+                ) from None
             print(f"pushed {folder} to {repo_id}: {url}")

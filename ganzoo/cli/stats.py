@@ -1,7 +1,9 @@
 """``ganzoo stats SOURCE --out ref.safetensors [--extractor fmnist|inception]``: reference statistics of images.
 
 SOURCE is a folder of images (PNG/JPEG/BMP/WebP) or a ``.npy``/``.npz`` array (uint8 in 0..255 or floats in
-[0, 1]; ``(N, C, H, W)``, ``(N, H, W, C)`` or ``(N, H, W)``). The file holds the images' features in the extractor's
+[0, 1]; ``(N, C, H, W)``, ``(N, H, W, C)`` or ``(N, H, W)``); or, instead of SOURCE, ``--data NAME`` names a dataset as
+``ganzoo eval --data`` does (``fashion_mnist``, ...: the first 10,000 images of its ``--split``, or ``--n``). The file
+holds the images' features in the extractor's
 space (float32, what KID and precision/recall need), their mean and covariance (float64, what FID needs) and the
 protocol in its safetensors metadata (extractor, weights sha256, resize, resolution, count, source); ``ganzoo eval
 SOURCE --ref ref.safetensors`` scores images or a generator against it. Size: 4 N D + 8 D^2 bytes (D = 128 for
@@ -12,17 +14,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ganzoo stats", description="Reference statistics of images for ganzoo eval.")
-    p.add_argument("source", metavar="SOURCE", help="images: a folder (PNG/JPEG/...), a .npy or a .npz file")
+    p.add_argument("source", metavar="SOURCE", nargs="?", default=None,
+                   help="images: a folder (PNG/JPEG/...), a .npy or a .npz file (or --data NAME instead)")
+    p.add_argument("--data", default=None,
+                   help="a dataset instead of SOURCE, named as by ganzoo eval --data (fashion_mnist, mnist, cifar10, "
+                   "celeba, image_folder with --data_dir)")
+    p.add_argument("--data_dir", default=None, help="folder of --data's files (default: the dataset's own)")
+    p.add_argument("--split", default="train", help="split of --data (default train)")
     p.add_argument("--out", required=True, help="statistics file to write (.safetensors)")
     p.add_argument("--extractor", default=None,
                    help="fmnist (the shipped classifier; default for 1x32x32 images) or inception")
     p.add_argument("--weights_path", default=None, help="local weights file of the FID Inception network")
-    p.add_argument("--n", type=int, default=None, help="use the first N images (default all)")
+    p.add_argument("--n", type=int, default=None,
+                   help="use the first N images (default: all of SOURCE; of --data, 10000 or the whole split, as "
+                   "ganzoo eval --data)")
     p.add_argument("--device", default=None,
                    help="where feature extraction runs: cpu, cuda, ... (default: cuda when available)")
     return p
@@ -44,15 +55,43 @@ def main(argv: list[str] | None = None) -> dict:
             raise ValueError(f"--extractor must be one of {EXTRACTORS}, got {args.extractor!r}")
         if args.n is not None and args.n < 1:
             raise ValueError(f"--n must be a positive integer, got {args.n}")
-        check_path(args.source, "SOURCE", stats_ok=False)
-        stats = reference_stats(args.source, extractor=args.extractor, weights_path=args.weights_path,
-                                device=_device(args.device), n=args.n, name="SOURCE", progress=True)
+        if (args.source is None) == (args.data is None):
+            raise ValueError("give the images as SOURCE (a folder, .npy or .npz) or a dataset as --data NAME, one of "
+                             f"them (got SOURCE {args.source}, --data {args.data})")
+        if args.data is None and (args.data_dir is not None or args.split != "train"):
+            raise ValueError("--data_dir and --split apply to --data, not to SOURCE")
+        if args.data is not None:
+            images, n, name, desc = _dataset_images(args)
+        else:
+            check_path(args.source, "SOURCE", stats_ok=False)
+            images, n, name, desc = args.source, args.n, "SOURCE", None
+        stats = reference_stats(images, extractor=args.extractor, weights_path=args.weights_path,
+                                device=_device(args.device), n=n, name=name, progress=True)
+        if desc is not None:
+            stats.protocol["source"] = desc
         save_stats(stats, out)
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(f"ganzoo stats: {e}") from None
     result = {"out": str(out), "bytes": out.stat().st_size, **stats.protocol}
+    for line in stats.protocol.get("notes", []):  # e.g. 28x28 images padded to 32x32
+        print(f"ganzoo stats: {line}", file=sys.stderr)
     print(json.dumps(result, indent=1))
     return result
+
+
+def _dataset_images(args: argparse.Namespace):
+    """``--data``'s first ``--n`` images of ``--split`` (default 10,000 or the whole split, as ``ganzoo eval --data``
+    takes them), in [0, 1], with their description."""
+    from ganzoo.data.images import image_datamodule
+    from ganzoo.metrics.images import REFERENCE_N
+
+    dm = image_datamodule(args.data, **({"data_dir": args.data_dir} if args.data_dir else {}))
+    size = len(dm.dataset(args.split))
+    count = args.n or min(REFERENCE_N, size)
+    if count > size:
+        raise ValueError(f"--n {count}: --data {args.data} has {size} {args.split} images")
+    x, _ = dm.reference_images(args.split, count)
+    return (x + 1) / 2, None, "--data", f"{args.data} {args.split} split, the first {count} images"
 
 
 if __name__ == "__main__":

@@ -41,7 +41,16 @@ class Constraint:
 
 
 class WeightClipping(Constraint):
-    """Clamp every critic parameter to [-c, c] after each critic step (Arjovsky et al. 2017, c = 0.01)."""
+    """Clamp every critic parameter to [-c, c] after each critic step (Arjovsky et al. 2017, c = 0.01).
+
+    Example:
+        >>> import torch
+        >>> from ganzoo.constraints import WeightClipping
+        >>> critic = torch.nn.Linear(2, 1)
+        >>> WeightClipping(clip=0.01).after_critic_step(critic)  # what the training loop calls after a critic step
+        >>> critic.weight.abs().max().item() <= 0.01, critic.bias.abs().max().item() <= 0.01
+        (True, True)
+    """
 
     name = "weight_clipping"
 
@@ -86,6 +95,18 @@ class GradientPenalty(Constraint):
     """WGAN-GP (Gulrajani et al. 2017): weight * E (||grad f(x_hat)|| - target)^2 at interpolates.
 
     ``one_sided=True`` penalises only norms above ``target``: weight * E max(0, ||grad|| - target)^2.
+
+    Example:
+        A witness (the scalar critic, ``(B, ...) -> (B,)``) whose gradient has norm 2 everywhere: the penalty is
+        10 x (2 - 1)^2 = 10 wherever the interpolates fall; a one-sided penalty ignores a norm of 1/2:
+
+        >>> import torch
+        >>> from ganzoo.constraints import GradientPenalty
+        >>> real, fake = torch.randn(4, 2), torch.randn(4, 2)
+        >>> GradientPenalty(weight=10.0).penalty(lambda x: 2 * x[:, 1], real, fake)
+        tensor(10.)
+        >>> GradientPenalty(weight=10.0, one_sided=True).penalty(lambda x: x[:, 1] / 2, real, fake)
+        tensor(0.)
     """
 
     double_backward = True
@@ -125,6 +146,15 @@ class R1(Constraint):
     """R1 (Mescheder et al. 2018, eq. 9): (gamma / 2) E_real ||grad D(x_r)||^2.
 
     ganzoo's ``gamma`` follows the paper's gamma/2 convention (as does StyleGAN2's ``r1_gamma``).
+
+    Example:
+        A witness whose gradient has norm 2 everywhere: (10 / 2) x 2^2 = 20, at the real samples only:
+
+        >>> import torch
+        >>> from ganzoo.constraints import R1
+        >>> real, fake = torch.randn(4, 2), torch.randn(4, 2)
+        >>> R1(gamma=10.0).penalty(lambda x: 2 * x[:, 1], real, fake)
+        tensor(20.)
     """
 
     name = "r1"
@@ -147,6 +177,15 @@ class SpectralNorm(Constraint):
     """Spectral normalisation (Miyato et al. 2018) of every Linear/Conv layer of the critic.
 
     Uses ``torch.nn.utils.parametrizations.spectral_norm`` (one power iteration per forward pass).
+
+    Example:
+        >>> import torch
+        >>> from ganzoo.constraints import SpectralNorm
+        >>> _ = torch.manual_seed(0)
+        >>> critic = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.LeakyReLU(0.2), torch.nn.Linear(16, 1))
+        >>> SpectralNorm().prepare(critic)  # what the module calls once, before building the optimizer
+        >>> [round(torch.linalg.matrix_norm(critic[i].weight, 2).item(), 2) for i in (0, 2)]  # largest singular values
+        [1.0, 1.0]
     """
 
     name = "spectral_norm"

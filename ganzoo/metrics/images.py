@@ -16,8 +16,10 @@ and checked against its metadata when read.
 
 :func:`evaluate` is the entry point of ``ganzoo eval``: a generator or images (a folder, an ``.npy``/``.npz`` file,
 a tensor: :func:`read_image_set`) against a datamodule, images, or reference statistics (:class:`ReferenceStats`,
-saved by :func:`save_stats` / ``ganzoo stats`` and read by :func:`load_stats`). Below 2,048 images FID comes with
-a :class:`SmallSampleWarning` quoting the bias measured by ``bench/fid_bias.py`` (:func:`fid_bias_note`).
+saved by :func:`save_stats` / ``ganzoo stats`` and read by :func:`load_stats`). Below 2,048 images in either set FID
+comes with a :class:`SmallSampleWarning` quoting the bias measured at those two counts (:func:`fid_bias_note`; the
+table ships as ``fid_bias.json``). Raw 28x28 Fashion-MNIST images are padded to 32x32 for the ``fmnist`` extractor
+(:func:`pad_for_fmnist`).
 """
 
 from __future__ import annotations
@@ -166,12 +168,18 @@ def real_features(
     return feats, False
 
 
+# The metrics are computed from features this process holds (under DDP: rank 0 alone, at the end of fit or in the
+# evaluation callback). torchmetrics would otherwise gather its states from every rank on ``compute()`` when
+# torch.distributed is initialised: a collective the other ranks never enter, which hung 2-process training.
+LOCAL = {"sync_on_compute": False}
+
+
 def fid_from_features(f_real: Tensor, f_fake: Tensor) -> float:
     """FID between two feature sets ``(N, D)``: torchmetrics' ``FrechetInceptionDistance`` on precomputed features
     (means and covariances in float64)."""
     from torchmetrics.image import FrechetInceptionDistance
 
-    fid = FrechetInceptionDistance(feature=_Precomputed(f_real.shape[1]), reset_real_features=False)
+    fid = FrechetInceptionDistance(feature=_Precomputed(f_real.shape[1]), reset_real_features=False, **LOCAL)
     fid.update(f_real, real=True)
     fid.update(f_fake, real=False)
     return float(fid.compute())
@@ -208,7 +216,7 @@ def compute_image_metrics(
     forward pass as their features; ``labels``: the classes a conditional generator was asked for). The real
     features come from the cache when it holds this (dataset, split, resolution, extractor, weights, count);
     ``dataset=None`` computes them without the cache. With FID and fewer than 2,048 images in either set, a
-    :class:`SmallSampleWarning` (also under ``"warnings"``) says how far FID is biased upward at that count
+    :class:`SmallSampleWarning` (also under ``"warnings"``) says how far FID is biased upward at those two counts
     (:func:`fid_bias_note`).
     """
     import torchmetrics
@@ -251,7 +259,8 @@ def compute_image_metrics(
         out["fid"] = fid_from_features(f_real, f_fake)
     subset = min(kid_subset_size, len(fake), n_real)
     if "kid" in metrics:
-        kid = KernelInceptionDistance(feature=_Precomputed(f_real.shape[1]), subsets=kid_subsets, subset_size=subset)
+        kid = KernelInceptionDistance(feature=_Precomputed(f_real.shape[1]), subsets=kid_subsets, subset_size=subset,
+                                      **LOCAL)
         kid.update(f_real, real=True)
         kid.update(f_fake, real=False)
         with torch.random.fork_rng():  # KID draws its subsets from the global RNG: fixed, and not disturbed
@@ -259,7 +268,7 @@ def compute_image_metrics(
             mean, std = kid.compute()
         out["kid_mean"], out["kid_std"] = float(mean), float(std)
     if "is" in metrics:
-        score = InceptionScore(feature=_Precomputed(logits.shape[1]), splits=is_splits)
+        score = InceptionScore(feature=_Precomputed(logits.shape[1]), splits=is_splits, **LOCAL)
         score.update(logits)
         with torch.random.fork_rng():  # IS shuffles before splitting
             torch.manual_seed(0)
@@ -287,7 +296,7 @@ def compute_image_metrics(
         "real_features_cached": cached, "torchmetrics": torchmetrics.__version__,
         **({"reference_statistics": stats.protocol} if stats is not None else {}),
     }
-    note = fid_bias_note(min(len(fake), n_real), ex.name) if "fid" in metrics else None
+    note = fid_bias_note(len(fake), n_real, ex.name) if "fid" in metrics else None
     if note:
         out["warnings"] = [note]
         warnings.warn(note, SmallSampleWarning, stacklevel=2)
@@ -377,6 +386,19 @@ def match_channels(images: Tensor, channels: int | None, name: str = "images") -
     if channels == 1 and grey:
         return images[:, :1].contiguous()
     raise ValueError(f"{name}: images have {c} channels (in colour), the reference has {channels}")
+
+
+def pad_for_fmnist(images: Tensor, name: str = "images") -> tuple[Tensor, str | None]:
+    """1x28x28 images (raw Fashion-MNIST or MNIST) padded to the 1x32x32 the ``fmnist`` extractor takes, with 2 black
+    pixels on each side: the rule of ganzoo's Fashion-MNIST and MNIST datamodules (``resize="pad"``,
+    ``ganzoo.data.images._pad_or_resize``: 0 in uint8, -1 in [-1, 1]). Returns the images and a one-line note saying
+    so, or the images unchanged and ``None`` for any other shape."""
+    if tuple(images.shape[1:]) != (1, 28, 28):
+        return images, None
+    ph = pw = (32 - 28) // 2
+    note = (f"{name}: 28x28 images padded to 32x32 with {ph} black pixels on each side, as ganzoo's Fashion-MNIST "
+            "datamodule pads them, for the fmnist extractor")
+    return torch.nn.functional.pad(images, (pw, pw, ph, ph), value=0.0), note
 
 
 def read_image_set(source: Any, *, name: str = "images", channels: int | None = None,
@@ -485,25 +507,32 @@ def reference_stats(
     device: str | torch.device = "cpu", n: int | None = None, name: str = "images", progress: bool = False,
 ) -> ReferenceStats:
     """Reference statistics of ``images`` (anything :func:`read_image_set` reads): their features in the
-    ``extractor``'s space (default ``"fmnist"`` for 1x32x32 images; others need ``"inception"`` and
+    ``extractor``'s space (default ``"fmnist"`` for 1x32x32 images, and 1x28x28 ones padded to 32x32 as by
+    :func:`pad_for_fmnist`, which the protocol's ``"notes"`` then say; others need ``"inception"`` and
     ``weights_path``) with the protocol."""
     if extractor is not None and extractor not in EXTRACTORS:
         raise ValueError(f"extractor must be one of {EXTRACTORS}, got {extractor!r}")
     x, desc = read_image_set(images, name=name, channels=1 if extractor == "fmnist" else None, n=n)
+    note = None
+    if extractor in (None, "fmnist"):
+        x, note = pad_for_fmnist(x, name)
+        desc += ", padded from 28x28 to 32x32" if note else ""
     extractor = extractor or _extractor_for(tuple(x.shape[1:]))
     ex = Extractor(extractor, weights_path, device)
     feats, _ = ex.extract(x, progress=progress)
     return ReferenceStats(feats, {
         "extractor": ex.name, "weights_sha256": ex.weights_sha256, "feature_dim": int(feats.shape[1]),
         "resize": ex.resize, "resolution": list(x.shape[1:]), "n": len(x), "source": desc,
+        **({"notes": [note]} if note else {}),
     })
 
 
 def _extractor_for(shape: tuple[int, ...]) -> str:
     found = default_extractor(shape)
     if found is None:
-        raise ValueError(f"no offline feature extractor for data of shape {shape}; pass extractor='inception' with "
-                         "weights_path (the FID Inception weights file)")
+        raise ValueError(f"no offline feature extractor for images of shape {shape} (fmnist takes 1x32x32, or 1x28x28 "
+                         "padded); use the inception extractor with a local weights file (extractor='inception' and "
+                         "weights_path in Python, --extractor inception --weights_path FILE on the command line)")
     return found
 
 
@@ -561,37 +590,60 @@ _BIAS_TABLE: dict[str, Any] | None = None
 
 
 def fid_bias_table() -> dict[str, Any]:
-    """The measured FID bias on Fashion-MNIST (``bench/fid_bias.py``; shipped as ``ganzoo/metrics/fid_bias.json``)."""
+    """The measured FID bias on Fashion-MNIST, shipped with the package as ``ganzoo/metrics/fid_bias.json`` (written
+    by the repository's ``bench/fid_bias.py``): ``"series"`` (n images against 10,000) and ``"grid"`` (n images
+    against n_ref images)."""
     global _BIAS_TABLE
     if _BIAS_TABLE is None:
         _BIAS_TABLE = json.loads((Path(__file__).parent / "fid_bias.json").read_text())
     return _BIAS_TABLE
 
 
-def fid_bias_note(n: int, extractor: str = "fmnist") -> str | None:
-    """``None`` for ``n >= 2048``; else a sentence saying how far FID is biased upward with ``n`` images, from
-    the measured bias of ``bench/fid_bias.py`` (Fashion-MNIST test subsets against 10,000 training images, fmnist
-    extractor), interpolated linearly in 1/n between the measured counts."""
-    if n >= MIN_FID_IMAGES:
+def fid_bias(n: int, n_ref: int) -> tuple[float, int, int]:
+    """The measured upward bias of FID(``n`` images, ``n_ref`` reference images) over FID(10,000, 10,000) on
+    Fashion-MNIST (fmnist extractor), interpolated linearly in 1/n and 1/n_ref between the measured counts of the
+    grid; counts outside the measured range are clamped to it. Returns ``(bias, n used, n_ref used)``."""
+    rows = fid_bias_table()["grid"]["rows"]
+    cell = {(r["n"], r["n_ref"]): r["bias"] for r in rows}
+
+    def bracket(counts: list[int], v: int) -> tuple[int, int, float]:  # (lower, upper, weight of lower)
+        v = min(max(v, counts[0]), counts[-1])
+        hi = next(c for c in counts if c >= v)
+        lo = counts[counts.index(hi) - 1] if hi > v else hi
+        return lo, hi, 0.0 if hi == lo else (1 / v - 1 / hi) / (1 / lo - 1 / hi)
+
+    (a0, a1, ta), (b0, b1, tb) = (bracket(sorted({k[i] for k in cell}), v) for i, v in ((0, n), (1, n_ref)))
+    bias = ((1 - ta) * ((1 - tb) * cell[a1, b1] + tb * cell[a1, b0])
+            + ta * ((1 - tb) * cell[a0, b1] + tb * cell[a0, b0]))
+    counts = sorted({k[0] for k in cell})
+    return bias, min(max(n, counts[0]), counts[-1]), min(max(n_ref, counts[0]), counts[-1])
+
+
+def fid_bias_note(n: int, n_ref: int = REFERENCE_N, extractor: str = "fmnist") -> str | None:
+    """``None`` when both ``n`` (images) and ``n_ref`` (reference images) are at least 2,048; else a sentence saying
+    how far FID is biased upward at these two counts (:func:`fid_bias`: the grid measured on Fashion-MNIST, test
+    images against training images, fmnist extractor)."""
+    if min(n, n_ref) >= MIN_FID_IMAGES:
         return None
-    table = fid_bias_table()
-    rows = sorted(table["series"]["test"]["rows"], key=lambda r: r["n"])
-    full = rows[-1]
-    smallest = rows[0]
-    if n < smallest["n"]:
-        how = f"more than {smallest['bias_vs_10000']:.2f} (the bias at {smallest['n']} images)"
-    else:
-        hi = next(r for r in rows if r["n"] >= n)
-        lo = rows[rows.index(hi) - 1] if hi["n"] > n else hi
-        t = 0.0 if hi is lo else (1 / n - 1 / hi["n"]) / (1 / lo["n"] - 1 / hi["n"])
-        how = f"about {hi['bias_vs_10000'] + t * (lo['bias_vs_10000'] - hi['bias_vs_10000']):.2f}"
+    bias, n_at, ref_at = fid_bias(n, n_ref)
+
+    def measured(asked: int, used: int) -> str:
+        return f"{used:,}" + (" (the fewest measured)" if asked < used else
+                              " (the most measured)" if asked > used else "")
+
+    fewer = n < n_at or n_ref < ref_at
+    how = f"{measured(n, n_at)} images against {measured(n_ref, ref_at)} score {'' if fewer else 'about '}"
+    after = ("; fewer images score more" if fewer else
+             "; more images score a little less" if (n_at, ref_at) != (n, n_ref) else "")
+    full = next(r for r in fid_bias_table()["grid"]["rows"] if r["bias"] == 0 and r["n"] == r["n_ref"])
     other = "" if extractor == "fmnist" else (
         f"; with the {extractor!r} extractor the bias differs, and with fewer images than its feature dimensions "
         "the covariance is singular")
-    return (f"FID of {n:,} images is biased upward: on Fashion-MNIST (fmnist extractor), {n:,} test images against "
-            f"{table['n_ref']:,} training images score {how} above all {full['n']:,} test images "
-            f"({full['fid_mean']:.2f}; bench/results/fid_bias.json){other}. Use at least {MIN_FID_IMAGES:,} images, "
-            "and the same count for FIDs you compare")
+    return (f"FID of {n:,} images against {n_ref:,} reference images is biased upward: on Fashion-MNIST (fmnist "
+            f"extractor, test images against training images), {how}{bias:.2f} above {full['n']:,} against "
+            f"{full['n_ref']:,} (FID {full['fid_mean']:.2f}){after}; from the table shipped with ganzoo "
+            f"(fid_bias.json){other}. "
+            f"Use at least {MIN_FID_IMAGES:,} images in both sets, and the same counts for FIDs you compare")
 
 
 def _is_datamodule(obj: Any) -> bool:
@@ -627,8 +679,26 @@ def evaluate(
     statistics (a ``.safetensors`` file of ``ganzoo stats``, or :class:`ReferenceStats`). ``reference`` is the
     set precision and recall treat as real; the protocol names it under ``"real"``.
 
-    ``extractor``: default the statistics' extractor, else ``"fmnist"`` for 1x32x32 images. ``fake_name`` and
+    ``extractor``: default the statistics' extractor, else ``"fmnist"`` for 1x32x32 images. With the ``fmnist``
+    extractor, 1x28x28 images (raw Fashion-MNIST) of ``fake`` or ``reference`` are padded to 32x32 as the datamodule
+    pads them (:func:`pad_for_fmnist`); the result's ``"notes"`` say so, one line each. ``fake_name`` and
     ``reference_name`` start the error messages (the command line passes its argument names).
+
+    Example:
+        200 samples of the DCGAN entry against 200 reference images (here samples of the conditional entry, as
+        stand-ins: usually a datamodule, a folder or ``ganzoo stats`` statistics of 10,000 real images). FID of so
+        few images is biased upward, and the result says so under ``"warnings"``:
+
+        >>> import ganzoo
+        >>> from ganzoo.metrics.images import evaluate
+        >>> reference = ganzoo.sample("cgan-fashion_mnist", 200, seed=1)
+        >>> scores = evaluate(ganzoo.load("dcgan-fashion_mnist"), reference, metrics=("fid", "prdc"), n=200)
+        >>> round(scores["fid"]), len(scores["warnings"])
+        (18, 1)
+        >>> sorted(k for k in scores if k in ("precision", "recall", "density", "coverage"))
+        ['coverage', 'density', 'precision', 'recall']
+        >>> scores["protocol"]["extractor"], scores["protocol"]["n_fake"], scores["protocol"]["n_real"]
+        ('fmnist', 200, 200)
     """
     from torch import nn
 
@@ -646,7 +716,7 @@ def evaluate(
     check_path(reference, reference_name, stats_ok=True)
 
     # the reference first: it fixes the channel count and shape the fake images are read with
-    dataset = None
+    dataset, notes = None, []
     if isinstance(reference, ReferenceStats):
         real: Tensor | ReferenceStats = reference
     elif isinstance(reference, (str, os.PathLike)) and Path(reference).suffix == ".safetensors":
@@ -661,6 +731,10 @@ def evaluate(
         real_desc = f"{dataset} {split} split, the first {count} images"
     else:
         real, real_desc = read_image_set(reference, name=reference_name, n=n_real)
+        if extractor in (None, "fmnist"):  # raw 28x28 Fashion-MNIST: padded as the datamodule pads
+            real, note = pad_for_fmnist(real, reference_name)
+            if note:
+                real_desc, notes = real_desc + ", padded from 28x28 to 32x32", [note]
     if isinstance(real, ReferenceStats):
         if n_real is not None:
             raise ValueError(f"n_real: reference statistics hold {real.n} images; n_real applies to image sets")
@@ -689,16 +763,21 @@ def evaluate(
         fake_desc = f"{count} samples of the generator (seed {seed})"
     else:
         fake_images, fake_desc = read_image_set(fake, name=fake_name, channels=shape[0], n=n)
+        if extractor == "fmnist" and shape == (1, 32, 32):
+            fake_images, note = pad_for_fmnist(fake_images, fake_name)
+            if note:
+                fake_desc, notes = fake_desc + ", padded from 28x28 to 32x32", [*notes, note]
     if tuple(fake_images.shape[1:]) != shape:
         hint = (" (ganzoo pads Fashion-MNIST's 28x28 images to 32x32 with 2 black pixels on each side)"
                 if shape == (1, 32, 32) and tuple(fake_images.shape[2:]) == (28, 28) else "")
         raise ValueError(f"{fake_name}: images of shape {tuple(fake_images.shape[1:])}, the reference's are "
                          f"{shape}{hint}")
-    return compute_image_metrics(
+    out = compute_image_metrics(
         fake_images, real, metrics=tuple(metrics), extractor=extractor, weights_path=weights_path,
         dataset=dataset, split=split if dataset else None, cache_dir=cache_dir, device=device or "cpu",
         progress=progress, labels=labels, real_name=real_desc, fake_name=fake_desc,
     )
+    return {**out, "notes": notes} if notes else out
 
 
 def check_path(obj: Any, name: str, *, stats_ok: bool) -> None:

@@ -1,6 +1,7 @@
 """Scores of image-to-image translators (all images in [0, 1]).
 
-* paired (pix2pix): mean L1 and PSNR of ``G(a)`` against the ground truth ``b``, and FID of ``{G(a)}`` to ``{b}``;
+* paired (pix2pix): mean L1 and PSNR (:func:`ganzoo.metrics.pixels.psnr`, identical images at its 100 dB cap) of
+  ``G(a)`` against the ground truth ``b``, and FID of ``{G(a)}`` to ``{b}``;
 * unpaired (CycleGAN): the fraction of translated images a classifier assigns to the target class, the cycle
   reconstruction L1 ``||F(G(a)) - a||_1`` and FID of ``{G(a)}`` to real images of the target domain.
 
@@ -10,21 +11,12 @@ Fashion-MNIST classifier's features) and records its protocol.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import torch
 from torch import Tensor
 
+from ganzoo.metrics.pixels import psnr
 from ganzoo.translators import translate
-
-
-def psnr(x: Tensor, y: Tensor) -> Tensor:
-    """Per-image PSNR in dB of ``x`` against ``y`` (``(N, C, H, W)`` in [0, 1], peak 1); inf where equal."""
-    if x.shape != y.shape:
-        raise ValueError(f"psnr: shapes differ, {tuple(x.shape)} vs {tuple(y.shape)}")
-    mse = (x.double() - y.double()).pow(2).flatten(1).mean(1)
-    return (10 * torch.log10(1.0 / mse)).float()
 
 
 def _fid(fake: Tensor, real: Tensor, dataset: str, extractor: str | None) -> dict[str, Any]:
@@ -41,10 +33,9 @@ def paired_scores(model: Any, a: Tensor, b: Tensor, direction: str = "AtoB", *, 
     if len(a) != len(b):
         raise ValueError(f"paired_scores: {len(a)} inputs but {len(b)} targets")
     out_imgs = translate(model, a, direction)
-    p = psnr(out_imgs, b)
     out: dict[str, Any] = {
         "n": len(a), "l1": float((out_imgs - b).abs().mean()),
-        "psnr_db": float(p[torch.isfinite(p)].mean()) if torch.isfinite(p).any() else math.inf,
+        "psnr_db": float(psnr(out_imgs, b).mean()),  # an exact image counts as the 100 dB cap (never inf)
         "range": "[0, 1]",
     }
     if fid:

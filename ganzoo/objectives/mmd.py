@@ -98,6 +98,21 @@ class MMD(Objective):
 
     critic: max MMD^2(h(x_r), h(x_g)) (minus a penalty on the witness' gradient);  generator: min the same.
     witness f(x) = mean_i k(h(x), h(x_r,i)) - mean_j k(h(x), h(x_g,j))  (Binkowski et al. 2018, Sec. 3).
+
+    Example:
+        Two real features at 0 and two generated ones at 1, under the default rq* kernel
+        k(x, y) = sum_a (1 + ||x - y||^2 / (2a))^(-a) + <x, y> (alphas 0.2, 0.5, 1, 2, 5): k(0, 0) = 5,
+        k(1, 1) = 5 + 1 and k(0, 1) = 3.5^-0.2 + 2^-0.5 + 1.5^-1 + 1.25^-2 + 1.1^-5 = 3.4131, so the unbiased
+        MMD^2 is 5 + 6 - 2 x 3.4131 = 4.1739:
+
+        >>> import torch
+        >>> from ganzoo.objectives import MMD
+        >>> h_real, h_fake = torch.zeros(2, 1), torch.ones(2, 1)
+        >>> loss = MMD()
+        >>> round(loss.generator_loss([h_fake], h_real).item(), 4)  # the generator minimises MMD^2 ...
+        4.1739
+        >>> round(loss.critic_loss(h_real, [h_fake]).item(), 4)  # ... the critic maximises it
+        -4.1739
     """
 
     needs_real_for_generator = True

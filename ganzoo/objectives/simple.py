@@ -17,6 +17,19 @@ class Logistic(Objective):
     generator, ``nonsaturating=False``: min E log(1 - D(x_g))      (minimax)
     generator, ``nonsaturating=True``:  min -E log D(x_g)          (used by DCGAN)
     At the optimal D* = p/(p+q) the critic's value equals 2 JS(P, Q) - 2 log 2.
+
+    Example:
+        Critic outputs (logits) of 0 are D = 1/2 on every sample: the critic loss is 2 log 2 and the non-saturating
+        generator loss log 2:
+
+        >>> import torch
+        >>> from ganzoo.objectives import Logistic
+        >>> real_out, fake_out = torch.zeros(4), torch.zeros(4)
+        >>> loss = Logistic()
+        >>> round(loss.critic_loss(real_out, [fake_out]).item(), 4), round(loss.generator_loss([fake_out]).item(), 4)
+        (1.3863, 0.6931)
+        >>> round(Logistic(nonsaturating=False).generator_loss([fake_out]).item(), 4)  # minimax: log(1 - 1/2)
+        -0.6931
     """
 
     def __init__(self, nonsaturating: bool = True):
@@ -41,6 +54,16 @@ class Wasserstein(Objective):
     """Kantorovich-Rubinstein dual (Arjovsky et al. 2017): W1 = sup_{||f||_L<=1} E f(x_r) - E f(x_g).
 
     The Lipschitz bound is the constraint's job (clipping, gradient penalty, spectral norm).
+
+    Example:
+        >>> import torch
+        >>> from ganzoo.objectives import Wasserstein
+        >>> real_out, fake_out = torch.tensor([1.0, 3.0]), torch.tensor([0.0, 2.0])  # the critic's outputs
+        >>> loss = Wasserstein()
+        >>> loss.estimate(real_out, [fake_out])  # E f(x_r) - E f(x_g) = 2 - 1
+        tensor(1.)
+        >>> loss.critic_loss(real_out, [fake_out]), loss.generator_loss([fake_out])
+        (tensor(-1.), tensor(-1.))
     """
 
     name = "wasserstein"
@@ -58,6 +81,16 @@ class Hinge(Objective):
 
     critic: E relu(1 - D(x_r)) + E relu(1 + D(x_g));  generator: -E D(x_g).
     The logged estimate is E D(x_r) - E D(x_g), a Wasserstein-type distance under spectral norm.
+
+    Example:
+        >>> import torch
+        >>> from ganzoo.objectives import Hinge
+        >>> real_out, fake_out = torch.tensor([2.0, 0.0]), torch.tensor([-2.0, 0.0])
+        >>> loss = Hinge()
+        >>> loss.critic_loss(real_out, [fake_out])  # mean(relu(1 - [2, 0])) + mean(relu(1 + [-2, 0])) = 0.5 + 0.5
+        tensor(1.)
+        >>> loss.generator_loss([fake_out]), loss.estimate(real_out, [fake_out])  # -(-1); 1 - (-1)
+        (tensor(1.), tensor(2.))
     """
 
     name = "hinge"
@@ -77,6 +110,16 @@ class LeastSquares(Objective):
     """LSGAN (Mao et al. 2017), a-b-c = 0-1-1 coding.
 
     critic: 1/2 E (D(x_r) - 1)^2 + 1/2 E D(x_g)^2;  generator: 1/2 E (D(x_g) - 1)^2.
+
+    Example:
+        >>> import torch
+        >>> from ganzoo.objectives import LeastSquares
+        >>> real_out, fake_out = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
+        >>> loss = LeastSquares()
+        >>> loss.critic_loss(real_out, [fake_out])  # 1/2 mean([0, 1]) + 1/2 mean([0, 1])
+        tensor(0.5000)
+        >>> loss.generator_loss([fake_out])  # 1/2 mean([1, 0])
+        tensor(0.2500)
     """
 
     name = "least_squares"
@@ -95,6 +138,19 @@ class RelativisticAverage(Objective):
     D_ra(x_r, x_g) = sigmoid(C(x_r) - E C(x_g)) is the probability that real data is more realistic than fake on
     average. critic:    -E log D_ra(x_r, x_g) - E log(1 - D_ra(x_g, x_r))
     generator: -E log D_ra(x_g, x_r) - E log(1 - D_ra(x_r, x_g))   (needs the real batch: both terms move)
+
+    Example:
+        With logits 2 on the real batch and 0 on the fake one, the critic loss is 2 softplus(-2) and the generator
+        loss 2 softplus(2) (softplus(v) = log(1 + e^v)):
+
+        >>> import torch
+        >>> from ganzoo.objectives import RelativisticAverage
+        >>> real_out, fake_out = torch.tensor([2.0]), torch.tensor([0.0])
+        >>> loss = RelativisticAverage()
+        >>> round(loss.critic_loss(real_out, [fake_out]).item(), 4)
+        0.2539
+        >>> round(loss.generator_loss([fake_out], real_out).item(), 4)  # the generator's loss needs real_out
+        4.2539
     """
 
     name = "relativistic_average"

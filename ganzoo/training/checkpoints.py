@@ -2,7 +2,8 @@
 
 ``GanCheckpoint(every_n_gen_iters=N)`` (in every recipe's ``trainer.callbacks``) writes
 ``<default_root_dir>/checkpoints/last.ckpt`` every N generator iterations and at the end of training, atomically
-(through :class:`~ganzoo.training.checkpoint_io.AtomicCheckpointIO`, which ganzoo's modules install). A checkpoint
+(through :class:`~ganzoo.training.checkpoint_io.AtomicCheckpointIO`, which ganzoo's modules install), keeping the
+one it replaces as ``last.prev.ckpt`` (resume from it if ``last.ckpt`` is damaged later). A checkpoint
 holds everything an exact resume needs (see :class:`~ganzoo.training.module.AdversarialModule`) plus the log
 version, so ``ganzoo fit ... --resume`` continues in the same ``logs/version_N`` folder.
 
@@ -24,11 +25,35 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from ganzoo.checks import check_int
 
 LAST = "last.ckpt"
+PREVIOUS = "last.prev.ckpt"
 
 
 def last_checkpoint(root: str | os.PathLike) -> str:
     """Where :class:`GanCheckpoint` writes the latest checkpoint of the run in ``root`` (default_root_dir)."""
     return os.path.join(os.fspath(root), "checkpoints", LAST)
+
+
+def previous_checkpoint(last: str | os.PathLike) -> str:
+    """The checkpoint that ``last`` (a ``last.ckpt`` path) replaced: ``last.prev.ckpt`` beside it."""
+    return os.path.join(os.path.dirname(os.fspath(last)), PREVIOUS)
+
+
+def read_counters(path: str | os.PathLike) -> dict[str, int]:
+    """The ganzoo counters (``gen_iters``, ...) of checkpoint ``path``, read without loading its tensors (mmap).
+
+    A file that cannot be read (truncated by a full disk or a bad copy, or not a checkpoint) is a ``ValueError``
+    naming it, in one line."""
+    import torch
+
+    if os.path.getsize(path) == 0:
+        raise ValueError(f"cannot read checkpoint {path}: it is empty (0 bytes)")
+    try:
+        ck = torch.load(os.fspath(path), map_location="cpu", weights_only=True, mmap=True)
+    except Exception as e:  # a truncated zip: OSError [Errno 22]; an empty file: RuntimeError; a pickle: Unpickling
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise ValueError(f"cannot read checkpoint {path}: it is truncated or not a checkpoint ({reason})") from None
+    counters = ck.get("ganzoo_counters") if isinstance(ck, dict) else None
+    return dict(counters) if isinstance(counters, dict) else {}
 
 
 class GanCheckpoint(ModelCheckpoint):
@@ -47,6 +72,7 @@ class GanCheckpoint(ModelCheckpoint):
         self.save_on_train_end = save_on_train_end
         self.resume_hint: str | None = None
         self._saved_at = -1
+        self._last_is_good = False  # last.ckpt was written or resumed from by this run: keep it when replacing it
         self._stop_requested = False
         self._old_sigint: Any = None
 
@@ -64,11 +90,33 @@ class GanCheckpoint(ModelCheckpoint):
         return os.path.join(os.fspath(self.dirpath), LAST)
 
     def save(self, trainer, pl_module) -> str:
-        """Write ``last.ckpt`` now (every rank must call it under DDP)."""
+        """Write ``last.ckpt`` now (every rank must call it under DDP); the one it replaces is kept as
+        ``last.prev.ckpt`` when this run wrote or resumed from it (so it is known to be readable)."""
+        if trainer.is_global_zero and self._last_is_good:
+            self._keep_previous()
         trainer.save_checkpoint(self.path, weights_only=False)  # full state (explicit: no info line)
         self._saved_at = pl_module.gen_iters
+        self._last_is_good = True
         self.last_model_path = self.path  # what ``ckpt_path="last"`` finds
         return self.path
+
+    def _keep_previous(self) -> None:
+        """Atomically make ``last.prev.ckpt`` the current ``last.ckpt`` (a hard link, else a copy), before the
+        atomic write of the new ``last.ckpt`` replaces it: there is always a complete checkpoint to resume from."""
+        last = self.path
+        if "://" in last or not os.path.isfile(last):
+            return
+        prev = previous_checkpoint(last)
+        tmp = os.path.join(os.path.dirname(last), f".{PREVIOUS}.{os.getpid()}.tmp")  # removed by ganzoo fit if left
+        if os.path.lexists(tmp):
+            os.remove(tmp)
+        try:
+            os.link(last, tmp)
+        except OSError:  # a filesystem without hard links
+            import shutil
+
+            shutil.copyfile(last, tmp)
+        os.replace(tmp, prev)
 
     def on_save_checkpoint(self, trainer, pl_module, checkpoint: dict[str, Any]) -> dict[str, Any]:
         logger = trainer.logger
@@ -79,6 +127,9 @@ class GanCheckpoint(ModelCheckpoint):
     # ------------------------------------------------------------------ when to save
     def on_train_start(self, trainer, pl_module) -> None:
         self._saved_at = pl_module.gen_iters  # a resumed run does not rewrite the checkpoint it started from
+        loaded = trainer.ckpt_path
+        self._last_is_good = bool(loaded) and os.path.isfile(self.path) and os.path.isfile(loaded) and \
+            os.path.samefile(loaded, self.path)
         self._stop_requested = False
         if threading.current_thread() is threading.main_thread() and \
                 signal.getsignal(signal.SIGINT) is signal.default_int_handler:

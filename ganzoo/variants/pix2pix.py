@@ -22,6 +22,29 @@ class Pix2Pix(TranslationGAN):
     ``BCEWithLogits`` against "real"; any scalar objective works), lambda_l1 = 100, Adam(2e-4, betas (0.5, 0.999)),
     ``n_epochs`` at the initial LR then ``n_epochs_decay`` epochs of linear decay. Per batch ``(a, b)``: one
     discriminator step on ``G(a)`` detached, then one generator step.
+
+    Example:
+        A tiny U-Net and PatchGAN on 1-channel 16x16 images, one step on random ``(a, b)`` pairs in [-1, 1] standing
+        in for a paired dataset (``EdgesToFashionDataModule`` in ``recipes/pix2pix/edges2fashion.yaml``), then
+        ``ganzoo.translate``:
+
+        >>> import lightning as L
+        >>> import torch
+        >>> from torch.utils.data import DataLoader, TensorDataset
+        >>> import ganzoo
+        >>> model = ganzoo.Pix2Pix(
+        ...     generator={"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 3, "width": 4},
+        ...     critic={"arch": "patch_discriminator", "in_channels": 2, "n_layers": 1, "width": 4}, max_gen_iters=1)
+        >>> model.objective, model.lambda_l1
+        (Logistic(nonsaturating=True), 100.0)
+        >>> pairs = TensorDataset(torch.rand(4, 1, 16, 16) * 2 - 1, torch.rand(4, 1, 16, 16) * 2 - 1)
+        >>> trainer = L.Trainer(max_epochs=-1, default_root_dir="runs/pix2pix", logger=False,
+        ...                     enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+        >>> trainer.fit(model, DataLoader(pairs, batch_size=2))
+        >>> model.gen_iters
+        1
+        >>> ganzoo.translate(model, torch.rand(3, 1, 16, 16)).shape  # images in [0, 1] -> [0, 1]
+        torch.Size([3, 1, 16, 16])
     """
 
     def __init__(
