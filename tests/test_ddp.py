@@ -68,7 +68,10 @@ def test_ddp_two_processes_match_one_process_on_the_full_batch(tmp_path, variant
     worst = 0.0
     for k, v in state.items():
         assert torch.equal(rank0[k], rank1[k]), f"{k} differs between ranks"  # incl. spectral-norm u, v buffers
-        torch.testing.assert_close(rank0[k], v, rtol=1e-5, atol=1e-6, msg=lambda m, k=k: f"{k}: {m}")
+        # atol 1e-5: summation order differs, and Adam divides each gradient by its own running scale, so a weight
+        # whose gradient is near zero can take a rounding-level difference to ~5e-6 (measured: 1 of 8,192 Cramér
+        # critic weights after 30 steps); ranks drawing the same noise differ by ~1e-3 (measured, WGAN-GP)
+        torch.testing.assert_close(rank0[k], v, rtol=1e-5, atol=1e-5, msg=lambda m, k=k: f"{k}: {m}")
         worst = max(worst, (rank0[k] - v).abs().max().item())
     # the parameters moved far more than the tolerance: the comparison is not vacuous
     init = build(variant).state_dict()
