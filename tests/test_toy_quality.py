@@ -2,9 +2,9 @@
 
 Targets (issue 2): WGAN-GP, SN-GAN, Cramer GAN and MMD-GAN cover 8/8 modes with exact W1 at most twice
 the real-vs-real baseline (2000 vs 2000 samples). DCGAN, WGAN and f-GAN do not learn all 8 modes in this budget
-(mode collapse is a finding, not a failure), but each must do what its recipe was measured to do: beat its own
-untrained generator by a margin and stay under a W1 bound (and, DCGAN, cover the modes it covered), see
-``LEARNED``.
+(mode collapse is a finding, not a failure), but each must do what its recipe was measured to do over six seeds:
+beat its own untrained generator by a margin and stay under a W1 bound (DCGAN: also cover a mode with a quarter
+of its samples high-quality), see ``LEARNED``.
 """
 
 import json
@@ -18,7 +18,7 @@ from ganzoo.metrics.toy import evaluate_generator
 
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 MUST_LEARN = ["wgan_gp", "sngan", "cramer_gan", "mmd_gan"]
-REPORT_ONLY = ["dcgan", "wgan", "fgan"]
+PARTIAL = ["dcgan", "wgan", "fgan"]
 
 
 def fit(variant: str, root: Path) -> tuple[dict, float]:
@@ -39,18 +39,21 @@ def test_variant_learns_8gaussians(variant, tmp_path):
     assert m["w1"] <= 2 * m["w1_baseline"], m
 
 
-# What the recipes reach (5 draws of 2000 samples; metrics.json), measured with the recipe's seed 0 (the test's
-# run, deterministic on one machine) and seeds 1 and 2 (the spread another CPU's rounding could bring):
-#   DCGAN  W1 0.881 / 0.558 / SEED2_DCGAN, modes 3 / 3 / ., high-quality 0.756 / 0.631 / .
-#   WGAN   W1 0.247 / SEED1_WGAN / ., modes 0, high-quality 0.040 / . / .
-#   f-GAN  W1 1.270 / 0.731 / ., modes 0, high-quality 0
-# Their untrained generators (the recipe's initialisation, seeds 0-2): W1 1.383-1.392, no mode, high-quality 0.
-# Bounds: W1 at most `w1`, at least `gain` below the run's own untrained generator, at least `modes` modes and
-# `high_quality`.
+# What the recipes reach (5 draws of 2000 samples; metrics.json), with the recipe's seed 0 (the test's run,
+# deterministic on one machine: two runs gave the same W1 to the last digit) and seeds 1-5, the spread that another
+# CPU's rounding can bring (a GAN's training diverges from the smallest difference):
+#   DCGAN  W1 0.881, 0.558, 0.406, 0.668, 0.153, 0.142; modes 3, 3, 2, 4, 8, 8; high-quality 0.756 to 0.333
+#   WGAN   W1 0.247, 0.239, 0.270, WGAN_SEEDS_3_5; no mode; high-quality 0.030 to 0.040
+#   f-GAN  W1 1.270, 0.731, 1.345, 0.197, 1.389, 1.274; W1 below its own untrained generator's by 0.011 to 1.19
+# The untrained generators (the recipe's initialisation, seeds 0-5): W1 1.382-1.400, no mode, high-quality 0.
+# f-GAN (Pearson) learns the 8 Gaussians for some seeds and hardly moves for others, so its bound only says that
+# training moved it towards the data (a generator that never stepped ends where it started).
+# Bounds: W1 at most `w1` and at least `gain` below the run's own untrained generator (computed in the test),
+# at least `modes` modes and `high_quality`.
 LEARNED = {
-    "dcgan": dict(w1=1.0, gain=0.3, modes=2, high_quality=0.4),
+    "dcgan": dict(w1=1.0, gain=0.3, modes=1, high_quality=0.25),
     "wgan": dict(w1=0.45, gain=0.8, modes=0, high_quality=0.0),
-    "fgan": dict(w1=1.33, gain=0.05, modes=0, high_quality=0.0),
+    "fgan": dict(w1=1.4, gain=0.005, modes=0, high_quality=0.0),
 }
 
 
@@ -64,8 +67,8 @@ def untrained_w1(variant: str, root: Path) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", REPORT_ONLY)
-def test_variant_reports_8gaussians(variant, tmp_path):
+@pytest.mark.parametrize("variant", PARTIAL)
+def test_variant_moves_towards_8gaussians(variant, tmp_path):
     before = untrained_w1(variant, tmp_path / "untrained")
     m, seconds = fit(variant, tmp_path)
     print(variant, json.dumps(m), f"untrained W1 {before:.3f}", f"{seconds:.0f}s")
