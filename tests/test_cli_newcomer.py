@@ -13,27 +13,15 @@ import json
 import re
 import shlex
 import socket
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from test_newcomer import ROOT, TOY, _console  # the console-script runner the other newcomer tests use
 
 import ganzoo
 from ganzoo.cli import SUBCOMMANDS, USAGE, main
 from ganzoo.cli.fit import GanzooCLI  # imports Lightning now: its log handler gets the session's stderr, not a test's
-
-ROOT = Path(__file__).resolve().parents[1]
-TOY = ROOT / "recipes" / "wgan_gp" / "8gaussians.yaml"
-
-
-def _console(monkeypatch, capsys, *args):
-    """Run ``ganzoo ARGS`` as the console script does (argv from sys.argv); returns (exit code, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["ganzoo", *map(str, args)])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    return exc.value.code, capsys.readouterr().err.strip()
 
 
 def _refused(*args) -> str:
