@@ -117,8 +117,7 @@ def _zoo_copy(name: str):
 
 
 PLACEHOLDERS = {
-    "my_images/": _image_folder(16), "my_samples/": _image_folder(CAPS["--n"]),
-    "train_images/": _image_folder(CAPS["--n"]), "edges/": _image_folder(16), "sneakers/": _image_folder(16),
+    "my_images/": _image_folder(16), "edges/": _image_folder(16), "sneakers/": _image_folder(16),
     "runs/dcgan/fashion_mnist/generator": _zoo_copy("dcgan-fashion_mnist"),
     "runs/cyclegan/sneaker2boot/generator": _zoo_copy("cyclegan-sneaker2boot"),
 }
