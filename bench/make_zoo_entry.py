@@ -74,6 +74,13 @@ def zoo_recipe(spec: dict, work: Path, *, accelerator: str | None = None, max_ti
 
     cfg = yaml.safe_load((ROOT / spec["recipe"]).read_text())
     trainer, said = cfg.setdefault("trainer", {}), []
+    for key, value in spec.get("set", {}).items():  # the entry's own settings, as dotted recipe keys
+        *parents, leaf = key.split(".")
+        node = cfg
+        for k in parents:
+            node = node.setdefault(k, {})
+        node[leaf] = value
+        said.append(f"{key}={json.dumps(value)}")
     if accelerator:
         trainer["accelerator"] = accelerator
         said.append(f"trainer.accelerator={accelerator}")

@@ -1,0 +1,128 @@
+"""The f-GAN family on Fashion-MNIST: KL, reverse KL, Pearson chi-squared, squared Hellinger and Jensen-Shannon, each
+trained with the zoo's f-GAN recipe for the same number of generator iterations, one after the other (both cores
+each), then scored like a zoo entry (10,000 samples, shipped classifier: FID, precision, recall, density, coverage).
+
+    python bench/fgan_divergences.py                  # train what is missing (resumes a cut-off run), score, table
+    python bench/fgan_divergences.py --only kl pearson
+    python bench/fgan_divergences.py --table --readme # the table and figure of the saved results only
+
+Each run is ``bench/make_zoo_entry.py``'s training of the entry ``fgan_<divergence>-fashion_mnist`` (JS: the
+``fgan-fashion_mnist`` recipe at the same iteration budget) in ``runs/zoo/<entry>`` (JS: ``runs/zoo/fgan_js-8k``),
+so an entry that reaches its target is bundled afterwards by ``make_zoo_entry.py NAME --skip_train``. Results go
+to ``bench/results/fgan_divergences.json`` after every run (a cut-off session keeps what finished), the FID curves
+(2,000 samples every 500 iterations) to ``docs/fgan_divergences.png``, the table to docs/benchmarks.md between
+``<!-- fgan-divergences:start/end -->``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from make_zoo_entry import IMAGE_N, _datamodule, train  # noqa: E402
+from zoo_entries import ENTRIES, FGAN_DIVERGENCES, FGAN_ITERS  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "fgan_divergences.json"
+FIGURE = ROOT / "docs" / "fgan_divergences.png"
+ORDER = ("kl", "pearson", "reverse_kl", "js", "hellinger")
+assert set(ORDER) == {*FGAN_DIVERGENCES, "js"}
+
+
+def spec_and_name(d: str) -> tuple[dict, str]:
+    if d == "js":
+        spec = dict(ENTRIES["fgan-fashion_mnist"])
+        spec["set"] = {"model.init_args.objective": {"name": "fgan", "divergence": "js"},
+                       "model.init_args.max_gen_iters": FGAN_ITERS}
+        return spec, "fgan_js-8k"
+    return ENTRIES[f"fgan_{d}-fashion_mnist"], f"fgan_{d}-fashion_mnist"
+
+
+def score(spec: dict, work: Path) -> dict:
+    import ganzoo
+    from ganzoo.training.image_eval import evaluate_images
+
+    m = evaluate_images(ganzoo.load(work / "generator"), _datamodule(spec), metrics=("fid", "prdc"), n=IMAGE_N,
+                        seed=0, progress=True)
+    info = json.loads((work / "train_info.json").read_text())
+    history = json.loads((work / "eval_history.json").read_text()) if (work / "eval_history.json").is_file() else []
+    return {
+        "fid": round(m["fid"], 3), **{k: round(m[k], 4) for k in ("precision", "recall", "density", "coverage")},
+        "classes_covered": m["class_coverage"]["classes_covered"], "n_eval": IMAGE_N,
+        "generator_iterations": info["generator_iterations"], "train_seconds": info["train_seconds"],
+        "hardware": info["hardware"], "overrides": info["overrides"],
+        "curve": [[r["generator_iterations"], round(r["fid"], 2), r.get("train_seconds")] for r in history
+                  if "fid" in r],
+    }
+
+
+def table(res: dict) -> str:
+    rows = ["| divergence | FID (10k) | precision | recall | density | coverage | G iterations | train time |",
+            "|---|---|---|---|---|---|---|---|"]
+    for d in ORDER:
+        if d in res:
+            r = res[d]
+            rows.append(f"| `{d}` | {r['fid']:.2f} | {r['precision']:.3f} | {r['recall']:.3f} | {r['density']:.3f} "
+                        f"| {r['coverage']:.3f} | {r['generator_iterations']:,} | {r['train_seconds'] / 60:.1f} min |")
+    machines = sorted({r["hardware"] for r in res.values()})
+    return "\n".join(rows) + f"\n\nTrained on {', '.join(machines)}."
+
+
+def figure(res: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=120)
+    for d in ORDER:
+        if d in res and res[d]["curve"]:
+            it, fid, _ = zip(*res[d]["curve"])
+            ax.plot(it, fid, marker="o", ms=3, label=d)
+    ax.set_yscale("log")
+    ax.set_xlabel("generator iterations")
+    ax.set_ylabel("FID (2,000 samples)")
+    ax.set_title("f-GAN divergences on Fashion-MNIST, the zoo's f-GAN recipe")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--only", nargs="+", choices=ORDER, default=list(ORDER))
+    p.add_argument("--table", action="store_true", help="only print the table (and figure) of the saved results")
+    p.add_argument("--readme", action="store_true", help="fill the table in docs/benchmarks.md")
+    args = p.parse_args()
+    res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    if not args.table:
+        for d in args.only:
+            spec, name = spec_and_name(d)
+            work = ROOT / "runs" / "zoo" / name
+            if not (work / "train_info.json").is_file():
+                resume = (work / "checkpoints" / "last.ckpt").is_file()
+                if work.exists() and not resume:
+                    shutil.rmtree(work)
+                train(spec, work, resume=resume)
+            res[d] = score(spec, work)
+            RESULTS.write_text(json.dumps(res, indent=1) + "\n")
+            print(d, {k: v for k, v in res[d].items() if k != "curve"}, flush=True)
+    figure(res, FIGURE)
+    md = table(res)
+    print(md)
+    if args.readme:
+        from _readme import fill_table
+
+        fill_table("fgan-divergences", md)
+
+
+if __name__ == "__main__":
+    main()
