@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from make_zoo_entry import IMAGE_N, _datamodule, train  # noqa: E402
-from zoo_entries import ENTRIES, FGAN_DIVERGENCES, FGAN_ITERS  # noqa: E402
+from zoo_entries import ENTRIES, FGAN_DIVERGENCES  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "fgan_divergences.json"
 FIGURE = ROOT / "docs" / "fgan_divergences.png"
