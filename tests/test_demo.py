@@ -23,6 +23,8 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 gr = pytest.importorskip("gradio", reason="the demo needs Gradio: pip install -e '.[demo]'")
 client_mod = pytest.importorskip("gradio_client")
 
+from browser import chromium  # noqa: E402
+
 import ganzoo  # noqa: E402
 from ganzoo.demo import CANDIDATES, launch  # noqa: E402
 from ganzoo.sampling import image_grid, to_pil  # noqa: E402
@@ -35,15 +37,6 @@ AppError = client_mod.exceptions.AppError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _browser() -> tuple[Path | None, Path | None]:
-    """Chromium or Chrome and its WebDriver: Debian's chromium + chromium-driver (what .ci/run installs), or
-    ``GANZOO_CHROME`` / ``GANZOO_CHROMEDRIVER`` (the GitHub workflow points them at the runner's Chrome)."""
-    chrome = os.environ.get("GANZOO_CHROME") or shutil.which("chromium") or shutil.which("google-chrome")
-    driver = os.environ.get("GANZOO_CHROMEDRIVER") or shutil.which("chromedriver")
-    return (Path(chrome) if chrome else None), (Path(driver) if driver else None)
-
-
-CHROMIUM, CHROMEDRIVER = _browser()
 
 
 def _free_port() -> int:
@@ -256,14 +249,7 @@ def test_each_tab_states_the_card_scores_and_protocol():
 def test_ganzoo_demo_command_serves_a_page_where_generate_shows_an_image(tmp_path):
     """``ganzoo demo`` as a user starts it; headless Chromium (Debian's chromium + chromium-driver) clicks Generate
     in the Sample tab and an image appears."""
-    if not (CHROMIUM and CHROMIUM.is_file() and CHROMEDRIVER and CHROMEDRIVER.is_file()):
-        why = (f"the demo's browser test was skipped: no Chromium/Chrome ({CHROMIUM}) or WebDriver ({CHROMEDRIVER}); "
-               "apt-get install chromium chromium-driver, or set GANZOO_CHROME and GANZOO_CHROMEDRIVER")
-        if os.environ.get("GITHUB_STEP_SUMMARY"):  # said in the job summary, not only in pytest's -ra lines
-            with open(os.environ["GITHUB_STEP_SUMMARY"], "a") as f:
-                f.write(f"**{why}**\n")
-        pytest.skip(why)
-    webdriver = pytest.importorskip("selenium.webdriver", reason="needs Selenium (pip install -e '.[demo]')")
+    driver = chromium("the demo's browser test")
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -272,7 +258,6 @@ def test_ganzoo_demo_command_serves_a_page_where_generate_shows_an_image(tmp_pat
     exe = shutil.which("ganzoo", path=str(Path(sys.executable).parent)) or "ganzoo"
     proc = subprocess.Popen([exe, "demo", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
-    driver = None
     try:
         line, deadline = "", time.monotonic() + 180
         while "running at" not in line and time.monotonic() < deadline and proc.poll() is None:
@@ -280,7 +265,6 @@ def test_ganzoo_demo_command_serves_a_page_where_generate_shows_an_image(tmp_pat
         address = re.search(r"running at (\S+)", line)
         assert address, f"ganzoo demo did not print its URL (exit {proc.poll()}): {line!r}"
         assert address.group(1).rstrip("/") == f"http://127.0.0.1:{port}"
-        driver = _chromium(webdriver)
         driver.get(address.group(1))
         wait = WebDriverWait(driver, 120)
         wait.until(ec.element_to_be_clickable((By.ID, "sample-generate"))).click()
@@ -290,17 +274,7 @@ def test_ganzoo_demo_command_serves_a_page_where_generate_shows_an_image(tmp_pat
             [_side(4), _side(4)]  # the default 16 samples
         assert "16 samples of dcgan-fashion_mnist" in driver.find_element(By.ID, "sample-note").text
     finally:
-        if driver is not None:
-            driver.quit()
+        driver.quit()
         proc.terminate()
         proc.wait(timeout=30)
 
-
-def _chromium(webdriver):
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
-        options.add_argument(arg)
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
