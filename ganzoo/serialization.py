@@ -160,7 +160,9 @@ def load_generator(folder: str | os.PathLike, device: str | torch.device = "cpu"
     Missing or unexpected weights, wrong shapes, a truncated or non-safetensors file, malformed JSON and
     unregistered architectures raise ``ValueError``/``FileNotFoundError`` naming the file. A folder holding
     only pickled weights (``pytorch_model.bin``, ``*.pt``) is refused without reading them. Returns the
-    module in eval mode on ``device``.
+    module in eval mode on ``device``, with ``trained_on``: the ``dataset_name`` of the datamodule it was trained
+    on (``config.json``'s ``training.dataset``, written by ``ganzoo fit``), or ``None`` where the folder does not
+    record it.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -188,4 +190,6 @@ def load_generator(folder: str | os.PathLike, device: str | torch.device = "cpu"
     except RuntimeError as e:
         raise ValueError(f"{weights}: weights do not match the architecture in config.json: {e}") from None
     model.sampling_version = int(config.get("sampling_version", 1))  # which latents ganzoo.sample draws
+    trained_on = (config.get("training") or {}).get("dataset")  # the datamodule's dataset_name, when recorded
+    model.trained_on = trained_on if isinstance(trained_on, str) else None  # ganzoo eval's default reference
     return model.to(device).eval()

@@ -6,9 +6,10 @@ floats in [0, 1]; ``(N, C, H, W)``, ``(N, H, W, C)`` or ``(N, H, W)``; see ``gan
 
 The reference is one of:
 
-* ``--data NAME`` (default fashion_mnist): an image datamodule (fashion_mnist, mnist, cifar10, celeba,
-  image_folder with ``--data_dir``), its ``--split``: ``--n_real`` images (default ``--n`` for a generator, else
-  10,000 or the whole split);
+* ``--data NAME`` (default: the dataset a generator's ``config.json`` records it was trained on, else
+  fashion_mnist): an image datamodule (fashion_mnist, stacked_fashion_mnist, mnist, cifar10, celeba, image_folder
+  with ``--data_dir``), its ``--split``: ``--n_real`` images (default ``--n`` for a generator, else 10,000 or the
+  whole split);
 * ``--ref PATH``: a folder of images or an ``.npy``/``.npz`` array (all images, or the first ``--n_real``), or
   reference statistics written by ``ganzoo stats`` (``.safetensors``; their extractor is used).
 
@@ -17,6 +18,11 @@ the reference split or path, which set precision/recall treat as real); ``--out`
 fewer than 2,048 images in either set, a warning on stderr says how far FID is biased upward at those two counts
 (measured on Fashion-MNIST; ``ganzoo.metrics.images.fid_bias_note``). Raw 28x28 Fashion-MNIST images (SOURCE or
 ``--ref``) are padded to 32x32 for the fmnist extractor as the datamodule pads them, said in one line on stderr.
+
+A generator of Stacked Fashion-MNIST (3x32x32, ``--data stacked_fashion_mnist`` or recorded in its ``config.json``)
+is scored with the ``fmnist_stacked`` extractor on 26,000 samples by default (the modes protocol): the JSON also
+holds ``modes`` (of 1,000), ``modes_kl`` (KL of the mode histogram to uniform) and ``modes_floor``, the same of as
+many real stacked test images (``ganzoo.metrics.modes``).
 
 A translation model (pix2pix, CycleGAN) is scored on the test split of ``--data`` (edges2fashion, sneaker2boot,
 or paired / unpaired with ``--data_dir``): L1, PSNR and FID for paired data; target-class fraction, cycle L1 and FID
@@ -42,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
                                 description="FID/KID/IS/PRDC of a generator or of images, printed as JSON.")
     p.add_argument("source", metavar="SOURCE",
                    help="a generator (local folder, zoo name, Hub repo id org/name) or images (a folder, .npy, .npz)")
-    p.add_argument("--data", default=None, help=f"reference dataset (default {DEFAULT_DATA} when --ref is not given)")
+    p.add_argument("--data", default=None,
+                   help="reference dataset (default when --ref is not given: the one a generator's config.json records "
+                   f"it was trained on, else {DEFAULT_DATA})")
     p.add_argument("--ref", default=None,
                    help="reference images (a folder, .npy, .npz) or statistics from `ganzoo stats` (.safetensors)")
     p.add_argument("--data_dir", default=None, help="folder of the reference data (default: the dataset's own)")
@@ -50,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", default="fid,kid",
                    help="comma-separated subset of fid,kid,is,prdc (default fid,kid)")
     p.add_argument("--n", type=int, default=None,
-                   help="generated images (default 10000), or the first N of SOURCE's images (default all)")
+                   help="generated images (default 10000; 26000 for stacked_fashion_mnist, the modes protocol), or "
+                   "the first N of SOURCE's images (default all)")
     p.add_argument("--n_real", type=int, default=None,
                    help="reference images: from --data default --n for a generator, else 10000 (or the whole "
                    "split); from --ref images the first N (default all)")
@@ -116,19 +125,22 @@ def main(argv: list[str] | None = None) -> dict:
         if args.ref is not None:
             reference, ref_name = args.ref, "--ref"
         else:
-            from ganzoo.data.images import image_datamodule
+            from ganzoo.data.images import IMAGE_DATAMODULES, image_datamodule
 
-            data = args.data or DEFAULT_DATA
+            trained_on = getattr(fake, "trained_on", None) if kind == "model" else None
+            recorded = trained_on if trained_on in IMAGE_DATAMODULES and trained_on != "image_folder" else None
+            data = args.data or recorded or DEFAULT_DATA
             reference, ref_name = image_datamodule(data, **({"data_dir": args.data_dir} if args.data_dir else {})), \
                 f"--data {data}"
             shape = tuple(getattr(fake, "output_shape", ()))
             if kind == "model" and tuple(reference.data_shape) != shape:
                 raise ValueError(f"{args.source} makes images of shape {shape} but --data {data} has "
-                                 f"{tuple(reference.data_shape)}")
+                                 f"{tuple(reference.data_shape)}; name the generator's dataset with --data (one of "
+                                 f"{sorted(IMAGE_DATAMODULES)})")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SmallSampleWarning)  # printed below, once, as a line
             out = evaluate(
-                fake, reference, metrics=metrics, n=args.n if kind == "images" else (args.n or 10000),
+                fake, reference, metrics=metrics, n=args.n,  # a generator's default: evaluate's (10,000 or 26,000)
                 n_real=args.n_real, split=args.split, extractor=args.extractor, weights_path=args.weights_path,
                 seed=args.seed, device=_device(args.device) if kind == "images" else None, progress=True,
                 fake_name="SOURCE", reference_name=ref_name,

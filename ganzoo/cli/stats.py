@@ -23,13 +23,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("source", metavar="SOURCE", nargs="?", default=None,
                    help="images: a folder (PNG/JPEG/...), a .npy or a .npz file (or --data NAME instead)")
     p.add_argument("--data", default=None,
-                   help="a dataset instead of SOURCE, named as by ganzoo eval --data (fashion_mnist, mnist, cifar10, "
-                   "celeba, image_folder with --data_dir)")
+                   help="a dataset instead of SOURCE, named as by ganzoo eval --data (fashion_mnist, "
+                   "stacked_fashion_mnist, mnist, cifar10, celeba, image_folder with --data_dir)")
     p.add_argument("--data_dir", default=None, help="folder of --data's files (default: the dataset's own)")
     p.add_argument("--split", default="train", help="split of --data (default train)")
     p.add_argument("--out", required=True, help="statistics file to write (.safetensors)")
     p.add_argument("--extractor", default=None,
-                   help="fmnist (the shipped classifier; default for 1x32x32 images) or inception")
+                   help="fmnist (the shipped classifier; default for 1x32x32 images), fmnist_stacked (the same per "
+                   "channel; default for --data stacked_fashion_mnist) or inception")
     p.add_argument("--weights_path", default=None, help="local weights file of the FID Inception network")
     p.add_argument("--n", type=int, default=None,
                    help="use the first N images (default: all of SOURCE; of --data, 10000 or the whole split, as "
@@ -60,12 +61,13 @@ def main(argv: list[str] | None = None) -> dict:
                              f"them (got SOURCE {args.source}, --data {args.data})")
         if args.data is None and (args.data_dir is not None or args.split != "train"):
             raise ValueError("--data_dir and --split apply to --data, not to SOURCE")
+        extractor = args.extractor
         if args.data is not None:
-            images, n, name, desc = _dataset_images(args)
+            images, n, name, desc, extractor = _dataset_images(args)
         else:
             check_path(args.source, "SOURCE", stats_ok=False)
             images, n, name, desc = args.source, args.n, "SOURCE", None
-        stats = reference_stats(images, extractor=args.extractor, weights_path=args.weights_path,
+        stats = reference_stats(images, extractor=extractor, weights_path=args.weights_path,
                                 device=_device(args.device), n=n, name=name, progress=True)
         if desc is not None:
             stats.protocol["source"] = desc
@@ -81,9 +83,10 @@ def main(argv: list[str] | None = None) -> dict:
 
 def _dataset_images(args: argparse.Namespace):
     """``--data``'s first ``--n`` images of ``--split`` (default 10,000 or the whole split, as ``ganzoo eval --data``
-    takes them), in [0, 1], with their description."""
+    takes them), in [0, 1], with their description and the extractor (``--extractor``, else the dataset's default:
+    ``fmnist_stacked`` for stacked_fashion_mnist)."""
     from ganzoo.data.images import image_datamodule
-    from ganzoo.metrics.images import REFERENCE_N
+    from ganzoo.metrics.images import REFERENCE_N, default_extractor
 
     dm = image_datamodule(args.data, **({"data_dir": args.data_dir} if args.data_dir else {}))
     size = len(dm.dataset(args.split))
@@ -91,7 +94,8 @@ def _dataset_images(args: argparse.Namespace):
     if count > size:
         raise ValueError(f"--n {count}: --data {args.data} has {size} {args.split} images")
     x, _ = dm.reference_images(args.split, count)
-    return (x + 1) / 2, None, "--data", f"{args.data} {args.split} split, the first {count} images"
+    extractor = args.extractor or default_extractor(dm.data_shape, dm.dataset_name)
+    return (x + 1) / 2, None, "--data", f"{args.data} {args.split} split, the first {count} images", extractor
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from .images import (
     ImageDataModule,
     ImageFolderDataModule,
     MNISTDataModule,
+    StackedFashionMNISTDataModule,
     image_datamodule,
 )
 from .pairs import (
@@ -21,6 +22,6 @@ from .toy2d import DATASETS, Toy2DDataModule, ToySampler, line_samples, mode_cen
 __all__ = [
     "DATASETS", "Toy2DDataModule", "ToySampler", "line_samples", "mode_centers", "toy_samples", "IMAGE_DATAMODULES",
     "CelebADataModule", "CIFAR10DataModule", "FashionMNISTDataModule", "ImageDataModule", "ImageFolderDataModule",
-    "MNISTDataModule", "image_datamodule", "EdgesToFashionDataModule", "PairedImageDataModule",
-    "SneakerToBootDataModule", "TranslationDataModule", "UnpairedImageDataModule", "edge_map",
+    "MNISTDataModule", "StackedFashionMNISTDataModule", "image_datamodule", "EdgesToFashionDataModule",
+    "PairedImageDataModule", "SneakerToBootDataModule", "TranslationDataModule", "UnpairedImageDataModule", "edge_map",
 ]

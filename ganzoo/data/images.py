@@ -1,4 +1,4 @@
-"""Image datamodules: Fashion-MNIST, MNIST, CIFAR-10, CelebA and any folder of images.
+"""Image datamodules: Fashion-MNIST, Stacked Fashion-MNIST, MNIST, CIFAR-10, CelebA and any folder of images.
 
 Every datamodule yields training batches ``(x, y)``: ``x`` float32 ``(B, C, H, W)`` in [-1, 1], ``y`` int64 class
 labels (zeros for unlabelled data, whose ``num_classes`` is 0). ``data_shape``, ``num_classes``, ``class_names``
@@ -7,7 +7,8 @@ files, images of the wrong size or channel count) fails in the constructor or in
 
 Exact resume: the order of epoch ``e`` is a permutation drawn from its own generator (``seed``, ``e``), not the
 global RNG, and the datamodule counts the batches it hands to the model, so a run resumed from any checkpoint
-sees the same batches as an uninterrupted one (``state_dict``: epoch, batches consumed, batch size, seed, world size).
+sees the same batches as an uninterrupted one (``state_dict``: epoch, batches consumed, and the settings the batches
+depend on, :meth:`ImageDataModule.batch_settings`: batch size, seed, world size, and a subclass's own).
 
 Under DDP each rank reads its own disjoint part of every global batch (:class:`EpochSampler`): ``world_size``
 ranks with ``batch_size`` each read, together, what one process reads with ``batch_size * world_size``.
@@ -223,12 +224,16 @@ class ImageDataModule(L.LightningDataModule):
         return torch.cat(xs), torch.cat(ys)
 
     # ---------------------------------------------------------------- resume
+    def batch_settings(self) -> dict[str, Any]:
+        """The settings the batches depend on besides the position (epoch, batches consumed): saved in checkpoints,
+        and a resume with other values is refused. Subclasses whose data has its own settings extend it."""
+        return {"batch_size": self.batch_size, "seed": self.seed, "world_size": self._rank()[1]}
+
     def state_dict(self) -> dict[str, Any]:
-        return {"epoch": self._epoch, "consumed": self._consumed, "batch_size": self.batch_size, "seed": self.seed,
-                "world_size": self._rank()[1]}
+        return {"epoch": self._epoch, "consumed": self._consumed, **self.batch_settings()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        here = {"batch_size": self.batch_size, "seed": self.seed, "world_size": self._rank()[1]}
+        here = self.batch_settings()
         for key, value in here.items():
             saved = state.get(key, 1 if key == "world_size" else None)
             if saved != value:
@@ -351,6 +356,93 @@ class MNISTDataModule(_IDXDataModule):
     def __init__(self, data_dir: str | None = None, resolution: int = 32, resize: str = "pad", download: bool = True,
                  batch_size: int = 64, num_workers: int = 0, seed: int = 0):
         super().__init__(data_dir, resolution, resize, download, batch_size, num_workers, seed)
+
+
+class StackedImages(Dataset):
+    """Triples of 1-channel images stacked as 3 channels: ``images`` uint8 ``(M, 1, H, W)``, ``labels`` ``(M,)``,
+    ``triples`` int64 ``(n, 3)`` (indices into ``images``); item ``k`` is the three images of ``triples[k]`` as
+    channels 0, 1, 2, in [-1, 1], labelled ``100 * labels[a] + 10 * labels[b] + labels[c]``. Gathered a batch at a
+    time (the stacked images are never all held in memory)."""
+
+    def __init__(self, images: Tensor, labels: Tensor, triples: Tensor):
+        self.images, self.labels, self.triples = images, labels, triples
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+    def __getitems__(self, idx: Sequence[int]) -> tuple[Tensor, Tensor]:
+        t = self.triples[torch.as_tensor(idx, dtype=torch.long)]
+        x = self.images[t.reshape(-1)].reshape(len(t), 3, *self.images.shape[2:])
+        return to_unit(x), (self.labels[t] * torch.tensor([100, 10, 1])).sum(1)
+
+    def __getitem__(self, i: int) -> tuple[Tensor, Tensor]:
+        x, y = self.__getitems__([i])
+        return x[0], y[0]
+
+
+def stacked_triples(m: int, n: int, seed: int) -> Tensor:
+    """``(n, 3)`` indices into ``m`` images: the stream of Stacked Fashion-MNIST's triples.
+
+    Pass ``p`` (triples ``p * m`` to ``p * m + m - 1``) takes three fresh permutations of the ``m`` images, one per
+    channel, drawn in order (pass 0's three, then pass 1's, ...) from ``torch.Generator().manual_seed(seed)``. So the
+    three images of a triple are independent uniform draws, every image appears once per channel in each pass, and
+    triple ``k`` depends only on ``(m, seed, k)``: a longer stream begins with the shorter one."""
+    check_int("n", n)
+    g = torch.Generator().manual_seed(seed)
+    passes = -(-n // m)
+    perms = torch.stack([torch.stack([torch.randperm(m, generator=g) for _ in range(3)], 1) for _ in range(passes)])
+    return perms.reshape(-1, 3)[:n]
+
+
+class StackedFashionMNISTDataModule(FashionMNISTDataModule):
+    """Stacked Fashion-MNIST: three independent Fashion-MNIST images as the three channels of one 3x32x32 image
+    (each padded from 28x28 as :class:`FashionMNISTDataModule` pads it), in [-1, 1]; the label of a triple of
+    classes ``(c0, c1, c2)`` is ``100 * c0 + 10 * c1 + c2``: 1,000 modes. The mode-collapse benchmark of VEEGAN,
+    PacGAN and R3GAN (there with MNIST digits), counted by :mod:`ganzoo.metrics.modes`.
+
+    The triples are fixed per dataset, not drawn per epoch: each split is a seeded list of ``train_triples``
+    (60,000) or ``test_triples`` (26,000: the modes protocol's count) index triples into that split's images
+    (:func:`stacked_triples`, seed ``2 * triples_seed`` for train, ``2 * triples_seed + 1`` for test), so a split is
+    one dataset that every run, seed and reference set shares. ``seed`` orders the batches, as for every image
+    datamodule: epochs, exact mid-epoch resume and DDP shards are those of :class:`ImageDataModule`, over the
+    triples. Files: as :class:`FashionMNISTDataModule` (``data_dir``, Debian's package, or ``download``).
+
+    Example:
+        >>> from ganzoo.data import StackedFashionMNISTDataModule
+        >>> dm = StackedFashionMNISTDataModule(batch_size=4)
+        >>> dm.data_shape, dm.num_classes, len(dm.dataset("train")), len(dm.dataset("test"))
+        ((3, 32, 32), 1000, 60000, 26000)
+        >>> x, y = dm.reference_images("test", 2)
+        >>> tuple(x.shape), float(x.min()), float(x.max()), y.tolist()
+        ((2, 3, 32, 32), -1.0, 1.0, [193, 139])
+        >>> dm.class_names[193]
+        'Trouser | Ankle boot | Dress'
+    """
+
+    dataset_name = "stacked_fashion_mnist"
+    class_names = tuple(" | ".join(FASHION_MNIST_CLASSES[int(d)] for d in f"{k:03d}") for k in range(1000))
+
+    def __init__(self, data_dir: str | None = None, download: bool = True, train_triples: int = 60000,
+                 test_triples: int = 26000, triples_seed: int = 0, batch_size: int = 64, num_workers: int = 0,
+                 seed: int = 0):
+        super().__init__(data_dir, 32, "pad", download, batch_size, num_workers, seed)
+        check_int("train_triples", train_triples)
+        check_int("test_triples", test_triples)
+        check_int("triples_seed", triples_seed, 0)
+        self.triple_counts = {"train": train_triples, "test": test_triples}
+        self.triples_seed = triples_seed
+        self.data_shape, self.num_classes = (3, 32, 32), 1000
+
+    def batch_settings(self) -> dict[str, Any]:
+        return {**super().batch_settings(), "train_triples": self.triple_counts["train"],
+                "triples_seed": self.triples_seed}
+
+    def _load(self, split: str) -> Dataset:
+        if split not in self.triple_counts:
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        base = super()._load(split)
+        seed = 2 * self.triples_seed + (split == "test")
+        return StackedImages(base.images, base.labels, stacked_triples(len(base), self.triple_counts[split], seed))
 
 
 def read_cifar10_bin(path: Path) -> tuple[Tensor, Tensor]:
@@ -532,7 +624,8 @@ class ImageFolderDataModule(ImageDataModule):
 
 
 IMAGE_DATAMODULES = {
-    "fashion_mnist": FashionMNISTDataModule, "mnist": MNISTDataModule, "cifar10": CIFAR10DataModule,
+    "fashion_mnist": FashionMNISTDataModule, "stacked_fashion_mnist": StackedFashionMNISTDataModule,
+    "mnist": MNISTDataModule, "cifar10": CIFAR10DataModule,
     "celeba": CelebADataModule, "image_folder": ImageFolderDataModule,
 }
 

@@ -6,6 +6,11 @@ into torchmetrics' ``FrechetInceptionDistance``, ``KernelInceptionDistance`` and
 statistics), so the three metrics share one pass of the network. Extractors:
 
 * ``"fmnist"``: the shipped Fashion-MNIST classifier (128-d features, 10 logits), for 1x32x32 images; offline.
+* ``"fmnist_stacked"``: the same classifier on each channel of 3x32x32 Stacked Fashion-MNIST images
+  (:class:`ganzoo.data.StackedFashionMNISTDataModule`): features the three channels' 128-d features concatenated
+  (384-d; channel 0's first), logits the 1,000 modes' (``log p0(c0) + log p1(c1) + log p2(c2)`` for mode
+  ``100 * c0 + 10 * c1 + c2``, so IS counts modes); offline. The default for that dataset; with it the result also
+  has the modes covered and their KL to uniform (:mod:`ganzoo.metrics.modes`), from the same forward pass.
 * ``"inception"``: the standard FID InceptionV3 (2048-d pool features, 1008 logits) of torch-fidelity, loaded from
   a local weights file (``weights_path``, torch-fidelity's ``pt_inception-2015-12-05`` format), images resized
   to 299x299 by torchmetrics' bilinear resize with ``antialias=True`` (grey images repeated to 3 channels).
@@ -39,7 +44,7 @@ from ganzoo.checks import check_int
 from ganzoo.io import atomic_write_bytes
 from ganzoo.io import cache_dir as ganzoo_cache_dir  # not the functions' cache_dir arguments
 
-EXTRACTORS = ("fmnist", "inception")
+EXTRACTORS = ("fmnist", "fmnist_stacked", "inception")
 METRICS = ("fid", "kid", "is", "prdc")  # prdc: precision, recall, density, coverage (ganzoo.metrics.prdc)
 
 
@@ -65,13 +70,15 @@ class Extractor:
         if name not in EXTRACTORS:
             raise ValueError(f"extractor must be one of {EXTRACTORS}, got {name!r}")
         self.name, self.device = name, torch.device(device)
-        if name == "fmnist":
+        if name in ("fmnist", "fmnist_stacked"):
             from .classifier import load_fmnist_classifier
 
             self.net = load_fmnist_classifier(weights_path).to(self.device)
             self.weights_sha256 = self.net.weights_sha256
             self.resize = "none (native 32x32; 28x28 padded)"
-            self.channels = (1,)
+            self.channels = (1,) if name == "fmnist" else (3,)
+            if name == "fmnist_stacked":
+                self.resize += "; each channel classified alone, features concatenated"
         else:
             self.net = _inception(weights_path).to(self.device)
             from .classifier import sha256
@@ -98,6 +105,13 @@ class Extractor:
                 f = self.net.features(x)
                 feats.append(f.float().cpu())
                 logits.append(self.net.head(f).float().cpu())
+            elif self.name == "fmnist_stacked":  # (B, 3, H, W) -> 3B grey images -> (B, 3 x 128), (B, 1000)
+                b = len(x)
+                f = self.net.features(x.reshape(b * 3, 1, *x.shape[2:]))
+                lp = torch.log_softmax(self.net.head(f).float(), 1).reshape(b, 3, 10)
+                feats.append(f.float().reshape(b, -1).cpu())
+                logits.append((lp[:, 0, :, None, None] + lp[:, 1, None, :, None] + lp[:, 2, None, None, :])
+                              .reshape(b, 1000).cpu())
             else:
                 x = x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
                 f, lg = self.net._torch_fidelity_forward((x * 255).round().to(torch.uint8))  # both heads, one pass
@@ -283,6 +297,12 @@ def compute_image_metrics(
         from .classifier import class_coverage
 
         out["class_coverage"] = class_coverage(logits.argmax(1), labels=labels)
+    modes_rule = None
+    if ex.name == "fmnist_stacked":  # the argmax of the summed log-probabilities: each channel's class
+        from .modes import NUM_MODES, RULE, modes_and_kl
+
+        modes = modes_and_kl(torch.bincount(logits.argmax(1), minlength=NUM_MODES))
+        out["modes"], out["modes_kl"], modes_rule = modes["modes"], modes["modes_kl"], RULE
     out["protocol"] = {
         "extractor": ex.name, "weights_sha256": ex.weights_sha256, "feature_dim": int(f_real.shape[1]),
         "resize": ex.resize, "input_range": "[0, 1] float, quantised to uint8 only for inception",
@@ -293,6 +313,7 @@ def compute_image_metrics(
         "kid_subset_size": subset, "kid_subsets": kid_subsets, "kid_seed": 0, "is_splits": is_splits,
         **({"prdc_k_precision_recall": 3, "prdc_k_density_coverage": 5, "prdc_inside": "strict (<)"}
            if "prdc" in metrics else {}),
+        **({"modes": modes_rule} if modes_rule else {}),
         "real_features_cached": cached, "torchmetrics": torchmetrics.__version__,
         **({"reference_statistics": stats.protocol} if stats is not None else {}),
     }
@@ -316,11 +337,16 @@ class SmallSampleWarning(UserWarning):
     """FID of fewer than 2,048 images: biased upward (see :func:`fid_bias_note`)."""
 
 
-def default_extractor(data_shape: Sequence[int]) -> str | None:
-    """The offline feature extractor for images of this shape: the shipped Fashion-MNIST classifier for 1x32x32
-    images, else ``None`` (the Inception extractor needs a weights file: pass ``extractor="inception"`` and
-    ``weights_path``)."""
-    return "fmnist" if tuple(data_shape) == (1, 32, 32) else None
+def default_extractor(data_shape: Sequence[int], dataset: str | None = None) -> str | None:
+    """The offline feature extractor for images of this shape from ``dataset`` (a datamodule's ``dataset_name``,
+    when known): the shipped Fashion-MNIST classifier for 1x32x32 images, the same per channel
+    (``"fmnist_stacked"``) for Stacked Fashion-MNIST's 3x32x32, else ``None`` (the Inception extractor needs a
+    weights file: pass ``extractor="inception"`` and ``weights_path``)."""
+    if tuple(data_shape) == (1, 32, 32):
+        return "fmnist"
+    if tuple(data_shape) == (3, 32, 32) and dataset == "stacked_fashion_mnist":
+        return "fmnist_stacked"
+    return None
 
 
 def as_images(array: Any, name: str = "images") -> Tensor:
@@ -527,12 +553,13 @@ def reference_stats(
     })
 
 
-def _extractor_for(shape: tuple[int, ...]) -> str:
-    found = default_extractor(shape)
+def _extractor_for(shape: tuple[int, ...], dataset: str | None = None) -> str:
+    found = default_extractor(shape, dataset)
     if found is None:
         raise ValueError(f"no offline feature extractor for images of shape {shape} (fmnist takes 1x32x32, or 1x28x28 "
-                         "padded); use the inception extractor with a local weights file (extractor='inception' and "
-                         "weights_path in Python, --extractor inception --weights_path FILE on the command line)")
+                         "padded; fmnist_stacked Stacked Fashion-MNIST's 3x32x32); use the inception extractor with a "
+                         "local weights file (extractor='inception' and weights_path in Python, --extractor inception "
+                         "--weights_path FILE on the command line)")
     return found
 
 
@@ -670,7 +697,8 @@ def evaluate(
     """Image metrics of ``fake`` against ``reference``, with their protocol: the one entry point behind
     ``ganzoo eval``.
 
-    ``fake``: a generator (``n`` samples, default 10,000, of seed ``seed``; sample i depends only on (seed, i)), or
+    ``fake``: a generator (``n`` samples, default 10,000, or 26,000 for Stacked Fashion-MNIST (the modes protocol),
+    of seed ``seed``; sample i depends only on (seed, i)), or
     images: a folder (PNG/JPEG/...), a ``.npy``/``.npz`` file, a tensor or an array (:func:`as_images` says which
     dtypes and layouts; all images, or the first ``n``).
 
@@ -679,9 +707,12 @@ def evaluate(
     statistics (a ``.safetensors`` file of ``ganzoo stats``, or :class:`ReferenceStats`). ``reference`` is the
     set precision and recall treat as real; the protocol names it under ``"real"``.
 
-    ``extractor``: default the statistics' extractor, else ``"fmnist"`` for 1x32x32 images. With the ``fmnist``
-    extractor, 1x28x28 images (raw Fashion-MNIST) of ``fake`` or ``reference`` are padded to 32x32 as the datamodule
-    pads them (:func:`pad_for_fmnist`); the result's ``"notes"`` say so, one line each. ``fake_name`` and
+    ``extractor``: default the statistics' extractor, else ``"fmnist"`` for 1x32x32 images and ``"fmnist_stacked"``
+    for a Stacked Fashion-MNIST datamodule. With ``"fmnist_stacked"`` the result also holds ``"modes"`` (of 1,000)
+    and ``"modes_kl"`` of the fake images (:mod:`ganzoo.metrics.modes`), and ``"modes_floor"``: the same of as many
+    real stacked test images (:func:`ganzoo.metrics.modes.real_floor`; at most the test split's 26,000). With the
+    ``fmnist`` extractor, 1x28x28 images (raw Fashion-MNIST) of ``fake`` or ``reference`` are padded to 32x32 as
+    the datamodule pads them (:func:`pad_for_fmnist`); the result's ``"notes"`` say so, one line each. ``fake_name`` and
     ``reference_name`` start the error messages (the command line passes its argument names).
 
     Example:
@@ -722,10 +753,11 @@ def evaluate(
     elif isinstance(reference, (str, os.PathLike)) and Path(reference).suffix == ".safetensors":
         real = load_stats(reference, name=reference_name)
     elif _is_datamodule(reference):
-        extractor = extractor or _extractor_for(tuple(reference.data_shape))  # before loading any image
+        extractor = extractor or _extractor_for(tuple(reference.data_shape), reference.dataset_name)  # first
         dataset = reference.dataset_name
         size = len(reference.dataset(split)) if hasattr(reference, "dataset") else None
-        count = n_real or ((n or 10000) if generator is not None else min(REFERENCE_N, size or REFERENCE_N))
+        count = n_real or ((n or _default_n(extractor)) if generator is not None else
+                           min(REFERENCE_N, size or REFERENCE_N))
         x, _ = reference.reference_images(split, count)
         real = (x + 1) / 2
         real_desc = f"{dataset} {split} split, the first {count} images"
@@ -754,7 +786,7 @@ def evaluate(
             raise ValueError(f"{fake_name}: not an image generator (output shape {out_shape})")
         if out_shape != shape:
             raise ValueError(f"{fake_name} makes images of shape {out_shape} but the reference's are {shape}")
-        count = n or 10000
+        count = n or _default_n(extractor)
         params = next(generator.parameters(), None)
         device = device or (params.device if params is not None else "cpu")  # the metrics run where the model is
         fake_images = sample(generator, count, seed=seed)
@@ -777,7 +809,35 @@ def evaluate(
         dataset=dataset, split=split if dataset else None, cache_dir=cache_dir, device=device or "cpu",
         progress=progress, labels=labels, real_name=real_desc, fake_name=fake_desc,
     )
+    if "modes" in out:
+        floor = _modes_floor(len(fake_images), reference if dataset == "stacked_fashion_mnist" else None)
+        if isinstance(floor, str):
+            notes.append(floor)
+        else:
+            out["modes_floor"] = floor
     return {**out, "notes": notes} if notes else out
+
+
+def _default_n(extractor: str) -> int:
+    """Generated images when ``n`` is not given: 26,000 for Stacked Fashion-MNIST (the modes protocol), else 10,000."""
+    from .modes import STACKED_N
+
+    return STACKED_N if extractor == "fmnist_stacked" else 10000
+
+
+def _modes_floor(n: int, datamodule: Any) -> dict[str, Any] | str:
+    """:func:`ganzoo.metrics.modes.real_floor` of ``n`` images (at most the test split's), or a note saying why
+    there is none."""
+    from .modes import real_floor
+
+    try:
+        if datamodule is None:
+            from ganzoo.data import StackedFashionMNISTDataModule
+
+            datamodule = StackedFashionMNISTDataModule(download=False)
+        return real_floor(min(n, len(datamodule.dataset("test"))), datamodule=datamodule)
+    except FileNotFoundError as e:
+        return f"no real-data floor for the modes: {e}"
 
 
 def check_path(obj: Any, name: str, *, stats_ok: bool) -> None:

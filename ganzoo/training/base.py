@@ -318,4 +318,6 @@ class GanModule(Exportable, L.LightningModule):
             from ganzoo.hub import save_generator
 
             folder = os.path.join(self.trainer.default_root_dir, self.export_dir)
-            save_generator(self.export_model, folder, extra=self.export_metadata())
+            dataset = getattr(getattr(self.trainer, "datamodule", None), "dataset_name", None)  # for ganzoo eval
+            extra = {**self.export_metadata(), **({"dataset": dataset} if isinstance(dataset, str) else {})}
+            save_generator(self.export_model, folder, extra=extra)

@@ -113,7 +113,8 @@ class ImageEvalCallback(Callback):
         dm = trainer.datamodule
         if getattr(dm, "reference_images", None) is None or len(getattr(dm, "data_shape", ())) != 3:
             raise ValueError(f"ImageEvalCallback needs an image datamodule; got {type(dm).__name__}")
-        if self.metrics and (self.extractor or default_extractor(dm.data_shape)) is None:
+        found = self.extractor or default_extractor(dm.data_shape, getattr(dm, "dataset_name", None))
+        if self.metrics and found is None:
             raise ValueError(
                 f"ImageEvalCallback: no offline feature extractor for data of shape {tuple(dm.data_shape)}; set "
                 "extractor='inception' and weights_path, or metrics=[] for sample grids only"
@@ -198,7 +199,7 @@ def image_report(
     }
     if not metrics:
         pass
-    elif extractor or default_extractor(datamodule.data_shape):
+    elif extractor or default_extractor(datamodule.data_shape, datamodule.dataset_name):
         home = next(gen.parameters()).device
         try:
             out.update(evaluate_images(
