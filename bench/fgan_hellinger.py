@@ -9,6 +9,11 @@ of 256, says how many drive the update. Each variant's run also reports its 2,00
 
     python bench/fgan_hellinger.py                      # the variants below, 1,500 generator iterations each
     python bench/fgan_hellinger.py --iters 600 --only hellinger hellinger_lr5e-5
+    taskset -c 0 python bench/fgan_hellinger.py --iters 1000 --only hellinger hellinger_beta2_0.9   # the docs' rows
+
+Measured (docs/benchmarks.md): with Adam's beta2 = 0.999 the generator's Adam step falls to ~0 of its learning
+rate within ~150 iterations and stays there (one spike of the exp(-v) weights fills the second moment), the FID does
+not move; with beta2 = 0.9 the generator learns.
 
 Writes ``bench/results/fgan_hellinger.json`` (after each run) and prints a table.
 """
@@ -109,8 +114,11 @@ def run(name: str, iters: int, out: Path) -> dict:
     history = json.loads((work / "eval_history.json").read_text())
     trace = [json.loads(line) for line in probe.read_text().splitlines()]
     late = [r for r in trace if r["g_iter"] > iters // 3]  # after the start-up
+    from ganzoo.training.base import cpu_name
+
     return {
         "divergence": div, "args": extra, "saturating": name in SATURATING, "seconds": seconds,
+        "machine": f"{cpu_name()}, {len(os.sched_getaffinity(0))} core(s) of this process's affinity",
         "fid": [[h["generator_iterations"], round(h["fid"], 1)] for h in history if "fid" in h],
         "ess_fraction_median": round(sorted(r["ess_fraction"] for r in late)[len(late) // 2], 4),
         "max_weight_share_median": round(sorted(r["max_weight_share"] for r in late)[len(late) // 2], 4),
