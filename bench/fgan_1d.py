@@ -37,7 +37,7 @@ mode). KL's minimiser is moment matching, which the tests check to 1e-4.
 
 Results: ``bench/results/fgan_1d.json`` (with the machine from ``lscpu`` and the seconds), ``docs/fgan_1d.png`` (one
 panel per divergence: the mixture, the fitted Gaussian, the true minimiser), the Markdown table on stdout and, with
-``--readme``, in docs/benchmarks.md between ``<!-- fgan-1d:start -->`` and ``<!-- fgan-1d:end -->``.
+``--readme``, in the docs between ``<!-- fgan-1d:start -->`` and ``<!-- fgan-1d:end -->``.
 """
 
 from __future__ import annotations

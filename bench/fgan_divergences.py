@@ -42,7 +42,7 @@ def js_entry() -> dict:
 
     m = next(e for e in json.loads(INDEX_PATH.read_text())["entries"] if e["name"] == "fgan-fashion_mnist")["metrics"]
     return {**{k: m[k] for k in ("fid", "precision", "recall", "density", "coverage", "classes_covered", "n_eval",
-                                 "generator_iterations", "train_seconds", "hardware", "curve")},
+                                 "generator_iterations", "train_seconds", "hardware", "threads", "curve")},
             "overrides": [], "source": "zoo entry fgan-fashion_mnist"}
 
 
@@ -58,22 +58,24 @@ def score(spec: dict, work: Path) -> dict:
         "fid": round(m["fid"], 3), **{k: round(m[k], 4) for k in ("precision", "recall", "density", "coverage")},
         "classes_covered": m["class_coverage"]["classes_covered"], "n_eval": IMAGE_N,
         "generator_iterations": info["generator_iterations"], "train_seconds": info["train_seconds"],
-        "hardware": info["hardware"], "overrides": info["overrides"],
+        "hardware": info["hardware"], "threads": info["threads"], "overrides": info["overrides"],
         "curve": [[r["generator_iterations"], round(r["fid"], 2), r.get("train_seconds")] for r in history
                   if "fid" in r],
     }
 
 
 def table(res: dict) -> str:
-    rows = ["| divergence | FID (10k) | precision | recall | density | coverage | G iterations | train time |",
+    rows = ["| divergence | FID (10k) | precision | recall | density | coverage | G iterations | training |",
             "|---|---|---|---|---|---|---|---|"]
     for d in ORDER:
         if d in res:
             r = res[d]
             rows.append(f"| `{d}` | {r['fid']:.2f} | {r['precision']:.3f} | {r['recall']:.3f} | {r['density']:.3f} "
-                        f"| {r['coverage']:.3f} | {r['generator_iterations']:,} | {r['train_seconds'] / 60:.1f} min |")
-    machines = sorted({r["hardware"] for r in res.values()})
-    return "\n".join(rows) + f"\n\nTrained on {', '.join(machines)}."
+                        f"| {r['coverage']:.3f} | {r['generator_iterations']:,} | {r['train_seconds'] / 60:.0f} min, "
+                        f"{r['threads']} thread{'s' * (r['threads'] > 1)} |")
+    machines = sorted({r["hardware"].split(", ")[0].removeprefix("CPU: ") for r in res.values()})
+    return "\n".join(rows) + (f"\n\nMachine: {', '.join(machines)}. A run on one thread had the other core busy with "
+                               "other work; the iteration count, not the minutes, is what the runs share.")
 
 
 def figure(res: dict, path: Path) -> None:

@@ -7,7 +7,7 @@ sigmoid(-v) <= 1; reverse KL (-exp(-v)) and squared Hellinger (1 - exp(-v)) weig
 samples the critic rejects most dominate. The effective sample size (sum w)^2 / sum w^2 of 256 fakes, as a fraction
 of 256, says how many drive the update. Each variant's run also reports its 2,000-sample FID every 500 iterations.
 
-    python bench/fgan_hellinger.py                      # the variants below, 1,500 generator iterations each
+    python bench/fgan_hellinger.py                      # the variants below, 1,000 generator iterations each
     python bench/fgan_hellinger.py --iters 600 --only hellinger hellinger_lr5e-5
     taskset -c 0 python bench/fgan_hellinger.py --iters 1000 --only hellinger hellinger_beta2_0.9   # the docs' rows
 
@@ -128,7 +128,7 @@ def run(name: str, iters: int, out: Path) -> dict:
 
 
 def table(res: dict) -> str:
-    rows = ["| run | FID (2k) at 500 / 1,000 / 1,500 | effective fakes in G's update | largest fake's share "
+    rows = ["| run | FID (2k) at 500 / 1,000 | effective fakes in G's update | largest fake's share "
             "| G's Adam step / lr |", "|---|---|---|---|---|"]
     for name, r in res.items():
         fids = " / ".join(f"{f:.0f}" for _, f in r["fid"])
@@ -139,18 +139,29 @@ def table(res: dict) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--iters", type=int, default=1500)
+    p.add_argument("--iters", type=int, default=1000)
     p.add_argument("--only", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
     p.add_argument("--out", default=str(ROOT / "runs" / "fgan_hellinger"))
+    p.add_argument("--table", action="store_true", help="only print the table of the saved results")
+    p.add_argument("--readme", action="store_true",
+                   help="fill the table in the docs between <!-- fgan-hellinger:start/end -->")
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    for name in args.only:
+    for name in [] if args.table else args.only:
         res[name] = run(name, args.iters, out)
         RESULTS.write_text(json.dumps(res, indent=1) + "\n")
         print(name, res[name]["fid"], res[name]["ess_fraction_median"], flush=True)
-    print(table(res))
+    iters = ", ".join(f"{i:,}" for i in sorted({r["fid"][-1][0] for r in res.values()}))
+    machines = ", ".join(sorted({r["machine"] for r in res.values()}))
+    md = table(res) + f"\n\n{iters} generator iterations a run, on {machines}."
+    print(md)
+    if args.readme:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from _readme import fill_table
+
+        fill_table("fgan-hellinger", md)
 
 
 if __name__ == "__main__":
