@@ -19,3 +19,10 @@ def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None
     if not ok or not (value >= 0 if allow_zero else value > 0):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be {bound} and finite, got {value!r}")
+
+
+def check_probability(name: str, value: float) -> None:
+    """Raise ``ValueError`` naming ``name`` unless ``value`` is a number in [0, 1]."""
+    check_positive(name, value, allow_zero=True)
+    if value > 1:
+        raise ValueError(f"{name} must be in [0, 1], got {value!r}")
