@@ -288,3 +288,32 @@ def test_resume_on_another_number_of_processes_is_refused(tmp_path):
     state = {**dm.state_dict(), "world_size": 2}
     with pytest.raises(ValueError, match="world_size=2 but this run has world_size=1"):
         dm.load_state_dict(state)
+
+
+def test_limit_trains_every_run_on_the_same_seeded_subset(tmp_path):
+    """``limit``: the batches come from ``limit`` images of the training split, the same ones whatever the run's
+    seed; each epoch shows each of them once; the reference images are still the whole split."""
+    idx_dir(tmp_path)  # 40 images
+    a = FashionMNISTDataModule(data_dir=str(tmp_path), batch_size=4, seed=0, limit=16)
+    b = FashionMNISTDataModule(data_dir=str(tmp_path), batch_size=4, seed=5, limit=16)
+    assert torch.equal(a.limit_indices(), b.limit_indices()) and len(a.limit_indices()) == 16
+    full, _ = a.reference_images("train")
+    assert len(full) == 40
+    subset = {tuple(img.flatten().tolist()) for img in full[a.limit_indices()]}
+    dl = b.train_dataloader()
+    for _ in range(2):
+        seen = [tuple(img.flatten().tolist()) for x, _ in dl for img in x]
+        assert len(seen) == 16 and set(seen) == subset
+    assert len(FashionMNISTDataModule(data_dir=str(tmp_path), batch_size=4, limit=17).limit_indices()) == 17
+    assert not set(FashionMNISTDataModule(data_dir=str(tmp_path), limit=16).limit_indices().tolist()) == set(range(16))
+
+
+def test_limit_is_checked_and_a_resume_with_another_limit_is_refused(tmp_path):
+    idx_dir(tmp_path)
+    with pytest.raises(ValueError, match="limit must be an integer >= 1"):
+        FashionMNISTDataModule(data_dir=str(tmp_path), limit=0)
+    with pytest.raises(ValueError, match="limit=41 is more than the 40 images"):
+        FashionMNISTDataModule(data_dir=str(tmp_path), limit=41).training_set()
+    state = FashionMNISTDataModule(data_dir=str(tmp_path), batch_size=4, limit=16).state_dict()
+    with pytest.raises(ValueError, match="limit=16 but this run has limit=None"):
+        FashionMNISTDataModule(data_dir=str(tmp_path), batch_size=4).load_state_dict(state)

@@ -37,6 +37,7 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
 CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+LIMIT_SEED = 0  # the subset of a datamodule's ``limit``: a property of the dataset and N, not of a run's seed
 
 
 def data_root() -> Path:
@@ -110,6 +111,23 @@ class FileImages(Dataset):
         return x[0], y[0]
 
 
+class Subset(Dataset):
+    """The images ``indices`` of ``base`` (an :class:`ArrayImages`, :class:`FileImages` or another dataset with
+    ``__getitems__``), read in batches."""
+
+    def __init__(self, base: Dataset, indices: Tensor):
+        self.base, self.indices = base, indices.tolist()
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitems__(self, idx: Sequence[int]) -> tuple[Tensor, Tensor]:
+        return self.base.__getitems__([self.indices[i] for i in idx])
+
+    def __getitem__(self, i: int) -> tuple[Tensor, Tensor]:
+        return self.base[self.indices[i]]
+
+
 class EpochSampler(DistributedSampler):
     """This rank's indices of a permutation drawn per epoch from ``torch.Generator().manual_seed(seed + 1_000_003 *
     epoch)``, for a ``DataLoader`` that cuts them into batches of ``batch_size`` (``drop_last``).
@@ -157,18 +175,32 @@ class EpochSampler(DistributedSampler):
 
 class ImageDataModule(L.LightningDataModule):
     """Base class: subclasses set ``data_shape``, ``num_classes``, ``class_names``, ``dataset_name`` in ``__init__``
-    and implement ``_load(split) -> Dataset`` (an :class:`ArrayImages` or :class:`FileImages`)."""
+    and implement ``_load(split) -> Dataset`` (an :class:`ArrayImages` or :class:`FileImages`).
+
+    ``limit``: train on ``limit`` images of the training split only (small-data training: ``data: {init_args:
+    {limit: 1000}}`` in a recipe). The subset is drawn with a fixed seed, so every run, seed and DDP rank trains on
+    the same images (:meth:`limit_indices`); the exported generator's config records it, and evaluation still
+    compares with the whole split.
+
+    Example:
+        >>> from ganzoo.data import FashionMNISTDataModule
+        >>> dm = FashionMNISTDataModule(limit=1000)
+        >>> len(dm.training_set()), len(dm.dataset("train")), dm.limit_indices()[:3].tolist()
+        (1000, 60000, [1, 111, 125])
+    """
 
     dataset_name = "images"
     class_names: tuple[str, ...] = ()
     sampler_class: type[EpochSampler] = EpochSampler
 
-    def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0):
+    def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0, limit: int | None = None):
         super().__init__()
         check_int("batch_size", batch_size)
         check_int("num_workers", num_workers, 0)
         check_int("seed", seed, 0)
-        self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
+        if limit is not None:
+            check_int("limit", limit)
+        self.batch_size, self.num_workers, self.seed, self.limit = batch_size, num_workers, seed, limit
         self._datasets: dict[str, Dataset] = {}
         self._epoch, self._consumed = 0, 0
         self._resume: tuple[int, int] | None = None
@@ -183,8 +215,25 @@ class ImageDataModule(L.LightningDataModule):
             self._datasets[split] = self._load(split)
         return self._datasets[split]
 
+    def limit_indices(self) -> Tensor | None:
+        """The training images a run with ``limit`` trains on: ``limit`` indices into the training split, drawn
+        once with a fixed seed (the same images for every run, seed and rank), sorted; ``None`` without a limit."""
+        if self.limit is None:
+            return None
+        n = len(self.dataset("train"))
+        if self.limit > n:
+            raise ValueError(f"limit={self.limit} is more than the {n} images of {type(self).__name__}'s "
+                             "training split")
+        return torch.randperm(n, generator=torch.Generator().manual_seed(LIMIT_SEED))[: self.limit].sort().values
+
+    def training_set(self) -> Dataset:
+        """What the training batches are drawn from: the training split, or its ``limit`` images. Evaluation's
+        reference images (:meth:`reference_images`) stay the whole split."""
+        idx = self.limit_indices()
+        return self.dataset("train") if idx is None else Subset(self.dataset("train"), idx)
+
     def setup(self, stage: str | None = None) -> None:
-        ds = self.dataset("train")
+        ds = self.training_set()
         world = self._rank()[1]
         if len(ds) < self.batch_size * world:
             ranks = f" x {world} ranks" if world > 1 else ""
@@ -194,7 +243,7 @@ class ImageDataModule(L.LightningDataModule):
 
     # ---------------------------------------------------------------- loading
     def train_dataloader(self) -> DataLoader:
-        ds = self.dataset("train")
+        ds = self.training_set()
         epoch, skip = self._resume or (0, 0)
         self._resume = None
         rank, world = self._rank()
@@ -227,7 +276,7 @@ class ImageDataModule(L.LightningDataModule):
     def batch_settings(self) -> dict[str, Any]:
         """The settings the batches depend on besides the position (epoch, batches consumed): saved in checkpoints,
         and a resume with other values is refused. Subclasses whose data has its own settings extend it."""
-        return {"batch_size": self.batch_size, "seed": self.seed, "world_size": self._rank()[1]}
+        return {"batch_size": self.batch_size, "seed": self.seed, "world_size": self._rank()[1], "limit": self.limit}
 
     def state_dict(self) -> dict[str, Any]:
         return {"epoch": self._epoch, "consumed": self._consumed, **self.batch_settings()}
@@ -235,14 +284,14 @@ class ImageDataModule(L.LightningDataModule):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         here = self.batch_settings()
         for key, value in here.items():
-            saved = state.get(key, 1 if key == "world_size" else None)
+            saved = state.get(key, 1 if key == "world_size" else None)  # older checkpoints: 1 process, no limit
             if saved != value:
                 raise ValueError(
                     f"cannot resume {type(self).__name__}: the checkpoint was made with {key}={saved} but "
                     f"this run has {key}={value}; the batches would differ"
                 )
         epoch, consumed = int(state["epoch"]), int(state["consumed"])
-        per_epoch = len(self.dataset("train")) // (self.batch_size * here["world_size"])
+        per_epoch = len(self.training_set()) // (self.batch_size * here["world_size"])
         self._resume = (epoch + 1, 0) if consumed >= per_epoch else (epoch, consumed)
         self._epoch, self._consumed = epoch, consumed
 
@@ -268,8 +317,8 @@ class _IDXDataModule(ImageDataModule):
     torchvision_name = ""
 
     def __init__(self, data_dir: str | None, resolution: int, resize: str, download: bool, batch_size: int,
-                 num_workers: int, seed: int):
-        super().__init__(batch_size, num_workers, seed)
+                 num_workers: int, seed: int, limit: int | None = None):
+        super().__init__(batch_size, num_workers, seed, limit)
         check_int("resolution", resolution, 8)
         if resize not in ("pad", "resize"):
             raise ValueError(f"resize must be 'pad' or 'resize', got {resize!r}")
@@ -334,8 +383,8 @@ class FashionMNISTDataModule(_IDXDataModule):
     torchvision_name = "FashionMNIST"
 
     def __init__(self, data_dir: str | None = None, resolution: int = 32, resize: str = "pad", download: bool = True,
-                 batch_size: int = 64, num_workers: int = 0, seed: int = 0):
-        super().__init__(data_dir, resolution, resize, download, batch_size, num_workers, seed)
+                 batch_size: int = 64, num_workers: int = 0, seed: int = 0, limit: int | None = None):
+        super().__init__(data_dir, resolution, resize, download, batch_size, num_workers, seed, limit)
 
     def _system_dir(self) -> Path | None:
         return default_fashion_mnist_dir()
@@ -354,8 +403,8 @@ class MNISTDataModule(_IDXDataModule):
     torchvision_name = "MNIST"
 
     def __init__(self, data_dir: str | None = None, resolution: int = 32, resize: str = "pad", download: bool = True,
-                 batch_size: int = 64, num_workers: int = 0, seed: int = 0):
-        super().__init__(data_dir, resolution, resize, download, batch_size, num_workers, seed)
+                 batch_size: int = 64, num_workers: int = 0, seed: int = 0, limit: int | None = None):
+        super().__init__(data_dir, resolution, resize, download, batch_size, num_workers, seed, limit)
 
 
 class StackedImages(Dataset):
@@ -424,8 +473,8 @@ class StackedFashionMNISTDataModule(FashionMNISTDataModule):
 
     def __init__(self, data_dir: str | None = None, download: bool = True, train_triples: int = 60000,
                  test_triples: int = 26000, triples_seed: int = 0, batch_size: int = 64, num_workers: int = 0,
-                 seed: int = 0):
-        super().__init__(data_dir, 32, "pad", download, batch_size, num_workers, seed)
+                 seed: int = 0, limit: int | None = None):
+        super().__init__(data_dir, 32, "pad", download, batch_size, num_workers, seed, limit)
         check_int("train_triples", train_triples)
         check_int("test_triples", test_triples)
         check_int("triples_seed", triples_seed, 0)
@@ -468,8 +517,8 @@ class CIFAR10DataModule(ImageDataModule):
     FILES = {"train": [f"data_batch_{i}.bin" for i in range(1, 6)], "test": ["test_batch.bin"]}
 
     def __init__(self, data_dir: str | None = None, download: bool = True, batch_size: int = 64,
-                 num_workers: int = 0, seed: int = 0):
-        super().__init__(batch_size, num_workers, seed)
+                 num_workers: int = 0, seed: int = 0, limit: int | None = None):
+        super().__init__(batch_size, num_workers, seed, limit)
         self.data_shape, self.num_classes, self.download = (3, 32, 32), 10, download
         self.data_dir = Path(data_dir).expanduser() if data_dir is not None else None
         if self.data_dir is not None and not self.data_dir.is_dir():
@@ -519,8 +568,8 @@ class CelebADataModule(ImageDataModule):
     SPLITS = {"train": "0", "valid": "1", "test": "2"}
 
     def __init__(self, data_dir: str | None = None, resolution: int = 64, download: bool = True, batch_size: int = 64,
-                 num_workers: int = 0, seed: int = 0):
-        super().__init__(batch_size, num_workers, seed)
+                 num_workers: int = 0, seed: int = 0, limit: int | None = None):
+        super().__init__(batch_size, num_workers, seed, limit)
         check_int("resolution", resolution, 8)
         self.resolution, self.download = resolution, download
         self.data_shape, self.num_classes = (3, resolution, resolution), 0
@@ -579,8 +628,8 @@ class ImageFolderDataModule(ImageDataModule):
     dataset_name = "image_folder"
 
     def __init__(self, root: str, resolution: int = 32, channels: int = 3, resize: str = "none",
-                 batch_size: int = 64, num_workers: int = 0, seed: int = 0):
-        super().__init__(batch_size, num_workers, seed)
+                 batch_size: int = 64, num_workers: int = 0, seed: int = 0, limit: int | None = None):
+        super().__init__(batch_size, num_workers, seed, limit)
         from PIL import Image, UnidentifiedImageError
 
         check_int("resolution", resolution, 8)

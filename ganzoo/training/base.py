@@ -315,9 +315,13 @@ class GanModule(Exportable, L.LightningModule):
     def on_fit_end(self) -> None:
         self.check_divergence("before the export")
         if self.export_dir and self.trainer.is_global_zero and self.gen_iters > 0:
+            from ganzoo.data.images import LIMIT_SEED
             from ganzoo.hub import save_generator
 
             folder = os.path.join(self.trainer.default_root_dir, self.export_dir)
-            dataset = getattr(getattr(self.trainer, "datamodule", None), "dataset_name", None)  # for ganzoo eval
+            dm = getattr(self.trainer, "datamodule", None)
+            dataset = getattr(dm, "dataset_name", None)  # for ganzoo eval
             extra = {**self.export_metadata(), **({"dataset": dataset} if isinstance(dataset, str) else {})}
+            if getattr(dm, "limit", None) is not None:  # trained on a seeded subset (the datamodule's limit)
+                extra["limit"] = {"images": dm.limit, "seed": LIMIT_SEED}
             save_generator(self.export_model, folder, extra=extra)
