@@ -138,3 +138,78 @@ def diff_augment(x: Tensor, policy: str | Sequence[str] = "color,translation,cut
         for op in OPS[name]:
             x = op(x, p)
     return x
+
+
+class Augment:
+    """The critic's input augmentation of a training run: ``augment:`` in a recipe (``model.init_args.augment``).
+
+    ``{"policy": "translation,cutout"}`` is DiffAugment (every op on every image, ``p`` = 1). With ``ada_target``
+    (ADA, Karras et al. 2020: 0.6) the probability adapts instead, starting at ``p`` (default 0): every
+    ``ada_interval`` critic steps, the overfitting signal r_t = E[sign(D(x_real))] of those steps moves ``p`` by
+    ``sign(r_t - ada_target) * batch * ada_interval / (ada_kimg * 1000)`` (``ada_kimg`` thousand images to go from 0
+    to 1), clipped to [0, 1]. ``p``, r_t and the running sums are in the checkpoint; under DDP the sums are over every
+    rank, so all ranks keep one ``p``. The heuristic reads the critic's sign as its verdict (real > 0), as the
+    logistic, hinge and least-squares critics it was made for do; a Wasserstein or relativistic critic's output is
+    defined up to a constant, so use a fixed ``p`` there.
+
+    Example:
+        >>> import torch
+        >>> from ganzoo.augment import Augment
+        >>> ada = Augment(policy="translation,cutout", ada_target=0.6, ada_interval=1, ada_kimg=1)
+        >>> ada.p, ada.observe(torch.ones(64))  # a critic sure of every real image: p rises by 64 / 1000
+        (0.0, 0.064)
+        >>> ada.observe(-torch.ones(64)), ada.r_t
+        (0.0, -1.0)
+    """
+
+    def __init__(self, policy: str | Sequence[str] = "color,translation,cutout", p: float | None = None,
+                 ada_target: float | None = None, ada_interval: int = 4, ada_kimg: float = 500):
+        from ganzoo.checks import check_int, check_positive
+
+        self.policy = check_policy(policy)
+        if ada_target is not None:
+            check_probability("ada_target", ada_target)
+        check_int("ada_interval", ada_interval)
+        check_positive("ada_kimg", ada_kimg)
+        self.p = float(p if p is not None else (0.0 if ada_target is not None else 1.0))
+        check_probability("p", self.p)
+        self.ada_target, self.ada_interval, self.ada_kimg = ada_target, ada_interval, ada_kimg
+        self.r_t: float | None = None
+        self._signs, self._count, self._steps = 0.0, 0, 0
+
+    @property
+    def adaptive(self) -> bool:
+        return self.ada_target is not None
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return diff_augment(x, self.policy, self.p)
+
+    def observe(self, real_out: Tensor, reduce: Callable[[Tensor], Tensor] | None = None) -> float:
+        """Record one critic step's outputs on the (augmented) real batch; every ``ada_interval`` steps adjust and
+        return ``p``. ``reduce`` sums a tensor over DDP ranks (``None``: one process)."""
+        if not self.adaptive:
+            return self.p
+        sums = torch.stack([torch.sign(real_out.detach().float()).sum(), torch.tensor(real_out.numel(),
+                            dtype=torch.float32, device=real_out.device)])
+        sums = reduce(sums) if reduce is not None else sums
+        self._signs += float(sums[0])
+        self._count += int(sums[1])
+        self._steps += 1
+        if self._steps % self.ada_interval == 0:
+            self.r_t = self._signs / max(self._count, 1)
+            step = self._count / (self.ada_kimg * 1000)  # images seen in the interval, over every rank
+            sign = (self.r_t > self.ada_target) - (self.r_t < self.ada_target)
+            self.p = min(1.0, max(0.0, self.p + sign * step))
+            self._signs, self._count = 0.0, 0
+        return self.p
+
+    def state_dict(self) -> dict[str, float | int | None]:
+        return {"p": self.p, "r_t": self.r_t, "signs": self._signs, "count": self._count, "steps": self._steps}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.p, self.r_t = float(state["p"]), state["r_t"]
+        self._signs, self._count, self._steps = float(state["signs"]), int(state["count"]), int(state["steps"])
+
+    def __repr__(self) -> str:
+        ada = f", ada_target={self.ada_target}, ada_interval={self.ada_interval}, ada_kimg={self.ada_kimg}"
+        return f"Augment(policy={','.join(self.policy)!r}, p={self.p:g}{ada if self.adaptive else ''})"

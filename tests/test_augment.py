@@ -92,3 +92,36 @@ def test_a_bad_policy_or_probability_is_refused_by_name():
         diff_augment(_images(2), "translate")
     with pytest.raises(ValueError, match="p must be in"):
         diff_augment(_images(2), "cutout", p=1.5)
+
+
+def test_ada_moves_p_toward_the_target_by_the_papers_step_and_keeps_it_in_0_1():
+    from ganzoo.augment import Augment
+
+    ada = Augment("translation", ada_target=0.6, ada_interval=4, ada_kimg=0.5)  # 500 images from 0 to 1
+    outs = [torch.tensor([1.0] * 60 + [-1.0] * 4)] * 4  # r_t = 56/64 = 0.875 > 0.6
+    for o in outs[:3]:
+        assert ada.observe(o) == 0.0  # adjusted every 4 steps only
+    assert ada.observe(outs[3]) == pytest.approx(256 / 500) and ada.r_t == pytest.approx(0.875)
+    for _ in range(8):
+        ada.observe(torch.tensor([1.0] * 64))
+    assert ada.p == 1.0  # clipped
+    for _ in range(4):
+        ada.observe(torch.tensor([1.0] * 32 + [-1.0] * 32))  # r_t = 0 < 0.6: p falls
+    assert ada.p == pytest.approx(1 - 256 / 500)
+    assert Augment("cutout").p == 1.0 and not Augment("cutout").adaptive  # DiffAugment: p = 1, fixed
+
+
+def test_ada_state_round_trips_and_ranks_share_one_p():
+    from ganzoo.augment import Augment
+
+    a = Augment("cutout", ada_target=0.6, ada_interval=2, ada_kimg=1)
+    a.observe(torch.ones(8))
+    b = Augment("cutout", ada_target=0.6, ada_interval=2, ada_kimg=1)
+    b.load_state_dict(a.state_dict())
+    assert a.observe(torch.ones(8)) == b.observe(torch.ones(8)) == pytest.approx(16 / 1000)
+    # under DDP the signs are summed over ranks: this rank's batch alone says r_t = 0 (< 0.2, p would fall), the two
+    # ranks together say 8/16 = 0.5 (> 0.2): p rises by the 16 images of both
+    other_rank = torch.tensor([8.0, 8.0])  # the other rank: 8 images, all with D > 0
+    c = Augment("cutout", ada_target=0.2, ada_interval=1, ada_kimg=1)
+    p = c.observe(torch.cat([torch.ones(4), -torch.ones(4)]), reduce=lambda s: s + other_rank)
+    assert c.r_t == pytest.approx(8 / 16) and p == pytest.approx(16 / 1000)
