@@ -69,6 +69,8 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 import yaml  # noqa: E402
 
+from ganzoo.constraints import reusing_witness  # noqa: E402
+from ganzoo.objectives import Objective, scalar  # noqa: E402
 from ganzoo.training.base import cpu_precision  # noqa: E402
 
 TOY_RECIPE = "recipes/wgan_gp/8gaussians.yaml"  # the 2-D case, and the start-up part's fit
@@ -263,7 +265,6 @@ class PlainLoop:
 
     def __init__(self, cfg: dict[str, Any], module, device: torch.device):
         from ganzoo.training.ema import ema_decay_at
-        from ganzoo.training.module import linear_decay
 
         self.device = device
         self.G = copy.deepcopy(module.generator).to(device).train()
@@ -272,9 +273,10 @@ class PlainLoop:
         self.channels_last = module.channels_last
         self.opt_g, self.opt_d = module.g_spec.build(self.G.parameters()), module.d_spec.build(self.D.parameters())
         self.scheds = []
-        if module.lr_schedule == "linear":
-            decay = functools.partial(linear_decay, start=module.lr_decay_start, end=module.max_gen_iters)
-            self.scheds = [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in (self.opt_g, self.opt_d)]
+        if module.lr_schedule != "constant":  # linear or cosine, and Adam's beta2 along it (beta2_end)
+            self.scheds = [torch.optim.lr_scheduler.LambdaLR(o, module.lr_lambda()) for o in (self.opt_g, self.opt_d)]
+        self.set_beta2 = functools.partial(module.set_beta2, (self.opt_g, self.opt_d))
+        self.max_gen_iters = module.max_gen_iters
         self.ema = copy.deepcopy(module.generator_ema).to(device) if module.generator_ema is not None else None
         if self.ema is not None:
             rampup, decay = module.ema_rampup, module.ema_decay
@@ -324,12 +326,19 @@ class PlainLoop:
         D = self.D if labels is None else functools.partial(self.D, labels=labels)
         with torch.no_grad():
             fakes = [self.fake(n, labels) for _ in range(obj.n_fake_batches)]
+        factor = self.schedule.penalty_factor(self.critic_iters, self.gen_iters, self.max_gen_iters)
+        reuse = bool(factor) and any(c.at_samples for c in self.constraints) and (
+            type(obj).witness is Objective.witness)  # R1 / R2 at the loss's own samples
+        if reuse:
+            real = real.detach().float().requires_grad_(True)
+            fakes = [fakes[0].detach().float().requires_grad_(True), *fakes[1:]]
         real_out = D(real).float()
         fake_outs = [D(f).float() for f in fakes]
         loss = obj.critic_loss(real_out, fake_outs)
-        factor = self.schedule.penalty_factor(self.critic_iters)
         if factor and self.constraints:
             witness = obj.witness(D, real_out, fake_outs)
+            if reuse:
+                witness = reusing_witness(witness, [(real, scalar(real_out)), (fakes[0], scalar(fake_outs[0]))])
             for c in self.constraints:
                 p = c.penalty(witness, real, fakes[0])
                 if p is not None:
@@ -356,6 +365,7 @@ class PlainLoop:
         for s in self.scheds:
             s.step()
         self.gen_iters += 1
+        self.set_beta2(self.gen_iters)
         if self.ema is not None:
             with torch.no_grad():
                 torch._foreach_lerp_(self.ema_params, self.g_params, 1.0 - self.ema_decay(self.gen_iters))

@@ -17,6 +17,8 @@ from ganzoo.constraints import (
     WeightClipping,
     apply_spectral_norm,
     interpolate,
+    make_constraint,
+    reusing_witness,
 )
 from ganzoo.objectives import Wasserstein
 
@@ -142,6 +144,79 @@ def test_r1_penalty_closed_form(shape):
 
 def test_r1_zero_gamma_is_no_penalty():
     assert R1(0.0).penalty(HalfSquaredNorm(1.0), torch.randn(3, 2), torch.randn(3, 2)) is None
+
+
+@pytest.mark.parametrize("on", ["fake", "both"])
+def test_r2_and_r1_r2_penalties_closed_form(on):
+    """R2 (Mescheder et al. eq. 10) at the generated samples and R3GAN's gamma/2 (R1 + R2) at both, on the critic
+    D(x) = a/2 ||x||^2 (gradient a x): (gamma / 2) a^2 (E ||x_g||^2 [+ E ||x_r||^2]), and its derivative in a."""
+    torch.manual_seed(7)
+    gamma, a = 0.05, 1.5
+    critic = HalfSquaredNorm(a)
+    real, fake = torch.randn(6, 1, 4, 4), torch.randn(6, 1, 4, 4) * 3
+    sq_real, sq_fake = (x.reshape(6, -1).pow(2).sum(1).mean().item() for x in (real, fake))
+    sq = sq_fake + (sq_real if on == "both" else 0.0)
+    pen = R1(gamma, on=on).penalty(critic, real, fake)
+    assert pen.item() == pytest.approx(gamma / 2 * a**2 * sq, rel=1e-5)
+    pen.backward()
+    assert critic.a.grad.item() == pytest.approx(gamma * a * sq, rel=1e-5)
+    assert make_constraint({"name": {"fake": "r2", "both": "r1_r2"}[on], "gamma": gamma}).penalty(
+        critic, real, fake).item() == pytest.approx(pen.item(), rel=1e-6)
+
+
+def test_r1_r2_matches_the_official_code_on_a_tiny_critic():
+    """The official R3GAN penalty (``R3GAN/Trainer.py``: the squared input gradient summed over (C, H, W) per sample,
+    ``(Gamma / 2) * (R1Penalty + R2Penalty)``, averaged over the batch), transcribed, on a small conv critic."""
+    torch.manual_seed(8)
+    critic = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(64, 1))
+    real, fake = torch.randn(5, 1, 4, 4), torch.randn(5, 1, 4, 4)
+
+    def official_penalty(samples):
+        samples = samples.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(critic(samples).sum(), samples, create_graph=True)
+        return grad.square().sum([1, 2, 3])
+
+    gamma = 0.05
+    expected = (gamma / 2 * (official_penalty(real) + official_penalty(fake))).mean()
+    ours = R1(gamma, on="both").penalty(lambda x: critic(x).squeeze(1), real, fake)
+    torch.testing.assert_close(ours, expected)
+    ga = torch.autograd.grad(ours, critic[0].weight)[0]
+    gb = torch.autograd.grad(expected, critic[0].weight)[0]
+    torch.testing.assert_close(ga, gb)
+
+
+def test_the_loss_outputs_serve_the_penalty_with_the_same_value_and_gradient():
+    """reusing_witness: R1 + R2 from the loss's own forward pass equals the penalty's own forward pass, in value and
+    in the critic's gradient, without calling the critic again at the samples; other points still call it."""
+    torch.manual_seed(9)
+    critic = nn.Sequential(nn.Linear(3, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
+    calls = []
+
+    def witness(x):
+        calls.append(x)
+        return critic(x).squeeze(1)
+
+    params = [critic[0].weight, critic[0].bias, critic[2].weight]  # the last bias does not move the gradient
+    real, fake = torch.randn(8, 3), torch.randn(8, 3)
+    plain = R1(0.5, on="both").penalty(witness, real, fake)
+    g_plain = torch.autograd.grad(plain, params)
+    calls.clear()
+    xr, xf = real.clone().requires_grad_(True), fake.clone().requires_grad_(True)
+    known = [(xr, witness(xr)), (xf, witness(xf))]
+    reused = R1(0.5, on="both").penalty(reusing_witness(witness, known), xr, xf)
+    assert len(calls) == 2  # the two forward passes of the loss, none for the penalty
+    torch.testing.assert_close(reused, plain)
+    for a, b in zip(torch.autograd.grad(reused, params), g_plain, strict=True):
+        torch.testing.assert_close(a, b)
+    GradientPenalty(1.0).penalty(reusing_witness(witness, known), xr, xf)  # interpolates: a new point, computed
+    assert len(calls) == 3
+
+
+def test_r1_names_and_bad_side():
+    assert [R1(on=s).name for s in ("real", "fake", "both")] == ["r1", "r2", "r1_r2"]
+    assert R1.at_samples and not GradientPenalty.at_samples
+    with pytest.raises(ValueError, match="^on must be one of"):
+        R1(on="interpolates")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from ganzoo.objectives import (
     MixRQ,
     Objective,
     RelativisticAverage,
+    RelativisticPairing,
     Wasserstein,
     energy_distance_sq,
     make_kernel,
@@ -393,6 +394,48 @@ def test_relativistic_average_losses():
     # a critic that cannot tell real from fake (equal means) gives both players 2 log 2
     same = torch.zeros(4, dtype=torch.float64)
     assert obj.critic_loss(same, [same]).item() == pytest.approx(2 * np.log(2), rel=1e-12)
+
+
+def _official_r3gan_losses(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> tuple[float, float]:
+    """The adversarial terms of the official R3GAN code (``brownvc/R3GAN``, ``R3GAN/Trainer.py``), transcribed:
+    ``AccumulateDiscriminatorGradients`` (penalties aside) and ``AccumulateGeneratorGradients``, each ``.mean()``."""
+    relativistic_d = real_logits - fake_logits  # RelativisticLogits = RealLogits - FakeLogits
+    d_loss = torch.nn.functional.softplus(-relativistic_d).mean()
+    relativistic_g = fake_logits - real_logits  # RelativisticLogits = FakeLogits - RealLogits
+    g_loss = torch.nn.functional.softplus(-relativistic_g).mean()
+    return d_loss.item(), g_loss.item()
+
+
+def test_relativistic_pairing_losses():
+    """RpGAN (R3GAN eq. 2): real i paired with fake i, by hand with numpy and against the official code's terms."""
+    obj = RelativisticPairing()
+    r, f = _np(REAL)[:4], _np(FAKE)  # [2, 0.5, -0.5, 1] against [-2, -0.25, 0.75, 1.5]
+    softplus = lambda z: np.log1p(np.exp(z))  # noqa: E731
+    critic, gen = np.mean(softplus(-(r - f))), np.mean(softplus(-(f - r)))
+    real = REAL[:4]
+    assert obj.critic_loss(real, [FAKE]).item() == pytest.approx(critic, rel=1e-12)
+    assert obj.generator_loss([FAKE], real).item() == pytest.approx(gen, rel=1e-12)
+    official = _official_r3gan_losses(real, FAKE.reshape(-1))
+    assert (obj.critic_loss(real, [FAKE]).item(), obj.generator_loss([FAKE], real).item()) == pytest.approx(
+        official, rel=1e-12)
+    # by hand: the differences r - f are [4, 0.75, -1.25, -0.5]
+    d = np.array([4.0, 0.75, -1.25, -0.5])
+    assert critic == pytest.approx(np.mean(np.log(1 + np.exp(-d))), rel=1e-12)
+    # pairs, not means: reversing the fake batch changes the loss (an average-relativistic loss would not see it)
+    assert obj.critic_loss(real, [FAKE.flip(0)]).item() != pytest.approx(critic, rel=1e-3)
+    assert obj.needs_real_for_generator and obj.scalar_critic
+    with pytest.raises(ValueError, match="real batch"):
+        obj.generator_loss([FAKE])
+    with pytest.raises(ValueError, match="same size, got 5 and 4"):
+        obj.critic_loss(REAL, [FAKE])
+    # indistinguishable pairs: log 2 for each player; the gradients push each pair apart, equally and oppositely
+    same = torch.zeros(4, dtype=DT, requires_grad=True)
+    other = torch.zeros(4, dtype=DT, requires_grad=True)
+    loss = obj.critic_loss(same, [other])
+    assert loss.item() == pytest.approx(np.log(2), rel=1e-12)
+    loss.backward()
+    np.testing.assert_allclose(same.grad.numpy(), -0.5 / 4)  # d softplus(-(a - b)) / da = -sigmoid(0) / B
+    np.testing.assert_allclose(other.grad.numpy(), 0.5 / 4)
 
 
 @pytest.mark.parametrize("nonsaturating", [True, False])

@@ -62,6 +62,133 @@ def test_lazy_regularisation_computes_the_penalty_every_k_steps_weighted_by_k(tm
     assert runs[4][0] == pytest.approx(4 * runs[1][0], rel=1e-5)  # same weights and batch at step 0
 
 
+def test_anneal_shapes_at_start_middle_and_end():
+    """The schedules' shared path (R3GAN's cosine_decay_with_warmup without warm-up, and the linear one)."""
+    from ganzoo.training.schedule import anneal
+
+    assert [anneal("cosine", t, 0, 100) for t in (0, 50, 100, 101)] == pytest.approx([0.0, 0.5, 1.0, 1.0])
+    assert anneal("cosine", 25, 0, 100) == pytest.approx((1 - 2**-0.5) / 2)  # (1 - cos(pi / 4)) / 2
+    assert [anneal("linear", t, 20, 100) for t in (10, 20, 60, 100)] == pytest.approx([0.0, 0.0, 0.5, 1.0])
+    assert anneal("constant", 60, 0, 100) == 0.0
+    with pytest.raises(ValueError, match="shape must be one of"):
+        anneal("exponential", 1, 0, 2)
+
+
+def test_penalty_schedule_factor_at_start_middle_and_end():
+    s = CriticSchedule(1, penalty_schedule="cosine", penalty_end_factor=0.1)
+    assert [s.penalty_factor(0, t, 10) for t in (0, 5, 10)] == pytest.approx([1.0, 0.55, 0.1])
+    lazy = CriticSchedule(1, lazy_every=4, penalty_schedule="linear", penalty_end_factor=0.5)
+    assert [lazy.penalty_factor(c, 5, 10) for c in (4, 5)] == pytest.approx([4 * 0.75, 0])
+    assert CriticSchedule(1).penalty_factor(0) == 1
+    with pytest.raises(ValueError, match="set max_gen_iters"):
+        s.penalty_factor(0, 3)
+
+
+class R3GANRecorder(L.Callback):
+    """Before every training step: the learning rates and Adam's beta2 of both optimizers; after it: the penalty the
+    module added and the constraint's unscaled penalty of that step (a wrapper on the real constraint)."""
+
+    def on_fit_start(self, trainer, pl_module):
+        self.rows, self.raw = [], []
+        c = pl_module.constraints[0]
+        orig = c.penalty
+
+        def penalty(*a, **k):
+            p = orig(*a, **k)
+            self.raw.append(float(p.detach()))
+            return p
+
+        c.penalty = penalty
+
+    def on_train_batch_start(self, trainer, pl_module, *a):
+        groups = [o.param_groups[0] for o in trainer.optimizers]
+        self.rows.append({"gen_iter": pl_module.gen_iters, "lr": [g["lr"] for g in groups],
+                          "beta2": [g["betas"][1] for g in groups], "beta1": [g["betas"][0] for g in groups]})
+
+    def on_train_batch_end(self, trainer, pl_module, *a):
+        self.rows[-1]["penalty"] = float(pl_module._last_logs["penalty"])
+
+
+def test_r3gan_schedules_gamma_lr_and_beta2_at_start_middle_and_end(tmp_path):
+    """R3GAN's paper defaults through a real run of 8 generator iterations: gamma 0.05 -> 0.005, lr 2e-4 -> 5e-5,
+    Adam beta2 0.9 -> 0.99 (beta1 0), each along a cosine ending at max_gen_iters, for both optimizers."""
+    import math
+
+    L.seed_everything(0)
+    T = 8
+    m = ganzoo.R3GAN(hidden_dim=16, n_layers=2, max_gen_iters=T)
+    rec = R3GANRecorder()
+    quiet_trainer(tmp_path, callbacks=[rec]).fit(m, Toy2DDataModule(batch_size=16))
+    cos = lambda t: (1 - math.cos(math.pi * t / T)) / 2  # noqa: E731
+    assert [r["gen_iter"] for r in rec.rows] == list(range(T))
+    for r, raw in zip(rec.rows, rec.raw, strict=True):
+        t = r["gen_iter"]
+        gamma_factor = 1 + (0.1 - 1) * cos(t)  # gamma(t) / 0.05
+        assert r["penalty"] == pytest.approx(gamma_factor * raw, rel=1e-6)
+        assert r["lr"] == pytest.approx([2e-4 + (5e-5 - 2e-4) * cos(t)] * 2, rel=1e-9)
+        assert r["beta2"] == pytest.approx([0.9 + (0.99 - 0.9) * cos(t)] * 2, rel=1e-12)
+        assert r["beta1"] == [0.0, 0.0]
+    start, middle = rec.rows[0], rec.rows[T // 2]
+    assert (start["lr"][0], start["beta2"][0]) == pytest.approx((2e-4, 0.9))
+    assert (middle["lr"][0], middle["beta2"][0]) == pytest.approx((1.25e-4, 0.945))
+    assert middle["penalty"] == pytest.approx(0.55 * rec.raw[T // 2], rel=1e-6)  # gamma 0.0275 of 0.05
+    ends = [o.param_groups[0] for o in m.trainer.optimizers]  # after the last step: the schedules' ends
+    assert [g["lr"] for g in ends] == pytest.approx([5e-5] * 2) and [g["betas"][1] for g in ends] == pytest.approx(
+        [0.99] * 2)
+    assert m.schedule.penalty_factor(0, T, T) == pytest.approx(0.1)
+
+
+def test_r1_r2_takes_the_loss_forward_passes_and_the_penalty_is_the_constraints(tmp_path):
+    """With R1 + R2 the critic runs once on the real and once on the fake batch per critic step (the penalty takes
+    its gradients from the loss's passes), and the penalty the module adds is gamma(t) times R1 + R2 recomputed
+    independently at the step's own batches with the critic as it was before the step."""
+    import copy
+
+    from ganzoo.constraints import R1
+
+    class Checked(ganzoo.R3GAN):
+        def _fakes(self, *a, **k):
+            self.last_fakes = super()._fakes(*a, **k)
+            return self.last_fakes
+
+        def critic_step(self, real, opt, labels=None):
+            before, calls = copy.deepcopy(self.critic), []
+            hook = self.critic.register_forward_hook(lambda *_: calls.append(1))
+            logs = super().critic_step(real, opt, labels)
+            hook.remove()
+            expected = R1(0.05, on="both").penalty(lambda x: before(x).squeeze(1), real, self.last_fakes[0])
+            factor = self.schedule.penalty_factor(self.critic_iters, self.gen_iters, self.max_gen_iters)
+            self.checked.append((len(calls), float(logs["penalty"]), factor * float(expected.detach())))
+            return logs
+
+    L.seed_everything(0)
+    m = Checked(hidden_dim=16, n_layers=2, max_gen_iters=4)
+    m.checked = []
+    quiet_trainer(tmp_path).fit(m, Toy2DDataModule(batch_size=16))
+    assert len(m.checked) == 4
+    for n_calls, logged, expected in m.checked:
+        assert n_calls == 2
+        assert logged == pytest.approx(expected, rel=1e-5)
+
+
+def test_schedule_arguments_are_checked():
+    for kw, match in (({"lr_end_factor": 0.5}, "lr_end_factor=0.5 is the end of the learning-rate schedule"),
+                      ({"beta2_end": 0.99}, "beta2_end=0.99 is the end of the learning-rate schedule"),
+                      ({"lr_schedule": "cosine", "beta2_end": 1.0, "max_gen_iters": 5}, "beta2_end must be"),
+                      ({"lr_schedule": "cosine", "lr_end_factor": -1.0, "max_gen_iters": 5}, "lr_end_factor"),
+                      ({"lr_schedule": "cosine"}, "lr_schedule='cosine' ends at max_gen_iters"),
+                      ({"schedule": {"penalty_schedule": "cosine"}}, "penalty_schedule='cosine' ends at max_gen"),
+                      ({"schedule": {"penalty_schedule": "step"}}, "penalty_schedule must be one of"),
+                      ({"schedule": {"penalty_end_factor": 0.1}}, "penalty_end_factor=0.1 is the end of a penalty"),
+                      ({"schedule": {"gamma_end": 0.1}}, "schedule takes")):
+        with pytest.raises(ValueError, match=match):
+            small(ganzoo.DCGAN, **kw)
+    with pytest.raises(ValueError, match="beta2_end is Adam's beta2; the optimizers are 'rmsprop'"):
+        small(ganzoo.WGAN, lr_schedule="linear", beta2_end=0.99, max_gen_iters=5)
+    with pytest.raises(ValueError, match="lr_schedule='cosine' ends at max_gen_iters; set max_gen_iters"):
+        ganzoo.R3GAN()  # the paper's schedules end at the run's end
+
+
 @pytest.mark.parametrize("n_critic,gen_iters", [(5, 4), (1, 7), (3, 2)])
 def test_n_critic_step_counts(tmp_path, n_critic, gen_iters):
     L.seed_everything(0)

@@ -1,4 +1,4 @@
-"""Lipschitz constraints on the critic: weight clipping, gradient penalties, R1, spectral norm.
+"""Lipschitz constraints on the critic: weight clipping, gradient penalties, R1 / R2, spectral norm.
 
 A constraint has three hooks, called by the shared module:
 ``prepare(critic)`` once at construction, ``penalty(witness, real, fake)`` inside every critic step
@@ -28,6 +28,10 @@ class Constraint:
     #: the penalty differentiates the critic's gradient (``autograd.grad(create_graph=True)``): torch.compile cannot
     #: capture that critic
     double_backward: bool = False
+    #: the penalty takes the witness's gradient at the step's real and generated samples themselves (R1, R2), not at
+    #: new points: the module then runs the loss's forward pass on inputs that require grad and hands the penalty
+    #: those outputs (:func:`reusing_witness`), one critic forward pass fewer per penalised batch
+    at_samples: bool = False
 
     def prepare(self, critic: nn.Module) -> None:
         """Modify the critic once, before its optimizer is built."""
@@ -72,12 +76,41 @@ def _grad_norm(witness: Witness, x: Tensor) -> Tensor:
 
     ``x`` is taken in float32; the witness runs in the ambient precision (under autocast its layers compute in
     bfloat16), and the gradient with respect to the float32 input comes back in float32, so the norm and the
-    penalty built on it are float32 whatever the precision of the critic's layers.
+    penalty built on it are float32 whatever the precision of the critic's layers. A float32 leaf that already
+    requires grad is used as it is (the samples of a :func:`reusing_witness`).
     """
-    x = x.detach().float().requires_grad_(True)
+    if not (x.requires_grad and x.is_leaf and x.dtype == torch.float32):
+        x = x.detach().float().requires_grad_(True)
     out = witness(x)
     (grad,) = torch.autograd.grad(out.float().sum(), x, create_graph=True)
     return grad.float().reshape(grad.shape[0], -1).norm(2, dim=1)
+
+
+def reusing_witness(witness: Witness, known: list[tuple[Tensor, Tensor]]) -> Witness:
+    """``witness``, except at the tensors of ``known`` (``(input, output)`` pairs: inputs that require grad and the
+    witness's outputs on them, from the loss's forward pass), where it returns the output already computed: the same
+    function at the same points, one forward pass fewer. A penalty at other points (interpolates) calls ``witness``.
+
+    Example:
+        >>> import torch
+        >>> from ganzoo.constraints import R1, reusing_witness
+        >>> calls = []
+        >>> def witness(x):
+        ...     calls.append(len(x))
+        ...     return 2 * x[:, 1]
+        >>> real, fake = torch.randn(4, 2, requires_grad=True), torch.randn(4, 2, requires_grad=True)
+        >>> reuse = reusing_witness(witness, [(real, witness(real)), (fake, witness(fake))])  # the loss's passes
+        >>> R1(gamma=10.0, on="both").penalty(reuse, real, fake), calls  # no further call of the witness
+        (tensor(40.), [4, 4])
+    """
+
+    def reuse(x: Tensor) -> Tensor:
+        for inp, out in known:
+            if x is inp:
+                return out
+        return witness(x)
+
+    return reuse
 
 
 def interpolate(real: Tensor, fake: Tensor, eps: Tensor | None = None) -> Tensor:
@@ -142,35 +175,58 @@ class GradientPenalty(Constraint):
         return f"GradientPenalty(weight={self.weight}, one_sided={self.one_sided}, target={self.target})"
 
 
-class R1(Constraint):
-    """R1 (Mescheder et al. 2018, eq. 9): (gamma / 2) E_real ||grad D(x_r)||^2.
+R1_SIDES = {"real": "r1", "fake": "r2", "both": "r1_r2"}  # where the penalty is taken -> the constraint's name
 
-    ganzoo's ``gamma`` follows the paper's gamma/2 convention (as does StyleGAN2's ``r1_gamma``).
+
+class R1(Constraint):
+    """Zero-centred gradient penalties: R1 on the real samples (Mescheder et al. 2018, eq. 9), R2 on the generated
+    ones (their eq. 10), or both (Huang et al. 2024, R3GAN: the two together keep the relativistic pairing loss
+    locally convergent):
+
+    ``on="real"``: (gamma / 2) E_real ||grad D(x_r)||^2;  ``on="fake"``: (gamma / 2) E_fake ||grad D(x_g)||^2;
+    ``on="both"``: (gamma / 2) (E_real ||grad D(x_r)||^2 + E_fake ||grad D(x_g)||^2), the official R3GAN code's
+    ``(Gamma / 2) * (R1Penalty + R2Penalty)`` (``brownvc/R3GAN``, ``R3GAN/Trainer.py``), at the step's fakes.
+
+    ganzoo's ``gamma`` follows the papers' gamma/2 convention (as do StyleGAN2's ``r1_gamma`` and R3GAN's ``Gamma``).
+    Registered as ``r1``, ``r2`` and ``r1_r2``. A schedule of gamma (R3GAN's cosine 0.05 -> 0.005) is the critic
+    schedule's ``penalty_schedule`` (:class:`~ganzoo.training.CriticSchedule`), which scales every penalty.
 
     Example:
-        A witness whose gradient has norm 2 everywhere: (10 / 2) x 2^2 = 20, at the real samples only:
+        A witness whose gradient has norm 2 everywhere: (10 / 2) x 2^2 = 20 at the real samples only; R1 + R2 counts
+        it at the real and at the generated samples:
 
         >>> import torch
         >>> from ganzoo.constraints import R1
         >>> real, fake = torch.randn(4, 2), torch.randn(4, 2)
         >>> R1(gamma=10.0).penalty(lambda x: 2 * x[:, 1], real, fake)
         tensor(20.)
+        >>> R1(gamma=10.0, on="both").penalty(lambda x: 2 * x[:, 1], real, fake)
+        tensor(40.)
+        >>> R1(gamma=10.0, on="fake").name
+        'r2'
     """
 
-    name = "r1"
     double_backward = True
+    at_samples = True
 
-    def __init__(self, gamma: float = 10.0):
+    def __init__(self, gamma: float = 10.0, on: str = "real"):
         check_positive("gamma", gamma, allow_zero=True)
-        self.gamma = float(gamma)
+        if on not in R1_SIDES:
+            raise ValueError(f"on must be one of {sorted(R1_SIDES)} (the samples the penalty is taken at), got {on!r}")
+        self.gamma, self.on, self.name = float(gamma), on, R1_SIDES[on]
 
     def penalty(self, witness: Witness, real: Tensor, fake: Tensor) -> Tensor | None:
         if self.gamma == 0:
             return None
-        return 0.5 * self.gamma * _grad_norm(witness, real).pow(2).mean()
+        points = {"real": (real,), "fake": (fake,), "both": (real, fake)}[self.on]
+        total = None
+        for x in points:  # one pass per side: a batch-norm critic sees each batch as the loss's forward pass did
+            sq = _grad_norm(witness, x).pow(2).mean()
+            total = sq if total is None else total + sq
+        return 0.5 * self.gamma * total
 
     def __repr__(self) -> str:
-        return f"R1(gamma={self.gamma})"
+        return f"R1(gamma={self.gamma})" if self.on == "real" else f"R1(gamma={self.gamma}, on={self.on!r})"
 
 
 class SpectralNorm(Constraint):
@@ -216,6 +272,8 @@ CONSTRAINTS = {
     "gradient_penalty": GradientPenalty,
     "gradient_penalty_one_sided": functools.partial(GradientPenalty, one_sided=True),
     "r1": R1,
+    "r2": functools.partial(R1, on="fake"),
+    "r1_r2": functools.partial(R1, on="both"),
     "spectral_norm": SpectralNorm,
 }
 
@@ -228,6 +286,7 @@ def make_constraint(spec: str | dict[str, Any] | Constraint) -> Constraint:
 
 
 __all__ = [
-    "CONSTRAINTS", "make_constraint", "Constraint", "WeightClipping", "GradientPenalty", "R1", "SpectralNorm",
-    "apply_spectral_norm", "interpolate",
+    "CONSTRAINTS", "make_constraint", "Constraint", "WeightClipping", "GradientPenalty", "R1", "R1_SIDES",
+    "SpectralNorm",
+    "apply_spectral_norm", "interpolate", "reusing_witness",
 ]

@@ -9,7 +9,7 @@ from .energy import Energy, energy_distance_sq
 from .fdiv import F_DIVERGENCES, FGAN, FDivergence, variational_bound
 from .mmd import KERNELS, MMD, Kernel, MixRBF, MixRQ, make_kernel, mmd2
 from .reconstruction import cycle_loss, identity_loss, l1
-from .simple import Hinge, LeastSquares, Logistic, RelativisticAverage, Wasserstein
+from .simple import Hinge, LeastSquares, Logistic, RelativisticAverage, RelativisticPairing, Wasserstein
 
 OBJECTIVES = {
     "minimax": lambda: Logistic(nonsaturating=False),
@@ -18,6 +18,7 @@ OBJECTIVES = {
     "hinge": Hinge,
     "least_squares": LeastSquares,
     "relativistic_average": RelativisticAverage,
+    "relativistic_pairing": RelativisticPairing,
     "energy": Energy,
     "mmd": MMD,
     "fgan": FGAN,
@@ -35,6 +36,6 @@ def make_objective(spec: str | dict[str, Any] | Objective) -> Objective:
 __all__ = [
     "Objective", "scalar", "Energy", "energy_distance_sq", "F_DIVERGENCES", "FGAN", "FDivergence",
     "variational_bound", "KERNELS", "MMD", "Kernel", "MixRBF", "MixRQ", "make_kernel", "mmd2", "Hinge",
-    "LeastSquares", "Logistic", "RelativisticAverage",
+    "LeastSquares", "Logistic", "RelativisticAverage", "RelativisticPairing",
     "Wasserstein", "OBJECTIVES", "make_objective", "cycle_loss", "identity_loss", "l1",
 ]

@@ -13,16 +13,16 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_positive
-from ganzoo.constraints import Constraint, make_constraint
+from ganzoo.constraints import Constraint, make_constraint, reusing_witness
 from ganzoo.nets.base import Generator, require_generator
-from ganzoo.objectives import Objective, make_objective
+from ganzoo.objectives import Objective, make_objective, scalar
 
 from .base import GanModule, Report, float_weights
 from .ema import ema_decay_at, has_batch_norm, make_ema, refresh_bn_stats, to_channels_last, update_ema
 from .guard import all_finite_flag
-from .schedule import CriticSchedule
+from .schedule import ANNEALS, CriticSchedule, anneal
 
-LR_SCHEDULES = ("constant", "linear")
+LR_SCHEDULES = ANNEALS  # "constant", "linear", "cosine"
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
 FUSED = ("adam", "sgd")  # torch has one-kernel ("fused") implementations of these on CPU and CUDA
 
@@ -53,11 +53,16 @@ class OptimizerSpec:
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
 
+    @property
+    def adam_betas(self) -> tuple[float, float]:
+        """Adam's betas as built: ``betas`` or the default ``(0.5, 0.999)``."""
+        return tuple(self.betas or (0.5, 0.999))
+
     def build(self, params) -> torch.optim.Optimizer:
         params = list(params)
         kwargs: dict[str, Any] = {"lr": self.lr}
         if self.name == "adam":
-            kwargs["betas"] = tuple(self.betas or (0.5, 0.999))
+            kwargs["betas"] = self.adam_betas
         if self.name in FUSED and params and all(
             p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in params
         ):
@@ -65,11 +70,15 @@ class OptimizerSpec:
         return OPTIMIZERS[self.name](params, **kwargs)
 
 
+def lr_factor(gen_iter: int, start: int, end: int, shape: str = "linear", end_factor: float = 0.0) -> float:
+    """LR factor of the ``shape`` schedule (:func:`~ganzoo.training.schedule.anneal`): 1 until generator iteration
+    ``start``, then to ``end_factor`` at ``end`` (linearly, or along half a cosine)."""
+    return 1.0 + (end_factor - 1.0) * anneal(shape, gen_iter, start, end)
+
+
 def linear_decay(gen_iter: int, start: int, end: int) -> float:
     """LR factor of the linear schedule: 1 until generator iteration ``start``, then linearly to 0 at ``end``."""
-    if gen_iter <= start:
-        return 1.0
-    return max(0.0, 1.0 - (gen_iter - start) / max(1, end - start))
+    return lr_factor(gen_iter, start, end)
 
 
 def sample_latent(generator: Generator, n: int, device: torch.device) -> Tensor:
@@ -105,9 +114,15 @@ class AdversarialModule(GanModule):
             (same training as eager, to float tolerance). A critic whose constraint differentiates its gradient
             (gradient penalty, R1) stays eager, with a one-line warning naming the constraint: torch.compile
             cannot capture a double backward.
-        lr_schedule: ``"constant"`` or ``"linear"``: both learning rates decay linearly to 0 at
-            ``max_gen_iters``, starting at generator iteration ``lr_decay_start`` (SN-GAN: 0; pix2pix and
-            CycleGAN: half-way). Stepped once per generator iteration and saved in checkpoints.
+        lr_schedule: ``"constant"``, ``"linear"`` or ``"cosine"``: both learning rates decay to ``lr_end_factor``
+            times their start (default 0) at ``max_gen_iters``, linearly or along half a cosine (R3GAN), starting at
+            generator iteration ``lr_decay_start`` (SN-GAN: 0; pix2pix and CycleGAN: half-way). Stepped once per
+            generator iteration and saved in checkpoints.
+        lr_end_factor: the learning rates at ``max_gen_iters`` as a fraction of their start (R3GAN: 5e-5 / 2e-4 =
+            0.25); needs a ``"linear"`` or ``"cosine"`` schedule.
+        beta2_end: Adam's beta2 at ``max_gen_iters``: both optimizers' beta2 moves from its start (``betas[1]``) to
+            this value along the learning rates' schedule (R3GAN: 0.9 -> 0.99 by cosine); set once per generator
+            iteration, saved in checkpoints with the optimizers.
         check_finite: the divergence guard (:mod:`ganzoo.training.base`).
         ema_decay: keep an exponential moving average of the generator with this decay per generator iteration
             (its half-life is ``ln 0.5 / ln ema_decay`` iterations); the average is what is exported and evaluated.
@@ -150,6 +165,8 @@ class AdversarialModule(GanModule):
         compile: bool = False,
         ema_rampup: float | None = None,
         channels_last: bool = False,
+        lr_end_factor: float | None = None,
+        beta2_end: float | None = None,
     ):
         super().__init__(max_gen_iters, export_dir, check_finite)
         if schedule is not None and not isinstance(schedule, CriticSchedule):
@@ -164,13 +181,30 @@ class AdversarialModule(GanModule):
         require_generator(generator, "generator")
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
-        if lr_schedule == "linear" and max_gen_iters is None:
-            raise ValueError("lr_schedule='linear' decays to 0 at max_gen_iters; set max_gen_iters")
+        if lr_schedule != "constant" and max_gen_iters is None:
+            raise ValueError(f"lr_schedule={lr_schedule!r} ends at max_gen_iters; set max_gen_iters")
+        if self.schedule.penalty_schedule != "constant" and max_gen_iters is None:
+            raise ValueError(f"penalty_schedule={self.schedule.penalty_schedule!r} ends at max_gen_iters; set "
+                             "max_gen_iters")
         if not isinstance(lr_decay_start, int) or lr_decay_start < 0 or (
             max_gen_iters is not None and lr_decay_start >= max_gen_iters
         ):
             raise ValueError(f"lr_decay_start must be an integer in [0, max_gen_iters), got {lr_decay_start!r}")
+        for name, value in (("lr_end_factor", lr_end_factor), ("beta2_end", beta2_end)):
+            if value is not None and lr_schedule == "constant":
+                raise ValueError(f"{name}={value!r} is the end of the learning-rate schedule: set lr_schedule to "
+                                 "'linear' or 'cosine'")
+        if lr_end_factor is not None:
+            check_positive("lr_end_factor", lr_end_factor, allow_zero=True)
+        if beta2_end is not None:
+            if g_optimizer.name != "adam" or d_optimizer.name != "adam":
+                raise ValueError(f"beta2_end is Adam's beta2; the optimizers are {g_optimizer.name!r} and "
+                                 f"{d_optimizer.name!r}")
+            if isinstance(beta2_end, bool) or not isinstance(beta2_end, (int, float)) or not 0 <= beta2_end < 1:
+                raise ValueError(f"beta2_end must be a number in [0, 1), got {beta2_end!r}")
         self.lr_schedule, self.lr_decay_start = lr_schedule, lr_decay_start
+        self.lr_end_factor = 0.0 if lr_end_factor is None else float(lr_end_factor)
+        self.beta2_end = None if beta2_end is None else float(beta2_end)
         self.generator, self.critic = generator, critic
         self.num_classes = int(generator.num_classes)
         self.objective = make_objective(objective)
@@ -253,8 +287,23 @@ class AdversarialModule(GanModule):
         opts = [self.g_spec.build(self.generator.parameters()), self.d_spec.build(self.critic.parameters())]
         if self.lr_schedule == "constant":
             return opts
-        decay = functools.partial(linear_decay, start=self.lr_decay_start, end=self.max_gen_iters)
-        return opts, [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in opts]
+        return opts, [torch.optim.lr_scheduler.LambdaLR(o, self.lr_lambda()) for o in opts]
+
+    def lr_lambda(self) -> Callable[[int], float]:
+        """The learning rates' factor as a function of the generator iteration (the LR schedulers' lambda)."""
+        return functools.partial(lr_factor, start=self.lr_decay_start, end=self.max_gen_iters, shape=self.lr_schedule,
+                                 end_factor=self.lr_end_factor)
+
+    def set_beta2(self, optimizers: Sequence[torch.optim.Optimizer], gen_iter: int) -> None:
+        """With ``beta2_end``: set Adam's beta2 of the generator's and the critic's optimizers (in that order) for
+        generator iteration ``gen_iter``, along the learning rates' schedule; nothing without it."""
+        if self.beta2_end is None:
+            return
+        t = anneal(self.lr_schedule, gen_iter, self.lr_decay_start, self.max_gen_iters)
+        for opt, spec in zip(optimizers, (self.g_spec, self.d_spec), strict=True):
+            beta1, beta2 = spec.adam_betas
+            for group in getattr(opt, "optimizer", opt).param_groups:  # Lightning's wrapper or the optimizer
+                group["betas"] = (beta1, beta2 + (self.beta2_end - beta2) * t)
 
     @staticmethod
     def _call(net: Callable[..., Tensor], x: Tensor, labels: Tensor | None) -> Tensor:
@@ -288,12 +337,20 @@ class AdversarialModule(GanModule):
             critic = functools.partial(critic, labels=labels)  # fakes and interpolates share the real labels
         with torch.no_grad():
             fakes = self._fakes(real.shape[0], labels=labels)
+        # lazy regularisation (0 or lazy_every) times the penalty schedule's factor
+        factor = self.schedule.penalty_factor(self.critic_iters, self.gen_iters, self.max_gen_iters)
+        reuse = bool(factor) and any(c.at_samples for c in self.constraints) and (
+            type(self.objective).witness is Objective.witness)  # the witness is the critic: its outputs serve both
+        if reuse:
+            real = real.detach().float().requires_grad_(True)
+            fakes = [fakes[0].detach().float().requires_grad_(True), *fakes[1:]]
         real_out = critic(real).float()  # losses in float32 under mixed precision
         fake_outs = [critic(f).float() for f in fakes]
         loss = self.objective.critic_loss(real_out, fake_outs)
         witness = self.objective.witness(critic, real_out, fake_outs)
+        if reuse:  # R1 / R2 at the loss's own samples: no second forward pass
+            witness = reusing_witness(witness, [(real, scalar(real_out)), (fakes[0], scalar(fake_outs[0]))])
         penalty = None
-        factor = self.schedule.penalty_factor(self.critic_iters)  # lazy regularisation: 0 or lazy_every
         for c in self.constraints if factor else ():
             p = c.penalty(witness, real, fakes[0])  # a float32 penalty (the critic's layers in the step's precision)
             if p is not None:
@@ -345,6 +402,7 @@ class AdversarialModule(GanModule):
                 for sched in self.lr_schedulers():
                     sched.step()
             self.end_generator_iteration()
+            self.set_beta2((g_opt, d_opt), self.gen_iters)
         est_name = "distance" if self.objective.is_distance else "critic_value"
         logs[est_name] = logs.pop("estimate")
         self.record(logs)

@@ -80,6 +80,8 @@ class Paper:
 
     ``critic_out`` is the critic's output size (feature critics: Cramer 256, MMD 16), given to the toy MLP critic
     and to critic specs that do not set ``out_dim``; ``conditional`` requires class-conditional networks.
+    ``lr_schedule``, ``lr_end_factor``, ``beta2_end``, ``ema_decay`` and ``ema_rampup``: the paper's optimizer
+    schedule and generator average (R3GAN), ``LatentGAN``'s arguments of the same names.
     """
 
     objective: str | dict[str, Any] = "nonsaturating"
@@ -93,11 +95,17 @@ class Paper:
     critic: NetSpec | None = None
     critic_out: int = 1
     conditional: bool = False
+    lr_schedule: str = "constant"
+    lr_end_factor: float | None = None
+    beta2_end: float | None = None
+    ema_decay: float | None = None
+    ema_rampup: float | None = None
 
     @property
     def defaults(self) -> dict[str, Any]:
         """The constructor defaults this paper sets (``LatentGAN``'s arguments of the same names)."""
-        names = ("objective", "n_critic", "schedule", "optimizer", "lr", "betas", "generator", "critic")
+        names = ("objective", "n_critic", "schedule", "optimizer", "lr", "betas", "generator", "critic", "lr_schedule",
+                 "lr_end_factor", "beta2_end", "ema_decay", "ema_rampup")
         return {**{k: getattr(self, k) for k in names}, "constraints": list(self.constraints)}
 
 
@@ -130,12 +138,15 @@ class LatentGAN(AdversarialModule):
         n_critic: critic steps per generator step.
         schedule: more of the schedule (:class:`~ganzoo.training.CriticSchedule`): ``{"warmup": "wgan"}`` (the
             original WGAN warm-up), ``{"lazy_every": 16}`` (lazy regularisation: penalties every 16 critic steps,
-            weighted by 16).
+            weighted by 16), ``{"penalty_schedule": "cosine", "penalty_end_factor": 0.1}`` (the penalties' weights
+            annealed to a tenth at ``max_gen_iters``, R3GAN).
         optimizer, lr, betas: both networks' optimizer (``adam``, ``rmsprop``, ``sgd``); ``betas`` are Adam's.
         d_lr: the critic's learning rate when it differs from the generator's ``lr``: the two time-scale update rule
             (Heusel et al. 2017: e.g. ``lr: 1e-4, d_lr: 3e-4, n_critic: 1``). ``None`` (every paper's default): ``lr``.
         max_gen_iters, ema_decay, ema_rampup, lr_schedule, lr_decay_start, compile, channels_last: see
             :class:`~ganzoo.training.AdversarialModule` (``compile: true`` is the fast mode).
+        lr_end_factor, beta2_end: the ends of the learning rates' and Adam's beta2 schedules (R3GAN: 0.25, 0.99), see
+            :class:`~ganzoo.training.AdversarialModule`.
     """
 
     paper: ClassVar[Paper] = Paper()
@@ -164,13 +175,16 @@ class LatentGAN(AdversarialModule):
         d_lr: float | None = None,
         ema_rampup: float | None = None,
         channels_last: bool = False,
+        lr_end_factor: float | None = None,
+        beta2_end: float | None = None,
     ):
         toy = {"data_dim": data_dim, "latent_dim": latent_dim, "hidden_dim": hidden_dim, "n_layers": n_layers}
         g, d, shape = self.networks(generator, critic, {k: v for k, v in toy.items() if v is not None})
         extra = dict(schedule or {})
-        if not set(extra) <= {"warmup", "lazy_every"}:
-            raise ValueError(f"schedule takes 'warmup' and 'lazy_every' (n_critic is the model's own argument), got "
-                             f"{sorted(extra)}")
+        keys = ("warmup", "lazy_every", "penalty_schedule", "penalty_end_factor")
+        if not set(extra) <= set(keys):
+            raise ValueError(f"schedule takes {', '.join(map(repr, keys))} (n_critic is the model's own argument), "
+                             f"got {sorted(extra)}")
         sched = CriticSchedule(n_critic=n_critic, **extra)
         if d_lr is not None:
             check_positive("d_lr", d_lr)
@@ -179,7 +193,8 @@ class LatentGAN(AdversarialModule):
         d_opt = g_opt if d_lr is None else OptimizerSpec(optimizer, d_lr, betas)
         super().__init__(g, d, objective, constraints or [], sched, g_opt, d_opt, max_gen_iters=max_gen_iters,
                          ema_decay=ema_decay, data_shape=shape, lr_schedule=lr_schedule, lr_decay_start=lr_decay_start,
-                         compile=compile, ema_rampup=ema_rampup, channels_last=channels_last)
+                         compile=compile, ema_rampup=ema_rampup, channels_last=channels_last,
+                         lr_end_factor=lr_end_factor, beta2_end=beta2_end)
         self.save_hyperparameters()
 
     def networks(self, generator: NetSpec | None, critic: NetSpec | None, toy: dict[str, int]):
