@@ -125,3 +125,34 @@ def test_ada_state_round_trips_and_ranks_share_one_p():
     c = Augment("cutout", ada_target=0.2, ada_interval=1, ada_kimg=1)
     p = c.observe(torch.cat([torch.ones(4), -torch.ones(4)]), reduce=lambda s: s + other_rank)
     assert c.r_t == pytest.approx(8 / 16) and p == pytest.approx(16 / 1000)
+
+
+def test_the_critic_sees_only_augmented_images_in_a_real_fit(tmp_path):
+    """A conditional model on small images with cutout: every batch that reaches the critic (real and fake, in the
+    critic's and the generator's steps) has its 16x16 hole; the exported config records the policy."""
+    import json
+
+    from conftest import quiet_trainer
+    from variant_cases import case
+
+    c = case("cgan")
+    model = c.build(augment={"policy": "cutout"})
+    seen = []
+    model.critic.register_forward_pre_hook(lambda m, args: seen.append(args[0].detach().clone()))
+    quiet_trainer(tmp_path).fit(model, c.data())
+    assert len(seen) == 2 * model.critic_iters + model.gen_iters  # real + fake a critic step, fake a generator step
+    for x in seen:
+        zero = (x == 0).all(dim=1)  # (N, H, W): pixels zero in every channel
+        blocks = torch.nn.functional.avg_pool2d(zero.float().unsqueeze(1), 8, stride=1).amax(dim=(1, 2, 3))
+        assert (blocks == 1).all(), "an image reached the critic without its cutout hole"
+    cfg = json.loads((tmp_path / "generator" / "config.json").read_text())
+    assert cfg["training"]["augment"] == {"policy": "cutout", "p": 1.0}
+
+
+def test_augment_is_refused_for_a_generator_of_points():
+    import ganzoo
+
+    with pytest.raises(ValueError, match=r"augment transforms images \(C, H, W\); this generator makes \(2,\)"):
+        ganzoo.DCGAN(hidden_dim=16, augment={"policy": "cutout"})
+    with pytest.raises(ValueError, match="augment policy: unknown op"):
+        ganzoo.DCGAN(augment={"policy": "flip"})

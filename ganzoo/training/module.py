@@ -12,6 +12,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ganzoo.augment import Augment
 from ganzoo.checks import check_positive
 from ganzoo.constraints import Constraint, make_constraint, reusing_witness
 from ganzoo.nets.base import Generator, require_generator
@@ -133,6 +134,12 @@ class AdversarialModule(GanModule):
             average follows the generator instead of dragging its random initialisation along. ``None``: a constant
             decay.
         channels_last: channels-last memory format for 4-D weights and real batches (see above).
+        augment: differentiable augmentation (:class:`ganzoo.augment.Augment`, or its arguments as a dict) of every
+            image the critic sees: real and generated, in the critic's and the generator's steps (the generator's
+            gradient flows through it). A penalty is taken on the augmented images, as StyleGAN2-ADA takes R1 on
+            augmented reals: it constrains the critic where it is evaluated (WGAN-GP's interpolates lie between
+            augmented real and fake images). ADA's probability is summed over ranks, logged (``augment_p``),
+            checkpointed and exported in the generator's config.
 
     Conditional models: when the generator has ``num_classes > 0``, batches must be ``(images, labels)``;
     the generator is called as ``generator(z, labels)`` and the critic as ``critic(x, labels)``, and the fakes
@@ -167,8 +174,13 @@ class AdversarialModule(GanModule):
         channels_last: bool = False,
         lr_end_factor: float | None = None,
         beta2_end: float | None = None,
+        augment: Augment | dict[str, Any] | None = None,
     ):
         super().__init__(max_gen_iters, export_dir, check_finite)
+        if augment is not None and not isinstance(augment, (Augment, dict)):
+            raise ValueError(f"augment must be a dict such as {{'policy': 'translation,cutout'}} (DiffAugment) or "
+                             f"{{'policy': 'translation,cutout', 'ada_target': 0.6}} (ADA), got {augment!r}")
+        self.augment = Augment(**augment) if isinstance(augment, dict) else augment
         if schedule is not None and not isinstance(schedule, CriticSchedule):
             raise ValueError(f"schedule must be a CriticSchedule, got {schedule!r}")
         self.schedule = schedule or CriticSchedule()
@@ -215,6 +227,8 @@ class AdversarialModule(GanModule):
         self.ema_decay, self.ema_rampup, self.channels_last = ema_decay, ema_rampup, bool(channels_last)
         self._ema_bn_at = -1  # generator iteration at which the average's BN statistics were last recomputed
         self.output_shape = self._check_networks(data_shape)
+        if self.augment is not None and len(self.output_shape) != 3:
+            raise ValueError(f"augment transforms images (C, H, W); this generator makes {tuple(self.output_shape)}")
         self.generator_ema = make_ema(generator) if ema_decay else None
         if self.channels_last:
             for net in (self.generator, self.critic, self.generator_ema):
@@ -337,6 +351,8 @@ class AdversarialModule(GanModule):
             critic = functools.partial(critic, labels=labels)  # fakes and interpolates share the real labels
         with torch.no_grad():
             fakes = self._fakes(real.shape[0], labels=labels)
+        if self.augment is not None:  # the critic sees only augmented images; penalties are taken on them too
+            real, fakes = self.augment(real), [self.augment(f) for f in fakes]
         # lazy regularisation (0 or lazy_every) times the penalty schedule's factor
         factor = self.schedule.penalty_factor(self.critic_iters, self.gen_iters, self.max_gen_iters)
         reuse = bool(factor) and any(c.at_samples for c in self.constraints) and (
@@ -346,6 +362,9 @@ class AdversarialModule(GanModule):
             fakes = [fakes[0].detach().float().requires_grad_(True), *fakes[1:]]
         real_out = critic(real).float()  # losses in float32 under mixed precision
         fake_outs = [critic(f).float() for f in fakes]
+        if self.augment is not None and self.augment.adaptive:  # ADA's r_t, over every rank
+            ddp = self._trainer is not None and self.trainer.world_size > 1
+            self.augment.observe(real_out, self._sum_over_ranks if ddp else None)
         loss = self.objective.critic_loss(real_out, fake_outs)
         witness = self.objective.witness(critic, real_out, fake_outs)
         if reuse:  # R1 / R2 at the loss's own samples: no second forward pass
@@ -373,6 +392,9 @@ class AdversarialModule(GanModule):
     def generator_step(self, real: Tensor, opt, labels: Tensor | None = None) -> dict[str, Tensor]:
         self.toggle_optimizer(opt)  # freezes the critic: only generator gradients are computed (and synced)
         fakes = self._fakes(real.shape[0], self._ddp.get("generator"), labels)
+        if self.augment is not None:  # the same augmentation as the critic's step, differentiated through
+            fakes = [self.augment(f) for f in fakes]
+            real = self.augment(real) if self.objective.needs_real_for_generator else real
         fake_outs = [self._call(self.critic, f, labels).float() for f in fakes]
         real_out = self._call(self.critic, real, labels).float() if self.objective.needs_real_for_generator else None
         loss = self.objective.generator_loss(fake_outs, real_out)
@@ -405,7 +427,12 @@ class AdversarialModule(GanModule):
             self.set_beta2((g_opt, d_opt), self.gen_iters)
         est_name = "distance" if self.objective.is_distance else "critic_value"
         logs[est_name] = logs.pop("estimate")
+        if self.augment is not None and self.augment.adaptive:
+            logs["augment_p"] = torch.tensor(self.augment.p, device=self.device)
         self.record(logs)
+
+    def _sum_over_ranks(self, t: Tensor) -> Tensor:
+        return self.trainer.strategy.reduce(t, reduce_op="sum")
 
     # ------------------------------------------------------------------ the GanModule interface
     def guarded_networks(self) -> dict[str, nn.Module]:
@@ -468,9 +495,23 @@ class AdversarialModule(GanModule):
         self._cycle = counters.get("cycle", 0)
 
     def export_metadata(self) -> dict[str, Any]:
-        return {
+        out = {
             **super().export_metadata(),
             "objective": self.objective.name,
             "constraints": [c.name for c in self.constraints],
             "ema": self.generator_ema is not None,
         }
+        if self.augment is not None:  # the policy and, for ADA, where p ended (the cards report it)
+            out["augment"] = {"policy": ",".join(self.augment.policy), "p": round(self.augment.p, 4),
+                              **({"ada_target": self.augment.ada_target} if self.augment.adaptive else {})}
+        return out
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_save_checkpoint(checkpoint)
+        if self.augment is not None:
+            checkpoint["ganzoo_augment"] = self.augment.state_dict()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_load_checkpoint(checkpoint)
+        if self.augment is not None and "ganzoo_augment" in checkpoint:
+            self.augment.load_state_dict(checkpoint["ganzoo_augment"])

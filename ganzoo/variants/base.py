@@ -147,6 +147,9 @@ class LatentGAN(AdversarialModule):
             :class:`~ganzoo.training.AdversarialModule` (``compile: true`` is the fast mode).
         lr_end_factor, beta2_end: the ends of the learning rates' and Adam's beta2 schedules (R3GAN: 0.25, 0.99), see
             :class:`~ganzoo.training.AdversarialModule`.
+        augment: differentiable augmentation of every critic input (:class:`ganzoo.augment.Augment`):
+            ``{"policy": "translation,cutout"}`` (DiffAugment) or with ``"ada_target": 0.6`` (ADA's adaptive
+            probability); ``None`` (every paper's default): none.
     """
 
     paper: ClassVar[Paper] = Paper()
@@ -177,6 +180,7 @@ class LatentGAN(AdversarialModule):
         channels_last: bool = False,
         lr_end_factor: float | None = None,
         beta2_end: float | None = None,
+        augment: dict[str, Any] | None = None,
     ):
         toy = {"data_dim": data_dim, "latent_dim": latent_dim, "hidden_dim": hidden_dim, "n_layers": n_layers}
         g, d, shape = self.networks(generator, critic, {k: v for k, v in toy.items() if v is not None})
@@ -194,7 +198,7 @@ class LatentGAN(AdversarialModule):
         super().__init__(g, d, objective, constraints or [], sched, g_opt, d_opt, max_gen_iters=max_gen_iters,
                          ema_decay=ema_decay, data_shape=shape, lr_schedule=lr_schedule, lr_decay_start=lr_decay_start,
                          compile=compile, ema_rampup=ema_rampup, channels_last=channels_last,
-                         lr_end_factor=lr_end_factor, beta2_end=beta2_end)
+                         lr_end_factor=lr_end_factor, beta2_end=beta2_end, augment=augment)
         self.save_hyperparameters()
 
     def networks(self, generator: NetSpec | None, critic: NetSpec | None, toy: dict[str, int]):
