@@ -59,8 +59,12 @@ def stacked_spec(spec: dict, critic_width: float) -> dict:
 
     model = yaml.safe_load((ROOT / spec["recipe"]).read_text())["model"]["init_args"]
     s = {**spec["set"], "data": STACKED, "model.init_args.generator.channels": 3, "model.init_args.critic.channels": 3}
-    if critic_width != 1:
-        s["model.init_args.critic.width"] = max(1, round(model["critic"]["width"] * critic_width))
+    if critic_width != 1:  # one width (DCGAN-style critics) or one a stage (R3GAN's)
+        critic = model["critic"]
+        if "widths" in critic:
+            s["model.init_args.critic.widths"] = [max(16, round(w * critic_width / 16) * 16) for w in critic["widths"]]
+        else:
+            s["model.init_args.critic.width"] = max(1, round(critic["width"] * critic_width))
     return {**spec, "set": s}
 
 

@@ -20,22 +20,24 @@ _PAPERS = {
     "cgan": "class-conditional GAN with projection discriminator (Miyato & Koyama 2018)",
     "fgan": "f-GAN, Jensen-Shannon divergence (Nowozin et al. 2016)", "lsgan": "LSGAN (Mao et al. 2017)",
     "ragan": "RaGAN, relativistic average standard GAN (Jolicoeur-Martineau 2018)",
+    "r3gan": "R3GAN, relativistic pairing loss with R1 + R2 (Huang et al. 2024)",
 }
 
 # FID targets of the latent Fashion-MNIST entries (classifier FID, 10,000 samples; issue 22)
 TARGET_FID = {"dcgan": 10, "wgan_gp": 10, "sngan": 10, "lsgan": 10, "ragan": 10, "fgan": 10, "cramer_gan": 12,
-              "mmd_gan": 12, "wgan": 20, "cgan": 6}
+              "mmd_gan": 12, "wgan": 20, "cgan": 6, "r3gan": 6}  # R3GAN: issue 36's target
 
 # the order of a rebuild (make_zoo_entry.py --all): the seed papers' methods first, then DCGAN and cGAN, then the rest
 ZOO_ORDER = [f"{v}-fashion_mnist" for v in ("wgan_gp", "sngan", "mmd_gan", "cramer_gan", "wgan", "dcgan", "cgan",
-                                            "lsgan", "ragan", "fgan")]
+                                            "lsgan", "ragan", "fgan", "r3gan")]
 
 
 def _generator_shape(variant: str) -> str:
     """``latent L, width W`` as ``recipes/<variant>/fashion_mnist.yaml`` sets them for its generator."""
     cfg = yaml.safe_load((ROOT / "recipes" / variant / "fashion_mnist.yaml").read_text())
     g = cfg["model"]["init_args"]["generator"]
-    return f"latent {g['latent_dim']}, width {g['width']}"
+    width = f"width {g['width']}" if "width" in g else f"widths {g['widths']}"
+    return f"latent {g['latent_dim']}, {width}"
 
 
 ENTRIES: dict[str, dict] = {
@@ -52,7 +54,8 @@ ENTRIES: dict[str, dict] = {
             "kind": "image", "recipe": f"recipes/{v}/fashion_mnist.yaml", "dataset": "fashion_mnist",
             "target_fid": TARGET_FID[v],
             "description": (
-                f"{paper} generator for Fashion-MNIST padded to 32x32: the DCGAN generator ({_generator_shape(v)}) "
+                f"{paper} generator for Fashion-MNIST padded to 32x32: the "
+                f"{'R3GAN ResNeXt' if v == 'r3gan' else 'DCGAN'} generator ({_generator_shape(v)}) "
                 f"trained with `recipes/{v}/fashion_mnist.yaml`" + (
                     ", conditional on the 10 classes (conditional batch norm)" if v == "cgan" else "") + "."
             ),
