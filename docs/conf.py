@@ -15,7 +15,8 @@ author = "the ganzoo authors"
 copyright = "the ganzoo authors, Apache-2.0"
 
 # MathJax from the sphinx-mathjax-offline package (copied into _static/mathjax): the formulas render offline
-extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
+extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax",
+              "sphinx-mathjax-offline"]
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 smartquotes = False  # "--resume" stays two hyphens, as typed

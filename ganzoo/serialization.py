@@ -162,7 +162,7 @@ def load_generator(folder: str | os.PathLike, device: str | torch.device = "cpu"
     only pickled weights (``pytorch_model.bin``, ``*.pt``) is refused without reading them. Returns the
     module in eval mode on ``device``, with ``trained_on``: the ``dataset_name`` of the datamodule it was trained
     on (``config.json``'s ``training.dataset``, written by ``ganzoo fit``), or ``None`` where the folder does not
-    record it.
+    record it, and ``trained_limit``: the datamodule's ``limit`` (``training.limit.images``), or ``None``.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -190,6 +190,9 @@ def load_generator(folder: str | os.PathLike, device: str | torch.device = "cpu"
     except RuntimeError as e:
         raise ValueError(f"{weights}: weights do not match the architecture in config.json: {e}") from None
     model.sampling_version = int(config.get("sampling_version", 1))  # which latents ganzoo.sample draws
-    trained_on = (config.get("training") or {}).get("dataset")  # the datamodule's dataset_name, when recorded
+    training = config.get("training") or {}
+    trained_on = training.get("dataset")  # the datamodule's dataset_name, when recorded
     model.trained_on = trained_on if isinstance(trained_on, str) else None  # ganzoo eval's default reference
+    limit = training.get("limit")  # {"images": N, "seed": ...}: trained on a subset (the copy check searches it)
+    model.trained_limit = limit["images"] if isinstance(limit, dict) and isinstance(limit.get("images"), int) else None
     return model.to(device).eval()

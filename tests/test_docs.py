@@ -248,7 +248,7 @@ def test_docstring_examples_run(offline_folder):
 
 # ganzoo.<name>; evaluate is the function behind `ganzoo eval` (there is no top-level ganzoo.evaluate)
 PUBLIC_API = ("ganzoo.load", "ganzoo.sample", "ganzoo.interpolate", "ganzoo.search", "ganzoo.project",
-              "ganzoo.translate", "ganzoo.metrics.images.evaluate")
+              "ganzoo.translate", "ganzoo.metrics.images.evaluate", "ganzoo.metrics.copying.copy_check")
 
 
 def test_the_public_api_and_every_registered_piece_has_a_docstring_example():

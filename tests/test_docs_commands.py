@@ -47,6 +47,7 @@ LATENT_STEPS = 20  # Adam steps on the latents of ganzoo project and ganzoo sear
 SLOW = {"README.md", "train.md", "resume.md", "multi-gpu.md"}
 SLOW_COMMANDS = {  # a pattern of the command as written: why it is slow
     r"^ganzoo eval .*--data (" + "|".join(TRANSLATION_DATA) + r")\b": "a translator scored on its whole test split",
+    r"^ganzoo eval .*--metrics \S*copy": "the copy check extracts the features of all 60,000 training images",
 }
 
 

@@ -32,3 +32,28 @@ class TinyImageGenerator(Generator):
                 raise ValueError("labels are required for a conditional generator")
             h = h + self.embed(labels)
         return torch.tanh(h).reshape(len(z), *self.output_shape)
+
+
+@register_model("test_copier")
+class CopierGenerator(Generator):
+    """A deliberate copier: each latent picks one of the stored ``images`` (in [-1, 1]) and returns it unchanged;
+    the latent's first coordinate, uniform on [-1, 1], picks the index uniformly. Filled with training images it is
+    the generator that memorised its data; with held-out images, a generator as novel as fresh real images."""
+
+    def __init__(self, n_images: int = 1, channels: int = 1, size: int = 32, latent_dim: int = 2):
+        super().__init__()
+        self.latent_dim, self.latent_distribution = latent_dim, "uniform"
+        self.output_shape = (channels, size, size)
+        self.output_range = (-1.0, 1.0)
+        self.register_buffer("images", torch.zeros(n_images, channels, size, size))
+
+    @classmethod
+    def of(cls, images: Tensor) -> CopierGenerator:
+        """A copier of ``images`` ``(N, C, H, W)`` in [-1, 1] (a datamodule's)."""
+        g = cls(len(images), images.shape[1], images.shape[2])
+        g.images.copy_(images)
+        return g
+
+    def forward(self, z: Tensor) -> Tensor:
+        i = ((z[:, 0] + 1) / 2 * len(self.images)).long().clamp_(0, len(self.images) - 1)
+        return self.images[i]

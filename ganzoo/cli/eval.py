@@ -19,6 +19,14 @@ fewer than 2,048 images in either set, a warning on stderr says how far FID is b
 (measured on Fashion-MNIST; ``ganzoo.metrics.images.fid_bias_note``). Raw 28x28 Fashion-MNIST images (SOURCE or
 ``--ref``) are padded to 32x32 for the fmnist extractor as the datamodule pads them, said in one line on stderr.
 
+``--metrics copy`` asks whether the generator copies its training images (``ganzoo.metrics.copying``): each
+sample's distance to its nearest training image in the extractor's features against the same of as many held-out
+images (the test split): ``copy_median_ratio`` (about 1, well below 1 for a copier), ``copy_fraction`` (the samples
+nearer than the closest 1% of held-out images: about 0.01, 1 for a copier) and ``fid_gap`` (FID against training
+images minus FID against as many test images). The training images are those the generator trained on: the whole
+split, or the ``limit`` subset its ``config.json`` records. ``--nearest-grid PATH`` writes the 8 samples nearest to a
+training image beside it as a PNG.
+
 A generator of Stacked Fashion-MNIST (3x32x32, ``--data stacked_fashion_mnist`` or recorded in its ``config.json``)
 is scored with the ``fmnist_stacked`` extractor on 26,000 samples by default (the modes protocol): the JSON also
 holds ``modes`` (of 1,000), ``modes_kl`` (KL of the mode histogram to uniform) and ``modes_floor``, the same of as
@@ -56,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data_dir", default=None, help="folder of the reference data (default: the dataset's own)")
     p.add_argument("--split", default="train", help="reference split of --data (default train)")
     p.add_argument("--metrics", default="fid,kid",
-                   help="comma-separated subset of fid,kid,is,prdc (default fid,kid)")
+                   help="comma-separated subset of fid,kid,is,prdc,copy (default fid,kid); copy: is it copying the "
+                   "training images (needs --data)")
     p.add_argument("--n", type=int, default=None,
                    help="generated images (default 10000; 26000 for stacked_fashion_mnist, the modes protocol), or "
                    "the first N of SOURCE's images (default all)")
@@ -73,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="where sampling and feature extraction run: cpu, cuda, cuda:1, ... (default: cuda when "
                    "available)")
     p.add_argument("--out", default=None, help="also write the JSON to this file")
+    p.add_argument("--nearest-grid", default=None, metavar="PATH",
+                   help="with --metrics copy: write a PNG of the 8 samples nearest to a training image, each beside "
+                   "that image")
     return p
 
 
@@ -97,6 +109,9 @@ def main(argv: list[str] | None = None) -> dict:
         for name in ("n", "n_real"):
             if getattr(args, name) is not None and getattr(args, name) < 1:
                 raise ValueError(f"--{name} must be a positive integer, got {getattr(args, name)}")
+        if args.nearest_grid is not None and "copy" not in metrics:
+            raise ValueError(f"--nearest-grid {args.nearest_grid}: the grid comes from the copy check; add copy to "
+                             "--metrics")
         if args.data is not None and args.ref is not None:
             raise ValueError(f"give one reference, --data or --ref, not both (--data {args.data}, --ref {args.ref})")
         if args.ref is not None and (args.data_dir is not None or args.split != "train"):
@@ -130,8 +145,10 @@ def main(argv: list[str] | None = None) -> dict:
             trained_on = getattr(fake, "trained_on", None) if kind == "model" else None
             recorded = trained_on if trained_on in IMAGE_DATAMODULES and trained_on != "image_folder" else None
             data = args.data or recorded or DEFAULT_DATA
-            reference, ref_name = image_datamodule(data, **({"data_dir": args.data_dir} if args.data_dir else {})), \
-                f"--data {data}"
+            # a generator trained on a subset (config.json's training.limit) is checked for copies of that subset
+            limit = getattr(fake, "trained_limit", None) if kind == "model" and data == trained_on else None
+            reference, ref_name = image_datamodule(data, **({"data_dir": args.data_dir} if args.data_dir else {}),
+                                                   **({"limit": limit} if limit else {})), f"--data {data}"
             shape = tuple(getattr(fake, "output_shape", ()))
             if kind == "model" and tuple(reference.data_shape) != shape:
                 raise ValueError(f"{args.source} makes images of shape {shape} but --data {data} has "
@@ -143,7 +160,7 @@ def main(argv: list[str] | None = None) -> dict:
                 fake, reference, metrics=metrics, n=args.n,  # a generator's default: evaluate's (10,000 or 26,000)
                 n_real=args.n_real, split=args.split, extractor=args.extractor, weights_path=args.weights_path,
                 seed=args.seed, device=_device(args.device) if kind == "images" else None, progress=True,
-                fake_name="SOURCE", reference_name=ref_name,
+                fake_name="SOURCE", reference_name=ref_name, nearest_grid=args.nearest_grid,
             )
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(f"ganzoo eval: {e}") from None

@@ -161,7 +161,7 @@ class GanzooCLI(LightningCLI):
         )
         parser.add_argument(
             "--eval_metrics", type=list[str], default=["fid", "kid"],
-            help="Image data: metrics computed after fit (fid, kid, is); [] for the sample grid only.",
+            help="Image data: metrics computed after fit (fid, kid, is, prdc, copy); [] for the sample grid only.",
         )
         parser.add_argument(
             "--overwrite", action=ActionYesNo(no_prefix="no_"), nargs="?", default=False,

@@ -190,6 +190,7 @@ class ImageDataModule(L.LightningDataModule):
     """
 
     dataset_name = "images"
+    held_out_test = True  # the "test" split holds images the training split does not (the copy check's held-out set)
     class_names: tuple[str, ...] = ()
     sampler_class: type[EpochSampler] = EpochSampler
 
@@ -626,6 +627,7 @@ class ImageFolderDataModule(ImageDataModule):
     is an error naming it. The test split is the training split (folders have one)."""
 
     dataset_name = "image_folder"
+    held_out_test = False  # its test split is the training split
 
     def __init__(self, root: str, resolution: int = 32, channels: int = 3, resize: str = "none",
                  batch_size: int = 64, num_workers: int = 0, seed: int = 0, limit: int | None = None):

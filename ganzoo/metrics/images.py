@@ -45,7 +45,9 @@ from ganzoo.io import atomic_write_bytes
 from ganzoo.io import cache_dir as ganzoo_cache_dir  # not the functions' cache_dir arguments
 
 EXTRACTORS = ("fmnist", "fmnist_stacked", "inception")
-METRICS = ("fid", "kid", "is", "prdc")  # prdc: precision, recall, density, coverage (ganzoo.metrics.prdc)
+# prdc: precision, recall, density, coverage (ganzoo.metrics.prdc); copy: the copy check against the training images
+# (ganzoo.metrics.copying; evaluate with a datamodule as the reference)
+METRICS = ("fid", "kid", "is", "prdc", "copy")
 
 
 def default_cache_dir() -> Path:
@@ -218,6 +220,7 @@ def compute_image_metrics(
     labels: Tensor | None = None,
     real_name: str | None = None,
     fake_name: str | None = None,
+    fake_features: tuple[Tensor, Tensor] | None = None,
 ) -> dict[str, Any]:
     """FID / KID / IS / precision-recall-density-coverage of ``fake`` against ``real`` (both ``(N, C, H, W)`` in
     [0, 1]; ``real`` may also be :class:`ReferenceStats`, whose features are used as they are), all in the
@@ -231,7 +234,9 @@ def compute_image_metrics(
     features come from the cache when it holds this (dataset, split, resolution, extractor, weights, count);
     ``dataset=None`` computes them without the cache. With FID and fewer than 2,048 images in either set, a
     :class:`SmallSampleWarning` (also under ``"warnings"``) says how far FID is biased upward at those two counts
-    (:func:`fid_bias_note`).
+    (:func:`fid_bias_note`). ``fake_features``: the features and logits of ``fake`` when already extracted with
+    this extractor (:meth:`Extractor.extract`). The copy check (``"copy"``) is :func:`evaluate`'s: it needs a
+    dataset's training images and test split.
     """
     import torchmetrics
     from torchmetrics.image import InceptionScore, KernelInceptionDistance
@@ -243,6 +248,9 @@ def compute_image_metrics(
     bad = [m for m in metrics if m not in METRICS]
     if bad or not metrics:
         raise ValueError(f"metrics must be a non-empty subset of {METRICS}, got {list(metrics)!r}")
+    if "copy" in metrics:
+        raise ValueError("metrics: 'copy' compares the samples with a dataset's training images and test split; "
+                         "ganzoo.metrics.images.evaluate computes it with an image datamodule as the reference")
     check_images("fake", fake)
     stats = real if isinstance(real, ReferenceStats) else None
     if stats is None:
@@ -260,7 +268,7 @@ def compute_image_metrics(
     if stats is not None:
         stats.check_extractor(ex.name, ex.weights_sha256)
         dataset, split = stats.protocol.get("dataset"), stats.protocol.get("split")
-    f_fake, logits = ex.extract(fake, progress=progress)
+    f_fake, logits = fake_features if fake_features is not None else ex.extract(fake, progress=progress)
     if stats is not None:
         f_real, cached = stats.features, False
     elif dataset is None:
@@ -693,6 +701,7 @@ def evaluate(
     progress: bool = False,
     fake_name: str = "fake",
     reference_name: str = "reference",
+    nearest_grid: str | os.PathLike | None = None,
 ) -> dict[str, Any]:
     """Image metrics of ``fake`` against ``reference``, with their protocol: the one entry point behind
     ``ganzoo eval``.
@@ -714,6 +723,15 @@ def evaluate(
     ``fmnist`` extractor, 1x28x28 images (raw Fashion-MNIST) of ``fake`` or ``reference`` are padded to 32x32 as
     the datamodule pads them (:func:`pad_for_fmnist`); the result's ``"notes"`` say so, one line each. ``fake_name`` and
     ``reference_name`` start the error messages (the command line passes its argument names).
+
+    ``"copy"`` in ``metrics`` (with a datamodule as ``reference``): is the generator copying its training images?
+    The samples' distances to their nearest training image in the extractor's features against the same of held-out
+    images (the first ``n_real`` images of the test split, as many as the reference, at most the split):
+    ``copy_median_ratio``, ``copy_fraction``, and the FID gap ``fid_gap`` = ``fid_train`` - ``fid_test``
+    (:mod:`ganzoo.metrics.copying` defines them). The training images are the datamodule's training set: the whole
+    split, or the ``limit`` images a run trained on; their features are cached like the reference's.
+    ``nearest_grid``: a ``.png`` path where the copy check writes the 8 samples nearest to a training image, each
+    beside it (:func:`ganzoo.metrics.copying.nearest_grid`).
 
     Example:
         200 samples of the DCGAN entry against 200 reference images (here samples of the conditional entry, as
@@ -745,6 +763,21 @@ def evaluate(
     generator = fake if isinstance(fake, nn.Module) else None
     check_path(fake, fake_name, stats_ok=False)
     check_path(reference, reference_name, stats_ok=True)
+    copy, main = "copy" in metrics, [m for m in metrics if m != "copy"]
+    if copy:
+        from .copying import check_held_out
+
+        if not _is_datamodule(reference):
+            raise ValueError(f"metrics: 'copy' needs a dataset as the reference (an image datamodule; --data on the "
+                             f"command line) for its training images and test split; {reference_name} is images or "
+                             "statistics")
+        check_held_out(reference)
+    if nearest_grid is not None:
+        if not copy:
+            raise ValueError(f"nearest_grid {nearest_grid}: the grid comes from the copy check; add 'copy' to the "
+                             "metrics")
+        if Path(nearest_grid).suffix.lower() != ".png":
+            raise ValueError(f"nearest_grid: a .png file, got {nearest_grid}")
 
     # the reference first: it fixes the channel count and shape the fake images are read with
     dataset, notes = None, []
@@ -759,7 +792,7 @@ def evaluate(
         count = n_real or ((n or _default_n(extractor)) if generator is not None else
                            min(REFERENCE_N, size or REFERENCE_N))
         x, _ = reference.reference_images(split, count)
-        real = (x + 1) / 2
+        real, ref_count = (x + 1) / 2, count
         real_desc = f"{dataset} {split} split, the first {count} images"
     else:
         real, real_desc = read_image_set(reference, name=reference_name, n=n_real)
@@ -804,11 +837,30 @@ def evaluate(
                 if shape == (1, 32, 32) and tuple(fake_images.shape[2:]) == (28, 28) else "")
         raise ValueError(f"{fake_name}: images of shape {tuple(fake_images.shape[1:])}, the reference's are "
                          f"{shape}{hint}")
-    out = compute_image_metrics(
-        fake_images, real, metrics=tuple(metrics), extractor=extractor, weights_path=weights_path,
-        dataset=dataset, split=split if dataset else None, cache_dir=cache_dir, device=device or "cpu",
-        progress=progress, labels=labels, real_name=real_desc, fake_name=fake_desc,
-    )
+    features, copied = None, None
+    if copy:
+        from .copying import check_datamodule
+
+        ex = Extractor(extractor, weights_path, device or "cpu")
+        features = ex.extract(fake_images, progress=progress)
+        copied = check_datamodule(features[0], fake_images, reference, ex, n_heldout=ref_count, cache_dir=cache_dir,
+                                  progress=progress, grid=nearest_grid)
+    if main:
+        out = compute_image_metrics(
+            fake_images, real, metrics=tuple(main), extractor=extractor, weights_path=weights_path,
+            dataset=dataset, split=split if dataset else None, cache_dir=cache_dir, device=device or "cpu",
+            progress=progress, labels=labels, real_name=real_desc, fake_name=fake_desc, fake_features=features,
+        )
+    else:  # the copy check alone: the protocol of the samples and the extractor
+        out = {"protocol": {
+            "extractor": ex.name, "weights_sha256": ex.weights_sha256, "feature_dim": int(features[0].shape[1]),
+            "resize": ex.resize, "n_fake": len(fake_images), "fake": fake_desc, "dataset": dataset,
+            "resolution": list(shape),
+        }}
+    if copied is not None:
+        scores, protocol = copied
+        out = {**{k: v for k, v in out.items() if k != "protocol"}, **scores,
+               "protocol": {**out["protocol"], "copy": protocol}}
     if "modes" in out:
         floor = _modes_floor(len(fake_images), reference if dataset == "stacked_fashion_mnist" else None)
         if isinstance(floor, str):
