@@ -63,7 +63,8 @@ def hardware(accelerator: str | None) -> str:
                 return f"1x {out[0]}"
         except (OSError, subprocess.SubprocessError):
             pass
-    return f"CPU: {cpu_name()}, {cpu_threads()} cores"
+    n = cpu_threads()
+    return f"CPU: {cpu_name()}, {n} core{'s' * (n != 1)}"
 
 
 def zoo_recipe(spec: dict, work: Path, *, accelerator: str | None = None, max_time: int | None = None,
