@@ -53,3 +53,17 @@ def fill_table(name: str, markdown: str, readme: Path | None = None) -> list[Pat
                                text, flags=re.S))
         print(f"wrote the {name} table into {page.relative_to(ROOT) if page.is_relative_to(ROOT) else page}")
     return targets
+
+
+def publish(name: str, markdown: str, fill: bool) -> None:
+    """Print a bench script's table; with ``fill`` (its ``--readme``) also put it between the ``name`` markers."""
+    print(markdown)
+    if fill:
+        fill_table(name, markdown)
+
+
+def table_options(parser, name: str) -> None:
+    """A bench script's ``--table`` (print the table of the saved results, run nothing) and ``--readme`` (also write
+    it between the ``name`` markers)."""
+    parser.add_argument("--table", action="store_true", help="only print the table of the saved results")
+    parser.add_argument("--readme", action="store_true", help=f"fill the table between the {name} markers")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -26,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from make_zoo_entry import IMAGE_N, _datamodule, train  # noqa: E402
+from _readme import publish, table_options  # noqa: E402
+from make_zoo_entry import IMAGE_N, _datamodule, train_once  # noqa: E402
 from zoo_entries import ENTRIES, FGAN_DIVERGENCES  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "fgan_divergences.json"
@@ -103,8 +103,7 @@ def figure(res: dict, path: Path) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--only", nargs="+", choices=ORDER, default=list(ORDER))
-    p.add_argument("--table", action="store_true", help="only print the table (and figure) of the saved results")
-    p.add_argument("--readme", action="store_true", help="fill the table in docs/benchmarks.md")
+    table_options(p, "fgan-divergences")
     args = p.parse_args()
     res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     if not args.table:
@@ -114,21 +113,12 @@ def main() -> None:
                 continue
             spec = ENTRIES[f"fgan_{d}-fashion_mnist"]
             work = ROOT / "runs" / "zoo" / f"fgan_{d}-fashion_mnist"
-            if not (work / "train_info.json").is_file():
-                resume = (work / "checkpoints" / "last.ckpt").is_file()
-                if work.exists() and not resume:
-                    shutil.rmtree(work)
-                train(spec, work, resume=resume)
+            train_once(spec, work)
             res[d] = score(spec, work)
             RESULTS.write_text(json.dumps(res, indent=1) + "\n")
             print(d, {k: v for k, v in res[d].items() if k != "curve"}, flush=True)
     figure(res, FIGURE)
-    md = table(res)
-    print(md)
-    if args.readme:
-        from _readme import fill_table
-
-        fill_table("fgan-divergences", md)
+    publish("fgan-divergences", table(res), args.readme)
 
 
 if __name__ == "__main__":

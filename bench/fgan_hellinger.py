@@ -33,6 +33,9 @@ from lightning.pytorch.callbacks import Callback
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "fgan_hellinger.json"
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _readme import publish, table_options  # noqa: E402
 
 # name: (divergence, extra ``ganzoo fit`` arguments)
 VARIANTS = {
@@ -142,9 +145,7 @@ def main() -> None:
     p.add_argument("--iters", type=int, default=1000)
     p.add_argument("--only", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
     p.add_argument("--out", default=str(ROOT / "runs" / "fgan_hellinger"))
-    p.add_argument("--table", action="store_true", help="only print the table of the saved results")
-    p.add_argument("--readme", action="store_true",
-                   help="fill the table in the docs between <!-- fgan-hellinger:start/end -->")
+    table_options(p, "fgan-hellinger")
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -155,13 +156,7 @@ def main() -> None:
         print(name, res[name]["fid"], res[name]["ess_fraction_median"], flush=True)
     iters = ", ".join(f"{i:,}" for i in sorted({r["fid"][-1][0] for r in res.values()}))
     machines = ", ".join(sorted({r["machine"] for r in res.values()}))
-    md = table(res) + f"\n\n{iters} generator iterations a run, on {machines}."
-    print(md)
-    if args.readme:
-        sys.path.insert(0, str(ROOT / "bench"))
-        from _readme import fill_table
-
-        fill_table("fgan-hellinger", md)
+    publish("fgan-hellinger", table(res) + f"\n\n{iters} generator iterations a run, on {machines}.", args.readme)
 
 
 if __name__ == "__main__":

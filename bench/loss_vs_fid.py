@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,15 +115,10 @@ def main() -> None:
         res[label] = analyse(label, Path(folder))
     RESULTS.write_text(json.dumps(res, indent=1) + "\n")
     figure(res, FIGURE)
-    md = table(res)
-    print(md)
-    if args.readme:
-        import sys
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _readme import publish
 
-        sys.path.insert(0, str(ROOT / "bench"))
-        from _readme import fill_table
-
-        fill_table("loss-vs-fid", md)
+    publish("loss-vs-fid", table(res), args.readme)
 
 
 if __name__ == "__main__":

@@ -149,6 +149,17 @@ def train(spec: dict, work: Path, *, accelerator: str | None = None, max_time: i
     return info
 
 
+def train_once(spec: dict, work: Path, **kw) -> None:
+    """:func:`train` unless ``work`` holds a finished training; a cut-off one (a checkpoint, no
+    ``train_info.json``) is resumed, anything else in ``work`` is removed first."""
+    if (work / "train_info.json").is_file():
+        return
+    resume = (work / "checkpoints" / "last.ckpt").is_file()
+    if work.exists() and not resume:
+        shutil.rmtree(work)
+    train(spec, work, resume=resume, **kw)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("name", nargs="?", default="wgan_gp-8gaussians", choices=sorted(ENTRIES), metavar="NAME",

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -29,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from make_zoo_entry import hardware, train  # noqa: E402
+from _readme import publish, table_options  # noqa: E402
+from make_zoo_entry import hardware, train_once  # noqa: E402
 from zoo_entries import ENTRIES, FGAN_DIVERGENCES  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "stacked_modes.json"
@@ -110,30 +110,19 @@ def main() -> None:
     p.add_argument("--only", nargs="+", choices=sorted(all_runs), default=sorted(all_runs))
     p.add_argument("--minutes", type=float, default=15.0, help="training time of each run")
     p.add_argument("--critic_width", type=float, default=1.0, help="the critic's width times this")
-    p.add_argument("--table", action="store_true", help="only print the table of the saved results")
-    p.add_argument("--readme", action="store_true", help="fill the table in docs/benchmarks.md")
+    table_options(p, "stacked-modes")
     args = p.parse_args()
     res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     if not args.table:
         for name in args.only:
             key = name if args.critic_width == 1 else f"{name}@critic{args.critic_width:g}"
             work = ROOT / "runs" / "stacked" / key
-            if not (work / "train_info.json").is_file():
-                resume = (work / "checkpoints" / "last.ckpt").is_file()
-                if work.exists() and not resume:
-                    shutil.rmtree(work)
-                train(stacked_spec(all_runs[name], args.critic_width), work, max_time=round(args.minutes * 60),
-                      resume=resume)
+            train_once(stacked_spec(all_runs[name], args.critic_width), work, max_time=round(args.minutes * 60))
             res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}  # another process may have added
             res[key] = {"run": name, "critic_width": args.critic_width, **score(work)}
             RESULTS.write_text(json.dumps(res, indent=1) + "\n")
             print(key, {k: v for k, v in res[key].items() if k != "curve"}, f"on {hardware(None)}", flush=True)
-    md = table(res)
-    print(md)
-    if args.readme:
-        from _readme import fill_table
-
-        fill_table("stacked-modes", md)
+    publish("stacked-modes", table(res), args.readme)
 
 
 if __name__ == "__main__":
