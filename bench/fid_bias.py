@@ -17,7 +17,7 @@ subsets of the 10,000 test images against random subsets of the 10,000 training 
 each pair of counts below (10,000, 10,000) ``--draws`` times); bias = mean FID at (n, n_ref) minus the FID at
 (10,000, 10,000). A small reference set biases FID as much as a small generated set: this is what the warning
 quotes for the counts actually used. Features are extracted once per set; every FID goes through
-``ganzoo.metrics.images.fid_from_features``, the function ``ganzoo eval`` uses.
+``ganzoo.metrics.features.fid_from_features``, the function ``ganzoo eval`` uses.
 
 Writes ``bench/results/fid_bias.json`` and the same bytes to ``ganzoo/metrics/fid_bias.json``, which ships with
 the package: ``ganzoo eval`` reads the ``test`` series from it to say, below 2,048 images, how biased the FID is
@@ -45,7 +45,7 @@ OUTPUTS = (ROOT / "bench" / "results" / "fid_bias.json", ROOT / "ganzoo" / "metr
 def series(f_ref: torch.Tensor, f_set: torch.Tensor, draws: int) -> tuple[list[dict], dict]:
     from tqdm.auto import tqdm
 
-    from ganzoo.metrics.images import fid_from_features
+    from ganzoo.metrics.features import fid_from_features
 
     rows = []
     for n in tqdm(NS, desc="n", leave=False):
@@ -72,7 +72,7 @@ def grid(f_ref: torch.Tensor, f_set: torch.Tensor, draws: int) -> list[dict]:
     """FID(n of ``f_set``, n_ref of ``f_ref``) for n, n_ref in ``NS``: mean over ``draws`` random subset pairs."""
     from tqdm.auto import tqdm
 
-    from ganzoo.metrics.images import fid_from_features
+    from ganzoo.metrics.features import fid_from_features
 
     rows = []
     for n_ref in tqdm(NS, desc="n_ref", leave=False):
@@ -139,7 +139,8 @@ def main() -> None:
     import ganzoo
     from ganzoo.data import FashionMNISTDataModule
     from ganzoo.io import atomic_write_bytes
-    from ganzoo.metrics.images import Extractor, real_features
+    from ganzoo.metrics.features import real_features
+    from ganzoo.metrics.images import Extractor
     from ganzoo.training.base import cpu_name
 
     started = time.perf_counter()

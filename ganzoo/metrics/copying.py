@@ -109,7 +109,7 @@ def copy_check(fake: Tensor, train: Tensor, heldout: Tensor, *, quantile: float 
 def _copy_check(fake: Tensor, train: Tensor, heldout: Tensor,
                 quantile: float) -> tuple[dict[str, float], Tensor, Tensor]:
     """:func:`copy_check`'s scores, and the samples' nearest-training distances and indices (for the grid)."""
-    from .images import fid_from_features
+    from .features import fid_from_features
 
     d_fake, index = nearest(fake, train)
     d_heldout, _ = nearest(heldout, train)
@@ -164,11 +164,11 @@ def check_datamodule(
     """The copy check of samples (images ``fake`` in [0, 1] and their features ``f_fake`` by ``extractor``, an
     :class:`ganzoo.metrics.images.Extractor`) against ``datamodule``'s training set (:func:`training_images`) and
     the first ``n_heldout`` images of its test split (at most the split): :func:`copy_check`'s scores and their
-    protocol. The features of both real sets come from the cache of :func:`ganzoo.metrics.images.real_features`.
+    protocol. The features of both real sets come from the cache of :func:`ganzoo.metrics.features.real_features`.
     ``grid``: a path where :func:`nearest_grid` is written."""
     from ganzoo.io import atomic_write_bytes
 
-    from .images import real_features
+    from .features import real_features
 
     check_held_out(datamodule)
     dataset = getattr(datamodule, "dataset_name", None)

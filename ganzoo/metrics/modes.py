@@ -39,7 +39,7 @@ def triple_labels(images: Tensor, classifier: Any = None, batch_size: int = 500)
     """The mode ``100 * c0 + 10 * c1 + c2`` ``(N,)`` of stacked images ``(N, 3, 32, 32)`` in [0, 1], ``c`` the shipped
     classifier's class of each channel (:func:`ganzoo.metrics.classifier.predict`)."""
     from .classifier import predict
-    from .images import check_images
+    from .features import check_images
 
     check_images("images", images)
     if images.shape[1] != 3:
@@ -124,7 +124,7 @@ def real_floor(n: int = STACKED_N, *, datamodule: Any = None, split: str = "test
     from ganzoo.io import cache_dir as ganzoo_cache_dir
 
     from .classifier import load_fmnist_classifier, predict
-    from .images import cache_key
+    from .features import cache_key
 
     check_int("n", n)
     if datamodule is None:
