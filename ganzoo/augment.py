@@ -59,17 +59,12 @@ def contrast(x: Tensor, p: float = 1.0) -> Tensor:
     return torch.where(_chosen(x, p) > 0, mean + (x - mean) * factor, x)
 
 
-def translation_shifts(n: int, size: tuple[int, int], device, ratio: float = 0.125) -> Tensor:
-    """``(n, 2)`` integer shifts (rows, columns), each uniform on ``[-s, s]`` with ``s = round(side * ratio)``."""
-    sh, sw = int(size[0] * ratio + 0.5), int(size[1] * ratio + 0.5)
-    return torch.stack([torch.randint(-sh, sh + 1, (n,), device=device),
-                        torch.randint(-sw, sw + 1, (n,), device=device)], dim=1)
-
-
 def translation(x: Tensor, p: float = 1.0, ratio: float = 0.125) -> Tensor:
     """Shift each image by up to ``ratio`` of its side (zero padding where it leaves the frame)."""
     n, _, h, w = x.shape
-    shifts = translation_shifts(n, (h, w), x.device, ratio) * _chosen(x, p).view(n, 1).long()
+    sh, sw = int(h * ratio + 0.5), int(w * ratio + 0.5)  # shifts uniform on [-s, s], s = round(side * ratio)
+    shifts = torch.stack([torch.randint(-sh, sh + 1, (n,), device=x.device),
+                          torch.randint(-sw, sw + 1, (n,), device=x.device)], dim=1) * _chosen(x, p).view(n, 1).long()
     rows = (torch.arange(h, device=x.device).view(1, h) - shifts[:, :1]).clamp(-1, h)  # source row of each row
     cols = (torch.arange(w, device=x.device).view(1, w) - shifts[:, 1:]).clamp(-1, w)
     padded = F.pad(x, (1, 1, 1, 1))  # index -1 and h (w) read the zero border
@@ -79,17 +74,13 @@ def translation(x: Tensor, p: float = 1.0, ratio: float = 0.125) -> Tensor:
     return out.gather(3, idx_c)
 
 
-def cutout_centres(n: int, size: tuple[int, int], device) -> Tensor:
-    """``(n, 2)`` cutout centres (row, column), uniform over the image (the reference's offsets)."""
-    return torch.stack([torch.randint(0, size[0] + (1 - int(size[0] * 0.5 + 0.5) % 2), (n,), device=device),
-                        torch.randint(0, size[1] + (1 - int(size[1] * 0.5 + 0.5) % 2), (n,), device=device)], dim=1)
-
-
 def cutout(x: Tensor, p: float = 1.0, ratio: float = 0.5) -> Tensor:
     """Zero a square of ``ratio`` of the side, centred at a random pixel, in each image."""
     n, _, h, w = x.shape
     ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
-    centres = cutout_centres(n, (h, w), x.device)
+    # the reference's centres: uniform on 0..side (0..side-1 for an odd hole), the hole clipped at the border
+    centres = torch.stack([torch.randint(0, h + 1 - ch % 2, (n,), device=x.device),
+                           torch.randint(0, w + 1 - cw % 2, (n,), device=x.device)], dim=1)
     r = torch.arange(h, device=x.device).view(1, h)
     c = torch.arange(w, device=x.device).view(1, w)
     top, left = centres[:, :1] - ch // 2, centres[:, 1:] - cw // 2
@@ -175,7 +166,8 @@ class Augment:
         check_probability("p", self.p)
         self.ada_target, self.ada_interval, self.ada_kimg = ada_target, ada_interval, ada_kimg
         self.r_t: float | None = None
-        self._signs, self._count, self._steps = 0.0, 0, 0
+        self._sums: Tensor | None = None  # (sum of signs, images) since the last adjustment
+        self._steps = 0
 
     @property
     def adaptive(self) -> bool:
@@ -192,23 +184,26 @@ class Augment:
         sums = torch.stack([torch.sign(real_out.detach().float()).sum(), torch.tensor(real_out.numel(),
                             dtype=torch.float32, device=real_out.device)])
         sums = reduce(sums) if reduce is not None else sums
-        self._signs += float(sums[0])
-        self._count += int(sums[1])
+        # summed on the device: the host reads them once an interval, not every step
+        self._sums = sums if self._sums is None else self._sums + sums.to(self._sums.device)
         self._steps += 1
         if self._steps % self.ada_interval == 0:
-            self.r_t = self._signs / max(self._count, 1)
-            step = self._count / (self.ada_kimg * 1000)  # images seen in the interval, over every rank
+            signs, count = self._sums.tolist()
+            self.r_t = signs / max(count, 1)
+            step = count / (self.ada_kimg * 1000)  # images seen in the interval, over every rank
             sign = (self.r_t > self.ada_target) - (self.r_t < self.ada_target)
             self.p = min(1.0, max(0.0, self.p + sign * step))
-            self._signs, self._count = 0.0, 0
+            self._sums = None
         return self.p
 
     def state_dict(self) -> dict[str, float | int | None]:
-        return {"p": self.p, "r_t": self.r_t, "signs": self._signs, "count": self._count, "steps": self._steps}
+        signs, count = self._sums.tolist() if self._sums is not None else (0.0, 0.0)
+        return {"p": self.p, "r_t": self.r_t, "signs": signs, "count": int(count), "steps": self._steps}
 
     def load_state_dict(self, state: dict) -> None:
         self.p, self.r_t = float(state["p"]), state["r_t"]
-        self._signs, self._count, self._steps = float(state["signs"]), int(state["count"]), int(state["steps"])
+        self._sums = torch.tensor([float(state["signs"]), float(state["count"])]) if state["count"] else None
+        self._steps = int(state["steps"])
 
     def __repr__(self) -> str:
         ada = f", ada_target={self.ada_target}, ada_interval={self.ada_interval}, ada_kimg={self.ada_kimg}"
