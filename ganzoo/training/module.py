@@ -21,7 +21,7 @@ from ganzoo.objectives import Objective, make_objective, scalar
 from .base import GanModule, Report, float_weights
 from .ema import ema_decay_at, has_batch_norm, make_ema, refresh_bn_stats, to_channels_last, update_ema
 from .guard import all_finite_flag
-from .schedule import ANNEALS, CriticSchedule, anneal
+from .schedule import ANNEALS, CriticSchedule, anneal, anneal_factor
 
 LR_SCHEDULES = ANNEALS  # "constant", "linear", "cosine"
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
@@ -72,14 +72,9 @@ class OptimizerSpec:
 
 
 def lr_factor(gen_iter: int, start: int, end: int, shape: str = "linear", end_factor: float = 0.0) -> float:
-    """LR factor of the ``shape`` schedule (:func:`~ganzoo.training.schedule.anneal`): 1 until generator iteration
-    ``start``, then to ``end_factor`` at ``end`` (linearly, or along half a cosine)."""
-    return 1.0 + (end_factor - 1.0) * anneal(shape, gen_iter, start, end)
-
-
-def linear_decay(gen_iter: int, start: int, end: int) -> float:
-    """LR factor of the linear schedule: 1 until generator iteration ``start``, then linearly to 0 at ``end``."""
-    return lr_factor(gen_iter, start, end)
+    """LR factor of the ``shape`` schedule: 1 until generator iteration ``start``, then to ``end_factor`` at ``end``
+    (linearly, or along half a cosine; :func:`~ganzoo.training.schedule.anneal_factor`)."""
+    return anneal_factor(shape, gen_iter, start, end, end_factor)
 
 
 def sample_latent(generator: Generator, n: int, device: torch.device) -> Tensor:

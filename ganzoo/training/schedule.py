@@ -32,6 +32,12 @@ def anneal(shape: str, t: int, start: int, end: int) -> float:
     return s if shape == "linear" else 0.5 * (1.0 - math.cos(math.pi * s))
 
 
+def anneal_factor(shape: str, t: int, start: int, end: int, end_factor: float) -> float:
+    """A multiplier that is 1 up to iteration ``start`` and ``end_factor`` from ``end`` on, moving along ``shape``
+    (:func:`anneal`) in between: the learning rates' and the penalties' schedules."""
+    return 1.0 + (end_factor - 1.0) * anneal(shape, t, start, end)
+
+
 @dataclass(frozen=True)
 class CriticSchedule:
     """How many critic steps precede each generator step, and on which critic steps the penalties are computed.
@@ -88,5 +94,4 @@ class CriticSchedule:
         if total is None:
             raise ValueError(f"penalty_schedule={self.penalty_schedule!r} ends at the run's last generator iteration: "
                              "set max_gen_iters")
-        return self.lazy_every * (1.0 + (self.penalty_end_factor - 1.0) * anneal(self.penalty_schedule, gen_iter, 0,
-                                                                                 total))
+        return self.lazy_every * anneal_factor(self.penalty_schedule, gen_iter, 0, total, self.penalty_end_factor)
