@@ -109,12 +109,18 @@ def data_for(variant: str) -> L.LightningDataModule:
     return FixedGlobalPairs() if variant in TRANSLATION else FixedGlobalBatches()
 
 
+# ``VARIANT-extra``: the variant with these arguments (LeCam's anchors are means over the global batch)
+EXTRA = {"lecam": {"constraints": ["gradient_penalty", {"name": "lecam", "start": 5}]}}
+
+
 def build(variant: str) -> ganzoo.AdversarialModule:
     """A small model of ``variant``, seeded 0, as users build it (nothing replaced)."""
     if variant in TRANSLATION:
         return build_translation(variant)
+    variant, _, extra = variant.partition("-")
     L.seed_everything(0)
-    m = getattr(ganzoo, variant)(hidden_dim=32, n_layers=2, max_gen_iters=STEPS // 5, ema_decay=0.9)
+    m = getattr(ganzoo, variant)(hidden_dim=32, n_layers=2, max_gen_iters=STEPS // 5, ema_decay=0.9,
+                                 **EXTRA.get(extra, {}))
     m.export_dir = None
     return m
 

@@ -348,3 +348,67 @@ def test_penalties_reject_negative_weights():
         GradientPenalty(target=0)
     with pytest.raises(ValueError, match="gamma"):
         R1(-1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 5. LeCam regularisation (Tseng et al. 2021)
+def _lecam_reference(outs_real, outs_fake, weight=0.3, decay=0.99, start=1000):
+    """The reference code's loop (google/lecam-gan, biggan_cifar): ``ema_losses.update`` of the batch means (decay
+    0 before ``start_itr``) and then ``lecam_reg``, written out in Python floats."""
+    ema_r = ema_f = None
+    out = []
+    for i, (r, f) in enumerate(zip(outs_real, outs_fake, strict=True)):
+        d = 0.0 if i < start else decay
+        mr, mf = sum(r) / len(r), sum(f) / len(f)
+        ema_r = mr if ema_r is None else ema_r * d + mr * (1 - d)
+        ema_f = mf if ema_f is None else ema_f * d + mf * (1 - d)
+        reg = sum(max(x - ema_f, 0.0) ** 2 for x in r) / len(r) + sum(max(ema_r - x, 0.0) ** 2 for x in f) / len(f)
+        out.append(weight * reg)
+    return out
+
+
+def test_lecam_follows_the_reference_recursion_across_its_start():
+    from ganzoo.constraints import LeCam
+
+    g = torch.Generator().manual_seed(0)
+    outs = [(torch.randn(16, generator=g) + 1, torch.randn(16, generator=g) - 1) for _ in range(12)]
+    lecam = LeCam(weight=0.3, decay=0.9, start=4)
+    got = [lecam.penalty(lambda x: x, r, f).item() for r, f in outs]  # the witness is the identity on outputs
+    want = _lecam_reference([r.tolist() for r, _ in outs], [f.tolist() for _, f in outs], 0.3, 0.9, 4)
+    assert got == pytest.approx(want, rel=1e-5)
+    assert lecam.updates == 12 and got[5] != pytest.approx(_lecam_reference(
+        [r.tolist() for r, _ in outs], [f.tolist() for _, f in outs], 0.3, 0.9, 1000)[5], rel=1e-3)  # decay used
+
+
+def test_lecam_gradient_pulls_outputs_toward_the_other_sides_anchor():
+    from ganzoo.constraints import LeCam
+
+    critic = linear_critic(torch.tensor([1.0, 0.0]), b=0.0)
+    real = torch.tensor([[3.0, 0.0], [1.0, 0.0]])  # D = 3, 1: mean 2
+    fake = torch.tensor([[-2.0, 0.0], [0.0, 0.0]])  # D = -2, 0: mean -1
+    lecam = LeCam(weight=1.0, start=0)
+    p = lecam.penalty(lambda x: critic(x).squeeze(1), real, fake)
+    # a_R = 2, a_F = -1: relu(3 + 1)^2, relu(1 + 1)^2 -> 10; relu(2 + 2)^2, relu(2 - 0)^2 -> 10
+    assert p.item() == pytest.approx(20.0)
+    p.backward()
+    # d/dw0: mean over real of 2 (D - a_F) x0 = (2*4*3 + 2*2*1) / 2 = 14; over fake of -2 (a_R - D) x0 = (-2*4*-2 +
+    # -2*2*0) / 2 = 8; the anchors are constants (detached means)
+    assert critic.weight.grad[0, 0].item() == pytest.approx(22.0)
+
+
+def test_lecam_is_registered_refuses_bad_settings_and_round_trips_its_state():
+    from ganzoo.constraints import LeCam
+
+    assert isinstance(make_constraint("lecam"), LeCam) and repr(make_constraint("lecam")) == \
+        "LeCam(weight=0.3, decay=0.99, start=1000)"
+    for kw, name in (({"decay": 1.0}, "decay"), ({"start": -1}, "start"), ({"weight": -1.0}, "weight")):
+        with pytest.raises(ValueError, match=name):
+            LeCam(**kw)
+    a = LeCam(start=1)
+    for _ in range(3):
+        a.penalty(lambda x: x, torch.randn(8), torch.randn(8))
+    b = LeCam(start=1)
+    b.load_state_dict(a.state_dict())
+    r, f = torch.randn(8), torch.randn(8)
+    assert torch.equal(a.penalty(lambda x: x, r, f), b.penalty(lambda x: x, r, f))
+    assert LeCam(weight=0.0).penalty(lambda x: x, r, f) is None

@@ -61,12 +61,13 @@ def params(m):
 # channels-last, two time scales, an EMA with its warm-up and recomputed batch-norm statistics)
 # and the critic's input augmentation: DiffAugment's draws (the global RNG) and ADA's probability (its own state)
 RESUME_CASES = [*ganzoo.list_variants(), "wgan_gp-linear_lr", "wgan_gp-bf16", "cgan-bf16_zoo", "cgan-diffaugment",
-                "cgan-ada"]
+                "cgan-ada", "wgan_gp-lecam"]
 EXTRA = {
     "diffaugment": ({"augment": {"policy": "color,translation,cutout"}}, {}),
     "ada": ({"augment": {"policy": "translation,cutout", "ada_target": 0.6, "ada_interval": 1, "ada_kimg": 0.01}},
             {}),
     "linear_lr": ({"lr_schedule": "linear"}, {}),
+    "lecam": ({"constraints": ["gradient_penalty", {"name": "lecam", "start": 3}]}, {}),  # its anchors resume
     "bf16": ({}, {"precision": "bf16-mixed"}),
     "bf16_zoo": ({"channels_last": True, "d_lr": 6e-4, "ema_rampup": 0.05}, {"precision": "bf16-mixed"}),
 }
@@ -115,6 +116,9 @@ def test_resume_reaches_the_uninterrupted_weights_exactly(tmp_path, name):
     if extra == "ada":  # p moves by 8 / 10 a step (batch 8, ada_kimg 0.01) and resumes where the checkpoint left it
         assert full.augment.state_dict() == resumed.augment.state_dict()
         assert ck["ganzoo_augment"]["steps"] > 0 and full.augment.r_t is not None
+    if extra == "lecam":  # the anchors are a moving average past its start: they resume from the checkpoint
+        assert ck["ganzoo_constraints"][1]["updates"] > 3
+        assert torch.equal(full.constraints[1].anchors, resumed.constraints[1].anchors)
     a, b = params(full), params(resumed)
     assert a.keys() == b.keys()
     assert any("generator_ema" in k for k in a) == ("ema_decay" in kw)

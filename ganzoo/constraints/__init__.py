@@ -1,4 +1,4 @@
-"""Lipschitz constraints on the critic: weight clipping, gradient penalties, R1 / R2, spectral norm.
+"""Constraints on the critic: weight clipping, gradient penalties, R1 / R2, spectral norm, LeCam.
 
 A constraint has three hooks, called by the shared module:
 ``prepare(critic)`` once at construction, ``penalty(witness, real, fake)`` inside every critic step
@@ -42,6 +42,13 @@ class Constraint:
 
     def after_critic_step(self, critic: nn.Module) -> None:
         """Called after every critic optimizer step."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a stateful constraint carries across steps (saved in checkpoints; empty for the stateless ones)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`."""
 
 
 class WeightClipping(Constraint):
@@ -259,6 +266,82 @@ class SpectralNorm(Constraint):
         return f"SpectralNorm(n_power_iterations={self.n_power_iterations})"
 
 
+def mean_over_ranks(t: Tensor) -> Tensor:
+    """``t`` averaged over the ranks of the running ``torch.distributed`` group (Lightning's DDP), or ``t`` itself
+    in one process."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        t = t.clone()
+        dist.all_reduce(t)
+        t = t / dist.get_world_size()
+    return t
+
+
+class LeCam(Constraint):
+    """LeCam regularisation (Tseng et al. 2021, "Regularizing Generative Adversarial Networks under Limited Data",
+    eq. 3): the critic's outputs on real samples are pulled below a moving average of its outputs on generated ones,
+    and those on generated samples above a moving average of its outputs on real ones:
+
+    ``weight * (E relu(D(x_r) - a_F)^2 + E relu(a_R - D(x_g))^2)``
+
+    where ``a_R``, ``a_F`` are exponential moving averages (``decay``) of the batch means of ``D`` on the real and the
+    generated samples, updated at every penalised critic step before the term is taken (for the first ``start``
+    updates they are the current means). It bounds how far a memorising critic can push the two apart, which is
+    what ruins small-data training. The defaults are the reference code's for CIFAR-10 (``google/lecam-gan``,
+    BigGAN: ``--LC 0.3``, ``ema_losses(decay=0.99, start_itr=1000)``); there ``start`` counts generator
+    iterations, here the constraint's own updates (critic steps). ``D`` is the objective's witness (the critic's
+    raw output for the GAN losses), reused from the loss's forward pass. Under DDP the means are averaged over the
+    ranks, so the anchors are those of the global batch. The anchors are saved in checkpoints.
+
+    Example:
+        Outputs 2 on the real and -1 on the generated samples: the first update sets the anchors to those means, and
+        the penalty is 0.3 x ((2 - (-1))^2 + (2 - (-1))^2) = 5.4:
+
+        >>> import torch
+        >>> from ganzoo.constraints import LeCam
+        >>> real, fake = torch.ones(4, 2), -torch.ones(4, 2)
+        >>> lecam = LeCam()
+        >>> lecam.penalty(lambda x: x[:, 0] * torch.where(x[:, 0] > 0, 2.0, 1.0), real, fake)
+        tensor(5.4000)
+        >>> lecam.state_dict()["anchors"].tolist()
+        [2.0, -1.0]
+    """
+
+    name = "lecam"
+    at_samples = True
+
+    def __init__(self, weight: float = 0.3, decay: float = 0.99, start: int = 1000):
+        check_positive("weight", weight, allow_zero=True)
+        if not 0 <= decay < 1:
+            raise ValueError(f"decay must be in [0, 1) (the anchors' moving-average decay), got {decay}")
+        if start < 0:
+            raise ValueError(f"start must be >= 0 (updates before the anchors average), got {start}")
+        self.weight, self.decay, self.start = float(weight), float(decay), int(start)
+        self.updates, self.anchors = 0, None  # anchors: tensor([a_R, a_F]) on the critic's device
+
+    def penalty(self, witness: Witness, real: Tensor, fake: Tensor) -> Tensor | None:
+        if self.weight == 0:
+            return None
+        d_real, d_fake = witness(real).float(), witness(fake).float()
+        means = mean_over_ranks(torch.stack([d_real.detach().mean(), d_fake.detach().mean()]))
+        if self.anchors is None or self.updates < self.start:
+            self.anchors = means
+        else:
+            self.anchors = self.decay * self.anchors.to(means.device) + (1 - self.decay) * means
+        self.updates += 1
+        a_real, a_fake = self.anchors
+        return self.weight * ((d_real - a_fake).relu().pow(2).mean() + (a_real - d_fake).relu().pow(2).mean())
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"updates": self.updates, "anchors": None if self.anchors is None else self.anchors.detach().cpu()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.updates, self.anchors = int(state["updates"]), state["anchors"]
+
+    def __repr__(self) -> str:
+        return f"LeCam(weight={self.weight}, decay={self.decay}, start={self.start})"
+
+
 def apply_spectral_norm(module: nn.Module, n_power_iterations: int = 1) -> nn.Module:
     """Wrap every Linear/Conv/Embedding weight of ``module`` with spectral normalisation, in place."""
     for m in list(module.modules()):
@@ -275,6 +358,7 @@ CONSTRAINTS = {
     "r2": functools.partial(R1, on="fake"),
     "r1_r2": functools.partial(R1, on="both"),
     "spectral_norm": SpectralNorm,
+    "lecam": LeCam,
 }
 
 
@@ -287,6 +371,6 @@ def make_constraint(spec: str | dict[str, Any] | Constraint) -> Constraint:
 
 __all__ = [
     "CONSTRAINTS", "make_constraint", "Constraint", "WeightClipping", "GradientPenalty", "R1", "R1_SIDES",
-    "SpectralNorm",
-    "apply_spectral_norm", "interpolate", "reusing_witness",
+    "SpectralNorm", "LeCam",
+    "apply_spectral_norm", "mean_over_ranks", "interpolate", "reusing_witness",
 ]

@@ -505,8 +505,12 @@ class AdversarialModule(GanModule):
         super().on_save_checkpoint(checkpoint)
         if self.augment is not None:
             checkpoint["ganzoo_augment"] = self.augment.state_dict()
+        if any(states := [c.state_dict() for c in self.constraints]):  # LeCam's anchors
+            checkpoint["ganzoo_constraints"] = states
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         super().on_load_checkpoint(checkpoint)
         if self.augment is not None and "ganzoo_augment" in checkpoint:
             self.augment.load_state_dict(checkpoint["ganzoo_augment"])
+        for c, state in zip(self.constraints, checkpoint.get("ganzoo_constraints", ())):
+            c.load_state_dict(state)
