@@ -195,4 +195,7 @@ def load_generator(folder: str | os.PathLike, device: str | torch.device = "cpu"
     model.trained_on = trained_on if isinstance(trained_on, str) else None  # ganzoo eval's default reference
     limit = training.get("limit")  # {"images": N, "seed": ...}: trained on a subset (the copy check searches it)
     model.trained_limit = limit["images"] if isinstance(limit, dict) and isinstance(limit.get("images"), int) else None
+    holdout = training.get("holdout")  # {"images": N, "seed": ...}: a folder's images set aside as its test split
+    model.trained_holdout = holdout["images"] if isinstance(holdout, dict) and isinstance(holdout.get("images"),
+                                                                                          int) else None
     return model.to(device).eval()

@@ -156,3 +156,23 @@ def test_augment_is_refused_for_a_generator_of_points():
         ganzoo.DCGAN(hidden_dim=16, augment={"policy": "cutout"})
     with pytest.raises(ValueError, match="augment policy: unknown op"):
         ganzoo.DCGAN(augment={"policy": "flip"})
+
+
+def test_fit_on_few_images_without_augmentation_warns_once_naming_the_how_to(tmp_path):
+    import warnings
+
+    from conftest import quiet_trainer
+    from variant_cases import case
+
+    from ganzoo.training.module import SMALL_DATA
+
+    c = case("cgan")
+    assert len(c.data().training_set()) == 64 < SMALL_DATA
+    for augment, expected in ((None, 1), ({"policy": "cutout"}, 0)):
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            quiet_trainer(tmp_path / str(expected)).fit(c.build(augment=augment), c.data())
+        small = [str(w.message) for w in rec if "without augmentation" in str(w.message)]
+        assert len(small) == expected, small
+        if expected:
+            assert small[0].startswith("training on 64 images without augmentation") and "howto/small-data" in small[0]

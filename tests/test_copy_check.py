@@ -125,6 +125,34 @@ def test_cli_copy_check_of_an_exported_copier_and_its_nearest_grid(tmp_path, cap
     assert np.array_equal(left, right)
 
 
+@needs_fmnist
+def test_a_folder_with_images_set_aside_checks_copies_against_them(tmp_path, capsys):
+    """A folder of one's own images (here 120 Fashion-MNIST PNGs) with ``holdout=40``: the 40 set-aside images are
+    the held-out set, the other 80 the training set; a generator recorded as trained on that folder (config.json's
+    ``training.holdout``) and returning its training images is flagged, through ``ganzoo eval``."""
+    from ganzoo.data import ImageFolderDataModule
+
+    x = FashionMNISTDataModule().reference_images("test", 120)[0]  # [-1, 1]
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for i, im in enumerate(((x + 1) * 127.5).round().to(torch.uint8)):
+        Image.fromarray(im[0].numpy(), mode="L").save(folder / f"{i:03d}.png")
+    dm = ImageFolderDataModule(str(folder), channels=1, holdout=40)
+    train, desc, _ = training_images(dm)
+    assert len(train) == 80 and len(dm.dataset("test")) == 40 and "all 80 images" in desc
+    kept = {p for p, _ in dm._items["train"]}
+    assert kept.isdisjoint(p for p, _ in dm._items["test"]) and len(kept | {p for p, _ in dm._items["test"]}) == 120
+    gen = save_generator(CopierGenerator.of(train * 2 - 1), tmp_path / "copier",
+                         extra={"dataset": "image_folder", "holdout": {"images": 40, "seed": 0}})
+    main(["eval", str(gen), "--data", "image_folder", "--data_dir", str(folder), "--metrics", "copy", "--n", "80",
+          "--n_real", "40", "--device", "cpu"])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["copy_fraction"] == 1.0 and printed["copy_median_ratio"] < 0.01
+    assert (printed["protocol"]["copy"]["n_train"], printed["protocol"]["copy"]["n_heldout"]) == (80, 40)
+    with pytest.raises(ValueError, match="holdout=120 leaves no training images"):
+        ImageFolderDataModule(str(folder), channels=1, holdout=120)
+
+
 @pytest.mark.parametrize("argv, match", [
     (["--metrics", "copy", "--ref", "{tmp}/ref.npy"], "metrics: 'copy' needs a dataset as the reference"),
     (["--metrics", "fid", "--nearest-grid", "{tmp}/g.png"], "--nearest-grid .*add copy to --metrics"),

@@ -146,10 +146,14 @@ def main(argv: list[str] | None = None) -> dict:
             recorded = trained_on if trained_on in IMAGE_DATAMODULES and trained_on != "image_folder" else None
             data = args.data or recorded or DEFAULT_DATA
             # a generator trained on a subset (config.json's training.limit) is checked for copies of that subset
-            limit = getattr(fake, "trained_limit", None) if kind == "model" and data == trained_on else None
-            reference, ref_name = image_datamodule(data, **({"data_dir": args.data_dir} if args.data_dir else {}),
-                                                   **({"limit": limit} if limit else {})), f"--data {data}"
+            # (and one trained on a folder with images set aside, training.holdout, is compared with those)
+            same = kind == "model" and data == trained_on
+            settings = {k: getattr(fake, f"trained_{k}", None) if same else None for k in ("limit", "holdout")}
             shape = tuple(getattr(fake, "output_shape", ()))
+            if data == "image_folder" and len(shape) == 3:  # a folder's images are read at the generator's size
+                settings.update(channels=shape[0], resolution=shape[1])
+            reference, ref_name = image_datamodule(data, **({"data_dir": args.data_dir} if args.data_dir else {}),
+                                                   **{k: v for k, v in settings.items() if v}), f"--data {data}"
             if kind == "model" and tuple(reference.data_shape) != shape:
                 raise ValueError(f"{args.source} makes images of shape {shape} but --data {data} has "
                                  f"{tuple(reference.data_shape)}; name the generator's dataset with --data (one of "

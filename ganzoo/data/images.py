@@ -624,14 +624,31 @@ class ImageFolderDataModule(ImageDataModule):
     (unlabelled). Every image's header is checked in the constructor: with ``resize="none"`` an image that is not
     ``resolution`` x ``resolution`` is an error naming it (``"resize"`` resizes, ``"center_crop"`` crops the
     largest centred square, then resizes); an image whose mode does not match ``channels`` (1: grey "L", 3: "RGB")
-    is an error naming it. The test split is the training split (folders have one)."""
+    is an error naming it.
+
+    A folder has one split. ``holdout=N`` sets ``N`` of its images aside (drawn with a fixed seed, the same for every
+    run): they are the test split, which training never sees, and the rest are the training split; the copy check
+    (``ganzoo eval --metrics copy``) compares with them. Without it the test split is the training split.
+
+    Example:
+        >>> import tempfile
+        >>> from PIL import Image
+        >>> from ganzoo.data import ImageFolderDataModule
+        >>> root = tempfile.mkdtemp()
+        >>> for i in range(10):
+        ...     Image.new("L", (32, 32), color=i * 20).save(f"{root}/{i}.png")
+        >>> dm = ImageFolderDataModule(root, channels=1, holdout=3)
+        >>> len(dm.dataset("train")), len(dm.dataset("test")), dm.held_out_test
+        (7, 3, True)
+    """
 
     dataset_name = "image_folder"
-    held_out_test = False  # its test split is the training split
 
     def __init__(self, root: str, resolution: int = 32, channels: int = 3, resize: str = "none",
-                 batch_size: int = 64, num_workers: int = 0, seed: int = 0, limit: int | None = None):
+                 batch_size: int = 64, num_workers: int = 0, seed: int = 0, limit: int | None = None,
+                 holdout: int = 0):
         super().__init__(batch_size, num_workers, seed, limit)
+        check_int("holdout", holdout, 0)
         from PIL import Image, UnidentifiedImageError
 
         check_int("resolution", resolution, 8)
@@ -668,10 +685,20 @@ class ImageFolderDataModule(ImageDataModule):
             if resize == "none" and size != (resolution, resolution):
                 raise ValueError(f"image {path} is {size[0]}x{size[1]} but resolution={resolution}; "
                                  "set resize='resize' or 'center_crop'")
-        self._items = items
+        if holdout >= len(items):
+            raise ValueError(f"holdout={holdout} leaves no training images: image folder {self.root} holds "
+                             f"{len(items)}")
+        self.holdout = holdout
+        self.held_out_test = holdout > 0  # otherwise the test split is the training split
+        test = set(torch.randperm(len(items), generator=torch.Generator().manual_seed(LIMIT_SEED))[:holdout].tolist())
+        self._items = {"train": [it for i, it in enumerate(items) if i not in test or not holdout],
+                       "test": [it for i, it in enumerate(items) if i in test or not holdout]}
 
     def _load(self, split: str) -> Dataset:
-        return FileImages(self._items, self.resolution, self.channels, self.resize)
+        return FileImages(self._items[split], self.resolution, self.channels, self.resize)
+
+    def batch_settings(self) -> dict[str, Any]:
+        return {**super().batch_settings(), "holdout": self.holdout}
 
 
 IMAGE_DATAMODULES = {

@@ -154,7 +154,8 @@ def check_held_out(datamodule: Any) -> None:
     if not getattr(datamodule, "held_out_test", True):
         name = getattr(datamodule, "dataset_name", type(datamodule).__name__)
         raise ValueError(f"metrics: 'copy' compares with held-out images, and the test split of {name} is its "
-                         "training split (a folder of images has one split): there are no held-out images")
+                         "training split (a folder of images has one split): there are no held-out images; "
+                         "train with some set aside (the folder datamodule's holdout=N)")
 
 
 def check_datamodule(

@@ -324,4 +324,6 @@ class GanModule(Exportable, L.LightningModule):
             extra = {**self.export_metadata(), **({"dataset": dataset} if isinstance(dataset, str) else {})}
             if getattr(dm, "limit", None) is not None:  # trained on a seeded subset (the datamodule's limit)
                 extra["limit"] = {"images": dm.limit, "seed": LIMIT_SEED}
+            if getattr(dm, "holdout", 0):  # a folder's images set aside as its test split
+                extra["holdout"] = {"images": dm.holdout, "seed": LIMIT_SEED}
             save_generator(self.export_model, folder, extra=extra)
