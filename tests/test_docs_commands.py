@@ -10,8 +10,8 @@ it needs the network (the Hub, a dataset download), a GPU, or it serves until st
 
 What the reader would bring is made by the test, only when a command names it as an input and it does not exist yet
 (``PLACEHOLDERS``): folders of 1x32x32 images (samples of the zoo's DCGAN saved as PNGs: a reader's own 16 in
-``my_images/``, 100 in the others), and the generator folders that ``docs/howto/train.md``'s runs export (copies of
-the zoo's bundled entries).
+``my_images/``, 300 in ``few_images/``, 16 in the others), and the generator folders that ``docs/howto/train.md``'s
+runs export (copies of the zoo's bundled entries).
 
 Long runs are shortened, mechanically and only so (``shorten``): every ``ganzoo fit`` trains at most
 ``max_gen_iters`` N // 1200 generator iterations (at least 2; 2 where the command sets none), so a budget and its
@@ -44,7 +44,7 @@ FIT_DIVISOR, FIT_MIN = 1200, 2
 CAPS = {"--n": 100, "--n_real": 100}
 LATENT_STEPS = 20  # Adam steps on the latents of ganzoo project and ganzoo search
 # pages with training runs (10 s of CPU and more each, most of it the end-of-fit evaluation): slow
-SLOW = {"README.md", "train.md", "resume.md", "multi-gpu.md"}
+SLOW = {"README.md", "train.md", "resume.md", "multi-gpu.md", "small-data.md"}
 SLOW_COMMANDS = {  # a pattern of the command as written: why it is slow
     r"^ganzoo eval .*--data (" + "|".join(TRANSLATION_DATA) + r")\b": "a translator scored on its whole test split",
     r"^ganzoo eval .*--metrics \S*copy": "the copy check extracts the features of all 60,000 training images",
@@ -119,6 +119,7 @@ def _zoo_copy(name: str):
 
 PLACEHOLDERS = {
     "my_images/": _image_folder(16), "edges/": _image_folder(16), "sneakers/": _image_folder(16),
+    "few_images/": _image_folder(300),  # the small-data how-to's: 250 to train on after its holdout of 50
     "runs/dcgan/fashion_mnist/generator": _zoo_copy("dcgan-fashion_mnist"),
     "runs/cyclegan/sneaker2boot/generator": _zoo_copy("cyclegan-sneaker2boot"),
 }

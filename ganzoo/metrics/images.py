@@ -641,9 +641,9 @@ def evaluate(
     images: a folder (PNG/JPEG/...), a ``.npy``/``.npz`` file, a tensor or an array (:func:`as_images` says which
     dtypes and layouts; all images, or the first ``n``).
 
-    ``reference``: an image datamodule (the first ``n_real`` images of ``split``; default ``n`` for a generator,
-    else 10,000 or the whole split), images as for ``fake`` (all, or the first ``n_real``), or reference
-    statistics (a ``.safetensors`` file of ``ganzoo stats``, or :class:`ReferenceStats`). ``reference`` is the
+    ``reference``: an image datamodule (the first ``n_real`` images of ``split``; default ``n`` for a
+    generator, else 10,000, in both cases at most the whole split), images as for ``fake`` (all, or the first
+    ``n_real``), or reference statistics (a ``.safetensors`` file of ``ganzoo stats``, or :class:`ReferenceStats`). ``reference`` is the
     set precision and recall treat as real; the protocol names it under ``"real"``.
 
     ``extractor``: default the statistics' extractor, else ``"fmnist"`` for 1x32x32 images and ``"fmnist_stacked"``
@@ -719,11 +719,13 @@ def evaluate(
         extractor = extractor or _extractor_for(tuple(reference.data_shape), reference.dataset_name)  # first
         dataset = reference.dataset_name
         size = len(reference.dataset(split)) if hasattr(reference, "dataset") else None
-        count = n_real or ((n or _default_n(extractor)) if generator is not None else
-                           min(REFERENCE_N, size or REFERENCE_N))
+        # by default as many as the samples (a generator) or 10,000, and at most the split (a small folder's)
+        count = n_real or min((n or _default_n(extractor)) if generator is not None else REFERENCE_N,
+                              size or REFERENCE_N)
         x, _ = reference.reference_images(split, count)
         real, ref_count = (x + 1) / 2, count
-        real_desc = f"{dataset} {split} split, the first {count} images"
+        real_desc = f"{dataset} {split} split, " + (f"all {count} images" if count == size else
+                                                     f"the first {count} images")
     else:
         real, real_desc = read_image_set(reference, name=reference_name, n=n_real)
         if extractor in (None, "fmnist"):  # raw 28x28 Fashion-MNIST: padded as the datamodule pads

@@ -46,15 +46,15 @@ def evaluate_images(
     cache_dir: str | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """FID/KID/IS of ``n`` samples of ``generator`` (seed ``seed``) against ``n_real`` (default ``n``) images of the
-    datamodule's ``split``, with the protocol under ``"protocol"``; for a conditional generator also the
-    classifier's class coverage and per-class accuracy (Fashion-MNIST extractor only). The metrics run where the
+    """FID/KID/IS of ``n`` samples of ``generator`` (seed ``seed``) against ``n_real`` (default ``n``, at most the
+    split) images of the datamodule's ``split``, with the protocol under ``"protocol"``; for a conditional
+    generator also the classifier's class coverage and per-class accuracy (Fashion-MNIST extractor only). The metrics run where the
     generator is. :func:`ganzoo.metrics.images.evaluate` with a datamodule as the reference."""
     from ganzoo.metrics.images import evaluate
 
     check_int("n", n)
     return evaluate(
-        generator, datamodule, metrics=check_metrics(metrics), n=n, n_real=n_real or n, split=split,
+        generator, datamodule, metrics=check_metrics(metrics), n=n, n_real=n_real, split=split,
         extractor=extractor, weights_path=weights_path, seed=seed, cache_dir=cache_dir, progress=progress,
     )
 
