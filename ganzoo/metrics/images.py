@@ -641,10 +641,10 @@ def evaluate(
     images: a folder (PNG/JPEG/...), a ``.npy``/``.npz`` file, a tensor or an array (:func:`as_images` says which
     dtypes and layouts; all images, or the first ``n``).
 
-    ``reference``: an image datamodule (the first ``n_real`` images of ``split``; default ``n`` for a
-    generator, else 10,000, in both cases at most the whole split), images as for ``fake`` (all, or the first
-    ``n_real``), or reference statistics (a ``.safetensors`` file of ``ganzoo stats``, or :class:`ReferenceStats`). ``reference`` is the
-    set precision and recall treat as real; the protocol names it under ``"real"``.
+    ``reference``: an image datamodule (the first ``n_real`` images of ``split``; default ``n`` for a generator, else
+    10,000, in both cases at most the whole split), images as for ``fake`` (all, or the first ``n_real``), or
+    reference statistics (a ``.safetensors`` file of ``ganzoo stats``, or :class:`ReferenceStats`). ``reference`` is
+    the set precision and recall treat as real; the protocol names it under ``"real"``.
 
     ``extractor``: default the statistics' extractor, else ``"fmnist"`` for 1x32x32 images and ``"fmnist_stacked"``
     for a Stacked Fashion-MNIST datamodule. With ``"fmnist_stacked"`` the result also holds ``"modes"`` (of 1,000)
