@@ -47,9 +47,9 @@ def evaluate_images(
     progress: bool = False,
 ) -> dict[str, Any]:
     """FID/KID/IS of ``n`` samples of ``generator`` (seed ``seed``) against ``n_real`` (default ``n``, at most the
-    split) images of the datamodule's ``split``, with the protocol under ``"protocol"``; for a conditional generator also
-    the classifier's class coverage and per-class accuracy (Fashion-MNIST extractor only). The metrics run where the
-    generator is. :func:`ganzoo.metrics.images.evaluate` with a datamodule as the reference."""
+    split) images of the datamodule's ``split``, with the protocol under ``"protocol"``; for a conditional
+    generator also the classifier's class coverage and per-class accuracy (Fashion-MNIST extractor only). The
+    metrics run where the generator is. :func:`ganzoo.metrics.images.evaluate` with a datamodule as the reference."""
     from ganzoo.metrics.images import evaluate
 
     check_int("n", n)
