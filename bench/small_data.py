@@ -105,8 +105,9 @@ def main() -> None:
         for run in args.only:
             work = ROOT / "runs" / "small_data" / run
             train_once(spec(run), work, max_time=round(args.minutes * 60))
+            row = score(work, run)
             res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}  # another process may have added
-            res[run] = score(work, run)
+            res[run] = row  # read, added to and written at once: a run scored meanwhile elsewhere is kept
             RESULTS.write_text(json.dumps(res, indent=1) + "\n")
             print(run, {k: v for k, v in res[run].items() if k != "curve"}, f"on {hardware(None)}", flush=True)
     publish("small-data", table(res), args.readme)

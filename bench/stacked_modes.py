@@ -118,8 +118,9 @@ def main() -> None:
             key = name if args.critic_width == 1 else f"{name}@critic{args.critic_width:g}"
             work = ROOT / "runs" / "stacked" / key
             train_once(stacked_spec(all_runs[name], args.critic_width), work, max_time=round(args.minutes * 60))
+            row = {"run": name, "critic_width": args.critic_width, **score(work)}
             res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}  # another process may have added
-            res[key] = {"run": name, "critic_width": args.critic_width, **score(work)}
+            res[key] = row  # read, added to and written at once: a run scored meanwhile elsewhere is kept
             RESULTS.write_text(json.dumps(res, indent=1) + "\n")
             print(key, {k: v for k, v in res[key].items() if k != "curve"}, f"on {hardware(None)}", flush=True)
     publish("stacked-modes", table(res), args.readme)
