@@ -11,8 +11,8 @@ moves fast). A positive rho means the estimate falls when the FID falls.
     python bench/loss_vs_fid.py wgan=runs/zoo/wgan-fashion_mnist dcgan=runs/zoo/dcgan-fashion_mnist ...
 
 Writes ``bench/results/loss_vs_fid.json`` and ``docs/loss_vs_fid.png`` (one panel a run: the estimate and the FID
-over training) and prints a Markdown table (``--readme``: docs/benchmarks.md between ``<!-- loss-vs-fid:start/end
--->``).
+over training) and prints a Markdown table (``--readme``: docs/concepts/divergences.md between
+``<!-- loss-vs-fid:start/end -->``).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Each run is ``bench/make_zoo_entry.py``'s training (a fresh ``ganzoo fit`` proce
 ``recipes/<variant>/fashion_mnist.yaml`` with ``data`` replaced by ``StackedFashionMNISTDataModule`` and both
 networks' ``channels`` set to 3 (f-GAN divergences other than JS: the zoo entry's settings too), in
 ``runs/stacked/<run>``; a run folder with a finished training is only re-scored. Results go to
-``bench/results/stacked_modes.json`` after every run; the table to docs/benchmarks.md between
+``bench/results/stacked_modes.json`` after every run; the table to docs/concepts/divergences.md between
 ``<!-- stacked-modes:start/end -->``. The unrolled-GAN and PacGAN papers make the benchmark harder by shrinking the
 critic (``--critic_width 0.25`` / ``0.5``: its ``width`` times that), which separates methods that all cover 1,000
 modes with the full critic.
