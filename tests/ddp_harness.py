@@ -81,8 +81,32 @@ class FixedGlobalPairs(L.LightningDataModule):
         return DataLoader(_Pairs(self.seed), batch_size=None, num_workers=0, generator=torch.Generator())
 
 
+class _Images(IterableDataset):
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def __iter__(self):
+        g = torch.Generator().manual_seed(self.seed)
+        while True:
+            yield rank_slice(torch.rand(GLOBAL_IMAGES, 1, 16, 16, generator=g) * 2 - 1)
+
+
+class FixedGlobalImages(FixedGlobalBatches):
+    """1x16x16 image batches: each step's global batch fixed, every rank gets its slice."""
+
+    data_shape = (1, 16, 16)
+
+    def train_dataloader(self):
+        return DataLoader(_Images(self.seed), batch_size=None, num_workers=0, generator=torch.Generator())
+
+
 GLOBAL_PAIRS = 8
+GLOBAL_IMAGES = 16
 TRANSLATION = ("Pix2Pix", "CycleGAN")
+# a normalisation-free image model (batch norm would mix a rank's half batch), its critic's inputs augmented by
+# DiffAugment's three ops with ADA's adaptive p, moved every critic step so that p changes within the run
+AUGMENTED = "R3GAN-augment"
+R3 = {"channels": 1, "resolution": 16, "widths": [16, 16, 8], "group_width": 8}
 
 
 def build_translation(variant: str):
@@ -106,7 +130,19 @@ def build_translation(variant: str):
 
 
 def data_for(variant: str) -> L.LightningDataModule:
+    if variant == AUGMENTED:
+        return FixedGlobalImages()
     return FixedGlobalPairs() if variant in TRANSLATION else FixedGlobalBatches()
+
+
+def build_augmented() -> ganzoo.AdversarialModule:
+    L.seed_everything(0)
+    m = ganzoo.R3GAN({"arch": "r3gan_generator", "latent_dim": 8, **R3}, {"arch": "r3gan_critic", **R3},
+                     max_gen_iters=12, ema_decay=0.9,
+                     augment={"policy": "color,translation,cutout", "ada_target": 0.6, "ada_interval": 1,
+                              "ada_kimg": 0.02})
+    m.export_dir = None
+    return m
 
 
 # ``VARIANT-extra``: the variant with these arguments (LeCam's anchors are means over the global batch)
@@ -117,6 +153,8 @@ def build(variant: str) -> ganzoo.AdversarialModule:
     """A small model of ``variant``, seeded 0, as users build it (nothing replaced)."""
     if variant in TRANSLATION:
         return build_translation(variant)
+    if variant == AUGMENTED:
+        return build_augmented()
     variant, _, extra = variant.partition("-")
     L.seed_everything(0)
     m = getattr(ganzoo, variant)(hidden_dim=32, n_layers=2, max_gen_iters=STEPS // 5, ema_decay=0.9,
@@ -145,7 +183,34 @@ def build_concatenated(variant: str, world_size: int = 2) -> ganzoo.AdversarialM
     for c in m.constraints:
         if hasattr(c, "draw_eps"):
             c.draw_eps = lambda real: side_by_side(real.shape[0], lambda k, g: torch.rand(k, generator=g))
+    if m.augment is not None:  # each half of a batch augmented with its rank's draws, from its rank's stream
+        augment = m.augment.__call__
+
+        def ranks_augment(x: torch.Tensor) -> torch.Tensor:
+            parts = []
+            for g, part in zip(streams, x.chunk(world_size), strict=True):
+                own = torch.get_rng_state()
+                torch.set_rng_state(g.get_state())  # the ops draw from the global RNG, as on the rank
+                parts.append(augment(part))
+                g.set_state(torch.get_rng_state())
+                torch.set_rng_state(own)
+            return torch.cat(parts)
+
+        m.augment = _Wrapped(m.augment, ranks_augment)
     return m
+
+
+class _Wrapped:
+    """An :class:`ganzoo.augment.Augment` whose call is replaced (its other attributes are the original's)."""
+
+    def __init__(self, inner, call):
+        self._inner, self._call = inner, call
+
+    def __call__(self, x):
+        return self._call(x)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
 
 
 def trainer(root: str, **kw) -> L.Trainer:

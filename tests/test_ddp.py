@@ -1,7 +1,9 @@
 """DDP with 2 CPU processes (gloo) against one process on the full batch, and every recipe family on 2 processes.
 
-The DDP ranks draw their latents and penalty weights as users' runs do (each rank its own stream, seeded by ganzoo);
-the single process they are compared with draws both ranks' streams side by side (tests/ddp_harness.py). The
+The DDP ranks draw their latents, penalty weights and augmentations as users' runs do (each rank its own stream,
+seeded by ganzoo); the single process they are compared with draws both ranks' streams side by side, and augments
+each half of a batch with its rank's draws (tests/ddp_harness.py). ADA's probability and LeCam's anchors are
+statistics of the global batch: a rank that kept its own would diverge from the single process. The
 recipes run through the real CLI with an input probe (tests/ddp_probe.py) that fails a run in which any batch of
 data or noise entered a network on both ranks.
 
@@ -56,7 +58,7 @@ SLOW = pytest.mark.slow  # 16-20 s each: keeps `pytest -m "not slow"` near 8 min
 @pytest.mark.parametrize(
     "variant,strategy",
     [("WGANGP", "ddp"), pytest.param("WGANGP", "ddp_gan", marks=SLOW),
-     pytest.param("WGANGP-lecam", "ddp", marks=SLOW), pytest.param("SNGAN", "ddp", marks=SLOW),
+     pytest.param("WGANGP-lecam", "ddp", marks=SLOW), pytest.param("R3GAN-augment", "ddp", marks=SLOW), pytest.param("SNGAN", "ddp", marks=SLOW),
      ("SNGAN", "ddp_gan"), pytest.param("CramerGAN", "ddp_gan", marks=SLOW), pytest.param("Pix2Pix", "ddp", marks=SLOW),
      pytest.param("CycleGAN", "ddp", marks=SLOW)],
 )
