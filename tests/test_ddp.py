@@ -58,7 +58,8 @@ SLOW = pytest.mark.slow  # 16-20 s each: keeps `pytest -m "not slow"` near 8 min
 @pytest.mark.parametrize(
     "variant,strategy",
     [("WGANGP", "ddp"), pytest.param("WGANGP", "ddp_gan", marks=SLOW),
-     pytest.param("WGANGP-lecam", "ddp", marks=SLOW), pytest.param("R3GAN-augment", "ddp", marks=SLOW), pytest.param("SNGAN", "ddp", marks=SLOW),
+     pytest.param("WGANGP-lecam", "ddp", marks=SLOW), pytest.param("R3GAN-augment", "ddp", marks=SLOW),
+     pytest.param("SNGAN", "ddp", marks=SLOW),
      ("SNGAN", "ddp_gan"), pytest.param("CramerGAN", "ddp_gan", marks=SLOW), pytest.param("Pix2Pix", "ddp", marks=SLOW),
      pytest.param("CycleGAN", "ddp", marks=SLOW)],
 )
