@@ -48,3 +48,20 @@ def test_the_formulas_are_typeset_in_a_browser_offline(site):
     finally:
         driver.quit()
     assert n > 10 and not raw, (n, raw)
+
+
+def test_the_wide_tables_read_one_line_a_row_at_1280_px(site):
+    """The zoo's leaderboard (13 columns) at the browser's 1280 px: every row on one line (the table scrolls sideways
+    inside the text column instead of wrapping each cell into a tower), and the page itself no wider than the window."""
+    driver = chromium("the docs' wide-table test")
+    try:
+        driver.get((site / "zoo.html").as_uri())
+        page_w, window_w, rows = driver.execute_script("""
+            const t = document.querySelector('article table');
+            const line = parseFloat(getComputedStyle(t.querySelector('td')).lineHeight) || 20;
+            return [document.documentElement.scrollWidth, document.documentElement.clientWidth,
+                    [...t.querySelectorAll('tbody tr')].map(r => r.getBoundingClientRect().height / line)];""")
+    finally:
+        driver.quit()
+    assert page_w <= window_w, (page_w, window_w)
+    assert len(rows) >= 10 and max(rows) < 2, rows  # in lines of text: a wrapped cell makes a row 2+ lines tall
