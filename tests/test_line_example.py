@@ -1,4 +1,5 @@
-"""The seeds' illustrative example: P_0 = (0, U[0,1]) vs a generator frozen at P_theta = (theta, U[0,1]).
+"""The WGAN paper's Example 1 (Arjovsky et al. 2017): P_0 = (0, U[0,1]) vs a generator frozen at
+P_theta = (theta, U[0,1]).
 
 The supports are disjoint for theta != 0: W1 = |theta| while JS = log 2 whatever theta is. A trained
 WGAN-GP critic's estimate tracks |theta|; a trained JS (logistic) discriminator's value does not.

@@ -132,10 +132,10 @@ class GanzooCLI(LightningCLI):
     def _parse_ckpt_path(self) -> None:
         """Keep the command line's model arguments when ``--ckpt_path`` is given, as ``--resume`` does.
 
-        LightningCLI parses the checkpoint's saved hyperparameters over the command line's, so continuing a
-        20-iteration run with ``--model.init_args.max_gen_iters 40 --ckpt_path last.ckpt`` kept the budget of 20
-        (and trained one iteration past it). The recipe and the command line define the run; the checkpoint gives
-        its weights, optimizer states and counters.
+        LightningCLI's own method parses the checkpoint's saved hyperparameters over the command line's, which
+        would keep a saved ``max_gen_iters`` of 20 against ``--model.init_args.max_gen_iters 40 --ckpt_path
+        last.ckpt``. Here the recipe and the command line define the run; the checkpoint gives its weights,
+        optimizer states and counters.
         """
 
     def init_parser(self, **kwargs):

@@ -4,7 +4,8 @@
 * ``25gaussians``: a 5x5 grid at (2i, 2j), i, j in -2..2, noise std 0.05; a fixed set of 100,000 points
   (4,000 per centre), shuffled once and cycled through in order, divided by 2.828.
 * ``swissroll``: scikit-learn's ``make_swiss_roll(noise=0.25)``, coordinates (x, z), divided by 7.5.
-* ``line``: the seeds' example P_0 = (0, U[0, 1]) (a generator at theta gives (theta, U[0, 1])).
+* ``line``: the WGAN paper's Example 1 (Arjovsky et al. 2017), P_0 = (0, U[0, 1]) (a generator at theta gives
+  (theta, U[0, 1])).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""f-GAN objectives (Nowozin et al. 2016), the table in the seeds' f-GAN slides.
+"""f-GAN objectives (Nowozin et al. 2016, Table 1 and Table 2).
 
 D_f(P || Q) = ∫ q(x) f(p(x) / q(x)) dx  >=  sup_T  E_P[T(x)] - E_Q[f*(T(x))],
 with equality at T*(x) = f'(p(x)/q(x)). The critic outputs V(x); T = g_f(V) maps it into the
