@@ -325,7 +325,10 @@ def _datamodule(spec: dict):
 
     data = yaml.safe_load((ROOT / spec["recipe"]).read_text())["data"]
     mod, _, cls = data["class_path"].rpartition(".")
-    return getattr(importlib.import_module(mod), cls)(**(data.get("init_args") or {}))
+    args = {**(data.get("init_args") or {}),  # with the entry's own data settings (a small-data entry's limit)
+            **{k.removeprefix("data.init_args."): v for k, v in spec.get("set", {}).items()
+               if k.startswith("data.init_args.")}}
+    return getattr(importlib.import_module(mod), cls)(**args)
 
 
 def evaluate_toy(bundle: Path, exported: Path, spec: dict, work: Path):
@@ -357,7 +360,9 @@ def evaluate_image(bundle: Path, exported: Path, spec: dict, work: Path):
 
     dm = _datamodule(spec)
     g = ganzoo.load(bundle)
-    m = evaluate_images(g, dm, metrics=("fid", "kid", "is", "prdc"), n=IMAGE_N, seed=EVAL_SEED, progress=True)
+    # with the copy check against the images it trained on (the whole split, or a small-data run's subset)
+    m = evaluate_images(g, dm, metrics=("fid", "kid", "is", "prdc", "copy"), n=IMAGE_N, seed=EVAL_SEED,
+                        progress=True)
     small = evaluate_images(g, dm, metrics=("fid",), n=IMAGE_N_SMALL, seed=EVAL_SEED)["fid"]
     full = evaluate_images(ganzoo.load(exported), dm, metrics=("fid",), n=IMAGE_N, seed=EVAL_SEED)["fid"]
     if abs(m["fid"] - full) > HALF_TOLERANCE * full:
@@ -369,6 +374,7 @@ def evaluate_image(bundle: Path, exported: Path, spec: dict, work: Path):
         "classes_covered": cov["classes_covered"], "n_eval": IMAGE_N, "n_real": m["protocol"]["n_real"],
         "reference_split": m["protocol"]["split"], "extractor": m["protocol"]["extractor"],
         "fid_2000": round(small, 3), "fid_float32": round(full, 3),
+        **{k: round(m[k], 4) for k in ("copy_median_ratio", "copy_fraction", "fid_gap")},
     }
     if "accuracy" in cov:
         index["class_accuracy"] = cov["accuracy"]

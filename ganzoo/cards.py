@@ -114,6 +114,8 @@ IMAGE_METRICS = {
     "fid": "FID", "kid": "KID", "is": "IS", "precision": "precision (k=3)", "recall": "recall (k=3)",
     "density": "density (k=5)", "coverage": "coverage (k=5)", "classes_covered": "classes covered",
     "class_accuracy": "class accuracy",
+    "copy_median_ratio": "copy check: median distance ratio", "copy_fraction": "copy check: near-copy fraction",
+    "fid_gap": "FID train - test",
 }
 
 
@@ -218,6 +220,17 @@ def make_card(
     if directions:
         output = f"image-to-image translation ({', '.join(directions)}); `ganzoo.translate` returns images in [0, 1]"
     iters = training.get("generator_iterations")
+    dataset_pretty = _dataset(dataset)[1] if dataset else "not recorded"
+    if isinstance(training.get("limit"), dict):  # a small-data run: the seeded subset it trained on
+        dataset_pretty += (f", the {training['limit']['images']:,} training images of a seeded subset "
+                           f"(`limit`, seed {training['limit'].get('seed', 0)})")
+    if isinstance(training.get("holdout"), dict):
+        dataset_pretty += f", {training['holdout']['images']:,} images held out of training"
+    augment = training.get("augment")
+    if isinstance(augment, dict):
+        augment = (f"DiffAugment `{augment['policy']}` on every image the critic sees, "
+                   + (f"adaptive probability (ADA, target {augment['ada_target']}), ending at p = {augment['p']}"
+                      if "ada_target" in augment else f"p = {augment['p']}"))
     card = ModelCard.from_template(
         data,
         template_path=str(TEMPLATE_PATH),
@@ -236,7 +249,8 @@ def make_card(
         latent=(f"{config.get('latent_dim')}-d {config.get('latent_distribution', 'normal')}" if not directions
                 else "none (the input image)"),
         translator=directions[0] if directions else None,
-        dataset_pretty=_dataset(dataset)[1] if dataset else "not recorded",
+        dataset_pretty=dataset_pretty,
+        augment=augment,
         generator_iterations=iters if iters is not None else "not recorded",
         weights_kind=("exponential moving average of the generator" if training.get("ema")
                       else "the trained generator" if training else "not recorded"),

@@ -237,3 +237,32 @@ def test_cli_copy_check_searches_the_whole_training_split(tmp_path, capsys):
     assert not p["train_features_cached"]
     main(argv)
     assert json.loads(capsys.readouterr().out)["protocol"]["copy"]["train_features_cached"]
+
+
+@needs_fmnist
+def test_a_small_data_card_states_its_subset_augmentation_and_copy_check(data, tmp_path):
+    """What the zoo's builder writes for a small-data entry: the card's dataset row names the seeded subset, a row
+    names the augmentation and where ADA's p ended, and the copy check is in the model-index with its protocol."""
+    from huggingface_hub import ModelCard
+
+    from ganzoo.cards import make_card
+    from ganzoo.training.image_eval import image_results
+
+    dm, copier, _, _ = data
+    with pytest.warns(SmallSampleWarning):
+        m = evaluate(copier, dm, metrics=("fid", "copy"), n=N_FAKE, n_real=N_HELDOUT, cache_dir=tmp_path / "cache")
+    results = image_results(m)
+    folder = save_generator(copier, tmp_path / "g", extra={
+        "dataset": "fashion_mnist", "limit": {"images": LIMIT, "seed": 0},
+        "augment": {"policy": "color,translation,cutout", "p": 0.3125, "ada_target": 0.6}})
+    card = make_card(json.loads((folder / "config.json").read_text()), name="dcgan-fashion_mnist_2k",
+                     dataset="fashion_mnist", results=results)
+    text = str(card)
+    assert f"the {LIMIT:,} training images of a seeded subset (`limit`, seed 0)" in text
+    assert ("| augmentation | DiffAugment `color,translation,cutout` on every image the critic sees, adaptive "
+            "probability (ADA, target 0.6), ending at p = 0.3125 |") in text
+    back = {r.metric_type: r for r in ModelCard(text).data.eval_results}
+    assert back["copy_fraction"].metric_value == 1.0 and back["copy_median_ratio"].metric_value < 0.01
+    args = back["copy_fraction"].metric_args
+    assert (args["n_train"], args["n_heldout"], args["quantile"]) == (LIMIT, N_HELDOUT, COPY_QUANTILE)
+    assert f"limit={LIMIT}" in args["train"] and "fid_gap" in back

@@ -234,6 +234,12 @@ def image_results(metrics: dict[str, Any], *, conditional: bool = False) -> list
         if key in metrics:
             value = round(float(metrics[key]), 6 if metric == "kid" else 4 if metric in PRDC else 3)
             out.append(image_metric(metric, value, **common, **{k: v for k, v in extra.items() if v is not None}))
+    copy = proto.get("copy")
+    for key in ("copy_median_ratio", "copy_fraction", "fid_gap") if copy else ():  # is it copying its training set?
+        if key in metrics:
+            out.append(image_metric(key, round(float(metrics[key]), 4), **common, train=copy["train"],
+                                    n_train=copy["n_train"], heldout=copy["heldout"], n_heldout=copy["n_heldout"],
+                                    **({"quantile": copy["quantile"]} if key == "copy_fraction" else {})))
     cov = metrics.get("class_coverage")
     if cov:
         rule = {"rule": cov["rule"], "num_classes": cov["num_classes"]}
