@@ -53,7 +53,7 @@ def gather() -> dict[str, dict]:
                                                  s_per_it=r["train_seconds"] / r["generator_iterations"],
                                                  stacked_hardware=r["hardware"])
     for label, r in _load(RESULTS / "loss_vs_fid.json").items():
-        rows.setdefault(label, {}).update(rho=r.get("spearman"))
+        rows.setdefault(label, {}).update(rho=r.get("spearman_rho"))
     return rows
 
 

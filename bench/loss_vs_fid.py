@@ -9,6 +9,11 @@ correlation over the evaluations after the first (the first ~500 iterations are 
 moves fast). A positive rho means the estimate falls when the FID falls.
 
     python bench/loss_vs_fid.py wgan=runs/zoo/wgan-fashion_mnist dcgan=runs/zoo/dcgan-fashion_mnist ...
+    python bench/loss_vs_fid.py --train dcgan wgan wgan_gp cramer_gan mmd_gan --minutes 15 --eval_every 250
+
+``--train`` first trains each variant's ``recipes/<variant>/fashion_mnist.yaml`` for ``--minutes`` (a fresh
+``ganzoo fit`` process, ``bench/make_zoo_entry.py``'s training) with an evaluation every ``--eval_every`` generator
+iterations, in ``runs/loss_vs_fid/<variant>`` (a finished run is reused), and adds those runs to the analysis.
 
 Writes ``bench/results/loss_vs_fid.json`` and ``docs/loss_vs_fid.png`` (one panel a run: the estimate and the FID
 over training) and prints a Markdown table (``--readme``: docs/concepts/divergences.md between
@@ -104,9 +109,27 @@ def figure(res: dict, path: Path) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("runs", nargs="+", metavar="LABEL=FOLDER")
+    p.add_argument("runs", nargs="*", metavar="LABEL=FOLDER")
+    p.add_argument("--train", nargs="+", default=[], metavar="VARIANT",
+                   help="train these variants' Fashion-MNIST recipes first (runs/loss_vs_fid/<variant>)")
+    p.add_argument("--minutes", type=float, default=15.0, help="--train: training time of each run")
+    p.add_argument("--eval_every", type=int, default=250, help="--train: generator iterations between evaluations")
     p.add_argument("--readme", action="store_true")
     args = p.parse_args()
+    if not args.runs and not args.train:
+        p.error("name run folders (LABEL=FOLDER) or variants to --train")
+    for variant in args.train:
+        recipe = ROOT / "recipes" / variant / "fashion_mnist.yaml"
+        if not recipe.is_file():
+            p.error(f"--train {variant}: no {recipe.relative_to(ROOT)}")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from make_zoo_entry import train_once
+
+    for variant in args.train:
+        work = ROOT / "runs" / "loss_vs_fid" / variant
+        train_once({"kind": "image", "recipe": f"recipes/{variant}/fashion_mnist.yaml", "set": {}}, work,
+                   max_time=round(args.minutes * 60), eval_every=args.eval_every)
+        args.runs.append(f"{variant}={work}")
     res = {}
     for spec in args.runs:
         label, sep, folder = spec.partition("=")
@@ -115,7 +138,6 @@ def main() -> None:
         res[label] = analyse(label, Path(folder))
     RESULTS.write_text(json.dumps(res, indent=1) + "\n")
     figure(res, FIGURE)
-    sys.path.insert(0, str(ROOT / "bench"))
     from _readme import publish
 
     publish("loss-vs-fid", table(res), args.readme)
