@@ -9,7 +9,8 @@ and the test split (FID, precision, recall) and for copying (the copy check agai
 A run is named ``<variant>-<images>-<augmentation>``: ``images`` is ``1k``, ``6k`` (a recipe's ``data.init_args.limit``,
 the same seeded subset for every run) or ``60k`` (the whole split: the reference the 6,000-image runs are held to);
 ``augmentation`` is ``none``, ``diffaugment`` (DiffAugment's color, translation and cutout at p = 1, Zhao et al.
-2020) or ``ada`` (the same ops with ADA's adaptive p, target r_t = 0.6, Karras et al. 2020). Each run is
+2020), ``ada`` (the same ops with ADA's adaptive p, target r_t = 0.6, Karras et al. 2020) or ``lecam`` (DiffAugment
+with LeCam regularisation of the critic, Tseng et al. 2021; DCGAN only, whose critic has no other constraint). Each run is
 ``bench/make_zoo_entry.py``'s training (a fresh ``ganzoo fit`` process, ``--max_time``) of
 ``recipes/<variant>/fashion_mnist.yaml`` with those settings, in ``runs/small_data/<run>``; a run folder with a
 finished training is only re-scored. Results go to ``bench/results/small_data.json`` after every run; the table to
@@ -36,11 +37,13 @@ from make_zoo_entry import hardware, train_once  # noqa: E402
 RESULTS = ROOT / "bench" / "results" / "small_data.json"
 N = 10000
 POLICY = "color,translation,cutout"  # the reference's CIFAR-10 policy; color is brightness and contrast on 1 channel
-AUGMENT = {"none": None, "diffaugment": {"policy": POLICY}, "ada": {"policy": POLICY, "ada_target": 0.6}}
+AUGMENT = {"none": None, "diffaugment": {"policy": POLICY}, "ada": {"policy": POLICY, "ada_target": 0.6},
+           "lecam": {"policy": POLICY}}  # "lecam": DiffAugment and LeCam regularisation (Tseng et al. 2021's pairing)
 IMAGES = {"1k": 1000, "6k": 6000, "60k": None}
 PLAN = [  # the issue's six DCGAN runs and their 60k reference, then SN-GAN and R3GAN on 1,000 images
-    *(f"dcgan-{n}-{a}" for n in ("1k", "6k") for a in AUGMENT), "dcgan-60k-none",
-    *(f"{v}-1k-{a}" for v in ("sngan", "r3gan") for a in AUGMENT),
+    *(f"dcgan-{n}-{a}" for n in ("1k", "6k") for a in ("none", "diffaugment", "ada")), "dcgan-60k-none",
+    *(f"{v}-1k-{a}" for v in ("sngan", "r3gan") for a in ("none", "diffaugment", "ada")),
+    "dcgan-1k-lecam",  # DCGAN's critic has no other constraint
 ]
 
 
@@ -50,6 +53,8 @@ def spec(run: str) -> dict:
     s = {"data.init_args.limit": IMAGES[images]} if IMAGES[images] else {}
     if AUGMENT[aug]:
         s["model.init_args.augment"] = AUGMENT[aug]
+    if aug == "lecam":
+        s["model.init_args.constraints"] = ["lecam"]
     return {"kind": "image", "recipe": f"recipes/{variant}/fashion_mnist.yaml", "set": s}
 
 
