@@ -10,8 +10,8 @@ A run is named ``<variant>-<images>-<augmentation>``: ``images`` is ``1k``, ``6k
 the same seeded subset for every run) or ``60k`` (the whole split: the reference the 6,000-image runs are held to);
 ``augmentation`` is ``none``, ``diffaugment`` (DiffAugment's color, translation and cutout at p = 1, Zhao et al.
 2020), ``ada`` (the same ops with ADA's adaptive p, target r_t = 0.6, Karras et al. 2020) or ``lecam`` (DiffAugment
-with LeCam regularisation of the critic, Tseng et al. 2021; DCGAN only, whose critic has no other constraint). Each run is
-``bench/make_zoo_entry.py``'s training (a fresh ``ganzoo fit`` process, ``--max_time``) of
+with LeCam regularisation of the critic, Tseng et al. 2021; DCGAN only, whose critic has no other constraint).
+Each run is ``bench/make_zoo_entry.py``'s training (a fresh ``ganzoo fit`` process, ``--max_time``) of
 ``recipes/<variant>/fashion_mnist.yaml`` with those settings, in ``runs/small_data/<run>``; a run folder with a
 finished training is only re-scored. Results go to ``bench/results/small_data.json`` after every run; the table to
 the pages holding ``<!-- small-data:start/end -->`` (docs/howto/small-data.md).
