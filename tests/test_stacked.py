@@ -15,7 +15,8 @@ from ganzoo.cli import main
 from ganzoo.data import FashionMNISTDataModule, StackedFashionMNISTDataModule
 from ganzoo.data.images import EpochSampler, stacked_triples, to_unit
 from ganzoo.metrics.classifier import predict
-from ganzoo.metrics.images import Extractor, default_extractor, evaluate
+from ganzoo.metrics.extractors import Extractor, default_extractor
+from ganzoo.metrics.images import evaluate
 from ganzoo.metrics.modes import NUM_MODES, modes_and_kl, real_floor, stacked_modes, triple_labels
 from ganzoo.nets import Generator
 
