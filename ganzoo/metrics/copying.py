@@ -134,7 +134,7 @@ def nearest_grid(fake: Tensor, train: Tensor, d_fake: Tensor, index: Tensor, row
 def training_images(datamodule: Any) -> tuple[Tensor, str, str]:
     """The images a run on ``datamodule`` trained on, in [0, 1]: its training set (the whole training split, or the
     ``limit`` images of it), with a description and the name its features are cached under."""
-    from ganzoo.data.images import LIMIT_SEED
+    from ganzoo.data.base import LIMIT_SEED
 
     name = getattr(datamodule, "dataset_name", type(datamodule).__name__)
     subset = getattr(datamodule, "training_set", None)

@@ -119,7 +119,7 @@ def real_floor(n: int = STACKED_N, *, datamodule: Any = None, split: str = "test
         >>> floor["modes"], round(floor["modes_kl"], 3), floor["split"]
         (263, 1.382, 'test')
     """
-    from ganzoo.data.images import to_unit
+    from ganzoo.data.base import to_unit
     from ganzoo.io import atomic_write_bytes
     from ganzoo.io import cache_dir as ganzoo_cache_dir
 
