@@ -21,8 +21,8 @@ quotes for the counts actually used. Features are extracted once per set; every 
 
 Writes ``bench/results/fid_bias.json`` and the same bytes to ``ganzoo/metrics/fid_bias.json``, which ships with
 the package: ``ganzoo eval`` reads the ``test`` series from it to say, below 2,048 images, how biased the FID is
-(``ganzoo.metrics.images.fid_bias_note``, which reads the ``grid``). The table goes between the ``fid-bias`` markers of
-``docs/howto/evaluate.md``; ``--table`` only rewrites it from the saved JSON.
+(``ganzoo.metrics.fid_bias.fid_bias_note``, which reads the ``grid``). The table goes between the ``fid-bias``
+markers of ``docs/howto/evaluate.md``; ``--table`` only rewrites it from the saved JSON.
 """
 
 from __future__ import annotations
@@ -139,8 +139,8 @@ def main() -> None:
     import ganzoo
     from ganzoo.data import FashionMNISTDataModule
     from ganzoo.io import atomic_write_bytes
+    from ganzoo.metrics.extractors import Extractor
     from ganzoo.metrics.features import real_features
-    from ganzoo.metrics.images import Extractor
     from ganzoo.training.base import cpu_name
 
     started = time.perf_counter()

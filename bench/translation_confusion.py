@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 
 import ganzoo
+from ganzoo.data import SneakerToBootDataModule
 from ganzoo.data.images import FASHION_MNIST_CLASSES
-from ganzoo.data.pairs import SneakerToBootDataModule
 from ganzoo.metrics.classifier import class_coverage, predict
 
 

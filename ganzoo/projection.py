@@ -19,9 +19,12 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int, check_positive
+from ganzoo.imageio import grid_png, read_examples
+from ganzoo.latents import latents
+from ganzoo.loading import as_generator
 from ganzoo.metrics.pixels import psnr  # the one PSNR (capped at 100 dB), also ganzoo.projection.psnr
-from ganzoo.sampling import _labels, _version_and_device, as_generator, grid_png, latents
-from ganzoo.search import _CLASSIFIER_SHAPES, _feature_fn, _from_latent, _to_latent, read_examples
+from ganzoo.sampling import _labels, _version_and_device
+from ganzoo.search import _CLASSIFIER_SHAPES, _feature_fn, _from_latent, _to_latent
 
 FEATURES = ("auto", "classifier")  # or None (pixels only) or a callable
 # Weight of the classifier-feature MSE against the pixel MSE. Between a Fashion-MNIST test image and a random DCGAN
@@ -122,7 +125,7 @@ def project(
       is used as it is (set ``feature_weight`` for its scale). The feature term pulls the reconstruction towards
       the image's content (its class, its shape) where the pixel loss alone settles for a blurry average.
     * **start**: the best of ``candidates`` latents under ``L``, the latents ``ganzoo.sample(model, candidates,
-      seed=seed)`` draws (``ganzoo.sampling.latents(range(candidates), seed)``, in the model's sampling version),
+      seed=seed)`` draws (``ganzoo.latents.latents(range(candidates), seed)``, in the model's sampling version),
       so the start is one of the model's own samples. **Conditional models**: without ``labels``, candidate ``i``
       has class ``i % num_classes`` (as in ``ganzoo.sample``), and each image takes the class of its best
       candidate; the class is then fixed. The feature term makes this choice class-aware (the classifier's

@@ -18,8 +18,9 @@ from tiny_image_generator import TinyImageGenerator
 
 import ganzoo
 from ganzoo.hub import save_generator
+from ganzoo.imageio import image_grid
+from ganzoo.latents import latents, philox4x32
 from ganzoo.nets import MLPGenerator
-from ganzoo.sampling import image_grid, latents, philox4x32
 
 
 def _toy(seed=0, **kw):

@@ -2,7 +2,7 @@
 
 SOURCE is a generator (a local folder with ``config.json``, a zoo name or a Hub repository id, loaded as by
 ``ganzoo.load``) or images: a folder of PNG/JPEG/BMP/WebP files, or a ``.npy``/``.npz`` array (uint8 in 0..255 or
-floats in [0, 1]; ``(N, C, H, W)``, ``(N, H, W, C)`` or ``(N, H, W)``; see ``ganzoo.metrics.images.as_images``).
+floats in [0, 1]; ``(N, C, H, W)``, ``(N, H, W, C)`` or ``(N, H, W)``; see ``ganzoo.imageio.as_images``).
 
 The reference is one of:
 
@@ -16,7 +16,7 @@ The reference is one of:
 The printed JSON holds the metrics and their protocol (extractor, weights hash, resize mode, counts of both sets,
 the reference split or path, which set precision/recall treat as real); ``--out`` also writes it to a file. With
 fewer than 2,048 images in either set, a warning on stderr says how far FID is biased upward at those two counts
-(measured on Fashion-MNIST; ``ganzoo.metrics.images.fid_bias_note``). Raw 28x28 Fashion-MNIST images (SOURCE or
+(measured on Fashion-MNIST; ``ganzoo.metrics.fid_bias.fid_bias_note``). Raw 28x28 Fashion-MNIST images (SOURCE or
 ``--ref``) are padded to 32x32 for the fmnist extractor as the datamodule pads them, said in one line on stderr.
 
 ``--metrics copy`` asks whether the generator copies its training images (``ganzoo.metrics.copying``): each
@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = _parser().parse_args(argv)
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     try:
-        from ganzoo.metrics.images import SmallSampleWarning, evaluate
+        from ganzoo.metrics.evaluate import evaluate
+        from ganzoo.metrics.fid_bias import SmallSampleWarning
         from ganzoo.training.image_eval import check_metrics
 
         check_metrics(metrics)
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> dict:
             fake = args.source
             head = {"source": str(args.source)}
         else:
-            from ganzoo.sampling import load
+            from ganzoo.loading import load
 
             try:
                 fake = load(args.source, args.revision, device=_device(args.device))

@@ -13,11 +13,11 @@ import argparse
 import json
 from pathlib import Path
 
+from ganzoo.imageio import read_examples
 from ganzoo.io import atomic_write_bytes
+from ganzoo.loading import load
 from ganzoo.nets.base import require_generator
 from ganzoo.projection import CANDIDATES, FEATURE_WEIGHT, FEATURES, LR, comparison_png, project
-from ganzoo.sampling import load
-from ganzoo.search import read_examples
 
 LATENTS_FILE = "latents.safetensors"
 GRID_FILE = "comparison.png"

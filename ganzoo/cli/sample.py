@@ -19,17 +19,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ganzoo.imageio import grid_png, to_pil
 from ganzoo.io import atomic_write, atomic_write_bytes
-from ganzoo.sampling import (
-    INTERPOLATION_METHODS,
-    class_grid,
-    grid_png,
-    interpolate,
-    load,
-    sample,
-    sample_batches,
-    to_pil,
-)
+from ganzoo.loading import load
+from ganzoo.sampling import INTERPOLATION_METHODS, class_grid, interpolate, sample, sample_batches
 
 OUT_SUFFIXES = (".png", ".npy", ".gif")
 GIF_FRAME_MS = 120

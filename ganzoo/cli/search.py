@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ganzoo.imageio import image_grid, read_examples
 from ganzoo.io import atomic_write_bytes
-from ganzoo.sampling import image_grid, load
-from ganzoo.search import FEATURES, KERNELS, read_examples, search
+from ganzoo.loading import load
+from ganzoo.search import FEATURES, KERNELS, search
 
 OUT_SUFFIXES = (".png", ".npy")
 

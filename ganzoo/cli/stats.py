@@ -45,7 +45,9 @@ def main(argv: list[str] | None = None) -> dict:
     args = _parser().parse_args(argv)
     try:
         from ganzoo.cli.eval import _device
-        from ganzoo.metrics.images import EXTRACTORS, check_path, reference_stats, save_stats
+        from ganzoo.metrics.evaluate import check_path
+        from ganzoo.metrics.extractors import EXTRACTORS
+        from ganzoo.metrics.reference import reference_stats, save_stats
 
         out = Path(args.out)
         if out.suffix != ".safetensors":
@@ -86,7 +88,8 @@ def _dataset_images(args: argparse.Namespace):
     takes them), in [0, 1], with their description and the extractor (``--extractor``, else the dataset's default:
     ``fmnist_stacked`` for stacked_fashion_mnist)."""
     from ganzoo.data.images import image_datamodule
-    from ganzoo.metrics.images import REFERENCE_N, default_extractor
+    from ganzoo.metrics.extractors import default_extractor
+    from ganzoo.metrics.fid_bias import REFERENCE_N
 
     dm = image_datamodule(args.data, **({"data_dir": args.data_dir} if args.data_dir else {}))
     size = len(dm.dataset(args.split))

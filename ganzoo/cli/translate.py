@@ -11,10 +11,12 @@ import argparse
 import io
 from pathlib import Path
 
+from ganzoo.checks import DIRECTIONS, check_direction
+from ganzoo.imageio import read_images, to_pil
 from ganzoo.io import atomic_write_bytes
+from ganzoo.loading import load
 from ganzoo.nets.base import ImageTranslator
-from ganzoo.sampling import load, read_images, to_pil
-from ganzoo.translators import DIRECTIONS, check_direction, translate
+from ganzoo.translators import translate
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -315,7 +315,7 @@ class GanModule(Exportable, L.LightningModule):
     def on_fit_end(self) -> None:
         self.check_divergence("before the export")
         if self.export_dir and self.trainer.is_global_zero and self.gen_iters > 0:
-            from ganzoo.data.images import LIMIT_SEED
+            from ganzoo.data.base import LIMIT_SEED
             from ganzoo.hub import save_generator
 
             folder = os.path.join(self.trainer.default_root_dir, self.export_dir)
