@@ -21,7 +21,7 @@ import yaml
 from lightning.pytorch.cli import instantiate_class
 from make_zoo_entry import EVAL_SEED, IMAGE_N  # bench/ (the script's folder is on sys.path)
 
-from ganzoo.training.base import cpu_threads
+from ganzoo.hardware import cpu_threads
 from ganzoo.training.checkpoints import last_checkpoint
 from ganzoo.training.image_eval import evaluate_images
 

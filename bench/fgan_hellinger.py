@@ -117,7 +117,7 @@ def run(name: str, iters: int, out: Path) -> dict:
     history = json.loads((work / "eval_history.json").read_text())
     trace = [json.loads(line) for line in probe.read_text().splitlines()]
     late = [r for r in trace if r["g_iter"] > iters // 3]  # after the start-up
-    from ganzoo.training.base import cpu_name
+    from ganzoo.hardware import cpu_name
 
     return {
         "divergence": div, "args": extra, "saturating": name in SATURATING, "seconds": seconds,

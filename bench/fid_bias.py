@@ -138,10 +138,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     import ganzoo
     from ganzoo.data import FashionMNISTDataModule
+    from ganzoo.hardware import cpu_name
     from ganzoo.io import atomic_write_bytes
-    from ganzoo.metrics.extractors import Extractor
     from ganzoo.metrics.features import real_features
-    from ganzoo.training.base import cpu_name
+    from ganzoo.metrics.extractors import Extractor
 
     started = time.perf_counter()
     dm = FashionMNISTDataModule()
@@ -183,8 +183,8 @@ def main() -> None:
 def add_grid(out: dict, f_ref: torch.Tensor, test_feats: torch.Tensor, args: argparse.Namespace,
              started: float) -> None:
     """Measure the (n, n_ref) grid, add it to ``out``, write the JSON files and the docs table."""
+    from ganzoo.hardware import cpu_name
     from ganzoo.io import atomic_write_bytes
-    from ganzoo.training.base import cpu_name
 
     out["grid"] = {
         "what": "FID(n test images, n_ref training images), random subsets of both; bias = mean FID at (n, n_ref) "

@@ -41,10 +41,10 @@ sys.path.insert(0, str(ROOT))
 
 import ganzoo  # noqa: E402
 from ganzoo.cards import toy_results, write_card  # noqa: E402
+from ganzoo.hardware import cpu_name, cpu_precision, cpu_threads  # noqa: E402
 from ganzoo.io import atomic_write_bytes, replace_dir  # noqa: E402
 from ganzoo.metrics.toy import DRAWS, evaluate_generator  # noqa: E402
 from ganzoo.serialization import default_file_mode, read_config  # noqa: E402
-from ganzoo.training.base import cpu_name, cpu_precision, cpu_threads  # noqa: E402
 from ganzoo.zoo import INDEX_PATH, INDEX_VERSION, ZOO_DIR  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))

@@ -30,11 +30,11 @@ from _readme import fill_table  # bench/_readme.py (the script's folder is on sy
 
 import ganzoo
 from ganzoo.data import FashionMNISTDataModule
-from ganzoo.imageio import image_grid
+from ganzoo.hardware import cpu_name
 from ganzoo.io import atomic_write_bytes
 from ganzoo.metrics.classifier import load_fmnist_classifier, predict
 from ganzoo.projection import psnr
-from ganzoo.training.base import cpu_name
+from ganzoo.imageio import image_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -41,10 +41,10 @@ from _readme import fill_table  # bench/_readme.py (the script's folder is on sy
 import ganzoo
 from ganzoo.data import FashionMNISTDataModule
 from ganzoo.data.idx import FASHION_MNIST_CLASSES
-from ganzoo.imageio import image_grid
+from ganzoo.hardware import cpu_name
 from ganzoo.metrics.classifier import predict
 from ganzoo.metrics.images import compute_image_metrics
-from ganzoo.training.base import cpu_name
+from ganzoo.imageio import image_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 

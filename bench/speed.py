@@ -70,8 +70,8 @@ import torch  # noqa: E402
 import yaml  # noqa: E402
 
 from ganzoo.constraints import reusing_witness  # noqa: E402
+from ganzoo.hardware import cpu_precision  # noqa: E402
 from ganzoo.objectives import Objective, scalar  # noqa: E402
-from ganzoo.training.base import cpu_precision  # noqa: E402
 
 TOY_RECIPE = "recipes/wgan_gp/8gaussians.yaml"  # the 2-D case, and the start-up part's fit
 FIT_RECIPE = "recipes/dcgan/fashion_mnist.yaml"  # the fit part's 1-epoch demo
@@ -110,12 +110,12 @@ def zoo_speed_settings(cfg: dict[str, Any]) -> bool:
 def find_cases() -> dict[str, Case]:
     """Every Fashion-MNIST recipe of a latent GAN in its settings (the paper's WGAN-GP after the recipe's own
     rows), then the 2-D WGAN-GP recipe."""
-    from ganzoo.training import AdversarialModule
+    from ganzoo.training import LatentGAN
 
     cases: dict[str, Case] = {}
     for path in sorted(ROOT.glob("recipes/*/fashion_mnist.yaml")):
         cfg = yaml.safe_load(path.read_text())
-        if not issubclass(model_class(cfg), AdversarialModule):
+        if not issubclass(model_class(cfg), LatentGAN):
             continue
         rel, name = path.relative_to(ROOT).as_posix(), f"{path.parent.name}_fmnist"
         cases[f"{name}-fp32"] = Case(rel, "fp32")
@@ -152,7 +152,7 @@ def sync(device: torch.device) -> None:
 
 def recipe(case: str, device: torch.device) -> dict[str, Any]:
     """The case's recipe in its setting on ``device`` (the zoo setting on a CPU: at the precision the zoo builds use
-    there, :func:`~ganzoo.training.base.cpu_precision`)."""
+    there, :func:`~ganzoo.hardware.cpu_precision`)."""
     c = CASES[case]
     if c.commit is None:
         text = (ROOT / c.recipe).read_text()
@@ -747,7 +747,7 @@ def table(res: dict) -> str:
 def device_info(device: torch.device) -> dict:
     if device.type == "cuda":
         return {"type": "cuda", "name": torch.cuda.get_device_name(device)}
-    from ganzoo.training.base import cpu_name
+    from ganzoo.hardware import cpu_name
 
     return {"type": "cpu", "name": f"a {os.cpu_count()}-core CPU ({cpu_name()})"}
 

@@ -26,11 +26,11 @@ from tqdm import tqdm  # noqa: E402
 
 import ganzoo  # noqa: E402
 from ganzoo.data import FashionMNISTDataModule  # noqa: E402
-from ganzoo.imageio import image_grid  # noqa: E402
+from ganzoo.hardware import cpu_name  # noqa: E402
 from ganzoo.io import atomic_write_bytes  # noqa: E402
 from ganzoo.metrics.images import compute_image_metrics  # noqa: E402
 from ganzoo.plots import save_figure  # noqa: E402
-from ganzoo.training.base import cpu_name  # noqa: E402
+from ganzoo.imageio import image_grid  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PSIS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, None)

@@ -88,7 +88,7 @@ def offline_folder(tmp_path, monkeypatch):
 def registries():
     """The examples may register a variant, an architecture or a piece: the registries are restored afterwards."""
     from ganzoo import constraints, objectives, registry
-    from ganzoo.variants import base
+    from ganzoo.variants import registry as base
 
     tables = [base._VARIANTS, registry._MODELS, objectives.OBJECTIVES, constraints.CONSTRAINTS]
     saved = [dict(t) for t in tables]

@@ -70,7 +70,7 @@ def test_speed_cases_cover_every_latent_fashion_mnist_recipe_in_both_settings():
     import torch
     import yaml
 
-    from ganzoo.training.base import cpu_precision
+    from ganzoo.hardware import cpu_precision
 
     root = Path(__file__).resolve().parents[1]
     spec = importlib.util.spec_from_file_location("speed_bench", root / "bench" / "speed.py")

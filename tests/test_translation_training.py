@@ -16,7 +16,8 @@ from torch.utils.data import DataLoader, TensorDataset
 import ganzoo
 from ganzoo.nets import receptive_field
 from ganzoo.objectives import cycle_loss, identity_loss
-from ganzoo.training.translation_gan import ImagePool, reference_lr_factor
+from ganzoo.training.optim import reference_lr_factor
+from ganzoo.training.translation_gan import ImagePool
 from ganzoo.translators import Translator, translate
 
 UNET = {"arch": "unet_generator", "in_channels": 1, "out_channels": 1, "num_downs": 5, "width": 8}

@@ -122,7 +122,7 @@ class GanzooCLI(LightningCLI):
         argv = kwargs.get("args")
         self._argv = [str(a) for a in (argv if isinstance(argv, (list, tuple)) else sys.argv[1:])]
         self._complete: str | None = None  # set by _check_resume: the checkpoint is at the budget, nothing to run
-        super().__init__(L.LightningModule, *args, **kwargs)  # ganzoo.AdversarialModule or TranslationGAN
+        super().__init__(L.LightningModule, *args, **kwargs)  # a LatentGAN or a TranslationGAN
 
     @staticmethod
     def subcommands() -> dict[str, set[str]]:

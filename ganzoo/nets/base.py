@@ -48,7 +48,7 @@ class ImageTranslator(nn.Module):
 class Exportable:
     """A training module that exports a network: ``export_model`` (a :class:`Generator` or an
     :class:`ImageTranslator`). ``ganzoo.sample``, ``ganzoo.translate`` and ``ganzoo.search`` accept one and use its
-    exported network; every ganzoo LightningModule is one (:class:`ganzoo.training.base.GanModule`)."""
+    exported network; every ganzoo LightningModule is one (:class:`ganzoo.training.gan_module.GanModule`)."""
 
     @property
     def export_model(self) -> nn.Module:

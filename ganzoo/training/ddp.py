@@ -26,7 +26,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 
 class GanDDPStrategy(DDPStrategy):
-    """DDP with separate wrappers for the generator and the critic of an ``AdversarialModule``.
+    """DDP with separate wrappers for the generator and the critic of a ``LatentGAN``.
 
     Accepts every argument of Lightning's ``DDPStrategy``; ``find_unused_parameters`` is not needed.
     """

@@ -1,7 +1,7 @@
 """End-of-fit report for 2-D models: exact metrics (JSON) and a figure of samples over the critic.
 
-:meth:`ganzoo.training.AdversarialModule.report` calls it; it reads the module through :class:`ToyModule` and does
-not import :mod:`ganzoo.training.module`.
+:meth:`ganzoo.training.LatentGAN.report` calls it; it reads the module through :class:`ToyModule` and does
+not import :mod:`ganzoo.training.latent_gan`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ganzoo.sampling import sample
 
 
 class ToyModule(Protocol):
-    """What the report reads of a trained :class:`~ganzoo.training.AdversarialModule` on 2-D data."""
+    """What the report reads of a trained :class:`~ganzoo.training.LatentGAN` on 2-D data."""
 
     generator: nn.Module
     critic: nn.Module

@@ -1,10 +1,11 @@
-"""The one training base of every ganzoo GAN: what latent and translation GANs share.
+"""GanModule, the one training base of every ganzoo GAN: what latent and translation GANs share.
 
 :class:`GanModule` owns manual optimization, the generator/critic counters and the budget in generator iterations,
 the per-step log buffer, the divergence guard, every rank's RNG states in checkpoints, the trainer preparation
 (atomic checkpoint writes, refusing float16, DDP for alternating steps), the progress-bar metrics and the export at
-the end of fit. Subclasses (:class:`~ganzoo.training.AdversarialModule`,
-:class:`~ganzoo.training.translation_gan.TranslationGAN`) implement ``training_step`` and the interface below.
+the end of fit. Its two subclasses, :class:`~ganzoo.training.latent_gan.LatentGAN` (latents -> samples) and
+:class:`~ganzoo.training.translation_gan.TranslationGAN` (images -> images), implement ``training_step`` and the
+interface below; every variant derives from one of them.
 
 **The divergence guard** checks without a per-step host sync: the losses of every step stay (as device tensors) in
 the log buffer, and non-finite values are sticky in the weights (an optimizer step with a NaN or infinite gradient
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import platform
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +29,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int
+from ganzoo.hardware import cpu_precision, cpu_threads
 from ganzoo.nets.base import Exportable
 
 from . import rng
@@ -38,7 +39,7 @@ from .state import gather_ranks, this_rank
 
 def prepare_trainer(trainer: Any) -> None:
     """Refuse float16, make local checkpoint writes atomic, let DDP tolerate the alternating steps, and on the CPU
-    run one torch thread per core given to each process (:func:`cpu_threads`)."""
+    run one torch thread per core given to each process (:func:`~ganzoo.hardware.cpu_threads`)."""
     precision = str(trainer.precision)
     if precision.startswith("16"):
         raise ValueError(
@@ -62,54 +63,6 @@ def prepare_trainer(trainer: Any) -> None:
         trainer.strategy.checkpoint_io = AtomicCheckpointIO()
 
 
-def cpu_threads(processes: int = 1) -> int:
-    """Torch threads per training process on the CPU: the cores this process may run on (its affinity mask, which
-    ``taskset``, Slurm's ``--cpus-per-task`` and containers set), shared by the ``processes`` processes of this
-    machine. torch's own default counts the machine's physical cores, which oversubscribes a restricted job."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cores // max(1, processes))
-
-
-def cpu_bf16(cpuinfo: str = "/proc/cpuinfo") -> list[str] | None:
-    """The CPU's bfloat16 instructions (``["AMX-BF16", "AVX512-BF16"]`` or a part of it) from ``cpuinfo``;
-    ``[]`` for an x86 CPU without them, where bf16 autocast is emulated (measured: a DCGAN-size iteration about 3x
-    slower than float32); ``None`` where unknown (no ``/proc/cpuinfo``, or no x86 ``flags`` line)."""
-    try:
-        with open(cpuinfo) as f:
-            info = f.read()
-    except OSError:
-        return None
-    line = next((ln for ln in info.splitlines() if ln.startswith("flags")), None)
-    if line is None:
-        return None
-    flags = set(line.split(":", 1)[1].split())
-    return [label for flag, label in (("amx_bf16", "AMX-BF16"), ("avx512_bf16", "AVX512-BF16")) if flag in flags]
-
-
-def cpu_precision(precision: Any, cpuinfo: str = "/proc/cpuinfo") -> str:
-    """The precision a CPU run of a recipe that says ``precision`` uses on this machine: ``"32-true"`` in place of a
-    bf16 precision on an x86 CPU without bf16 instructions (:func:`cpu_bf16` is ``[]``: emulated bf16 is about 3x
-    slower than float32 there), else ``precision`` as given. Training's warning, the zoo builds
-    (``bench/make_zoo_entry.py``) and the zoo rows of ``bench/speed.py`` all go through it."""
-    precision = str(precision)
-    return "32-true" if precision.startswith("bf16") and cpu_bf16(cpuinfo) == [] else precision
-
-
-def cpu_name(cpuinfo: str = "/proc/cpuinfo") -> str:
-    """The CPU's model name from ``cpuinfo`` with its bf16 instructions (see :func:`cpu_bf16`): ``"... (AMX-BF16,
-    AVX512-BF16)"``, ``"... (no bf16)"`` on an x86 CPU without them, the bare name where unknown (the cards'
-    hardware line)."""
-    try:
-        with open(cpuinfo) as f:
-            info = f.read()
-    except OSError:
-        return platform.processor() or platform.machine()
-    name = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")),
-                platform.machine())
-    bf16 = cpu_bf16(cpuinfo)
-    return name + (f" ({', '.join(bf16)})" if bf16 else " (no bf16)" if bf16 == [] else "")
-
-
 @dataclass
 class Report:
     """What :meth:`GanModule.report` returns: the metrics, the model card's dataset and results, the sample grid."""
@@ -131,6 +84,10 @@ class GanModule(Exportable, L.LightningModule):
 
     The interface a subclass provides:
 
+    - a constructor from a config (network specs, names, numbers) that ends with ``self.save_hyperparameters()``: its
+      arguments are the model's configuration, the one record of it (the checkpoints' hyperparameters; under
+      LightningCLI the command line's configuration). A variant's constructor is its declared one with its paper's
+      values as the defaults (:func:`~ganzoo.variants.register_variant`);
     - ``training_step``, which calls :meth:`begin_step` first, :meth:`end_generator_iteration` after each generator
       step and :meth:`record` with the step's losses (device tensors);
     - :meth:`guarded_networks`: the networks whose weights the divergence guard checks;

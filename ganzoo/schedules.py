@@ -1,4 +1,7 @@
-"""The critic/generator schedule, counted in generator iterations: a piece of its own, selectable from YAML."""
+"""The schedule piece: how many critic steps precede each generator step, when the penalties are computed, and how
+a hyperparameter anneals over the run (the learning rates, Adam's beta2, the penalties' weights), all counted in
+generator iterations. A piece beside the objectives and the constraints, set from YAML through a latent variant's
+``n_critic`` and ``schedule``."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ def anneal(shape: str, t: int, start: int, end: int) -> float:
     ``end`` on; always 0 for ``"constant"``. The value at ``t`` is ``start_value + (end_value - start_value) * anneal``.
 
     Example:
-        >>> from ganzoo.training.schedule import anneal
+        >>> from ganzoo.schedules import anneal
         >>> [round(anneal("cosine", t, 0, 100), 4) for t in (0, 25, 50, 100, 150)]
         [0.0, 0.1464, 0.5, 1.0, 1.0]
         >>> anneal("linear", 75, 50, 100), anneal("constant", 75, 50, 100)

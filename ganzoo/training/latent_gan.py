@@ -1,4 +1,10 @@
-"""The shared adversarial LightningModule: one critic step per batch, a generator step every n_critic."""
+"""The latent GAN: latents -> samples, one critic step per batch and a generator step every ``n_critic``.
+
+:class:`LatentGAN` is built from a config (network specs, the pieces by name): what recipes and
+``ganzoo.<Variant>(...)`` take. A latent variant is a subclass that states its paper's values in a :class:`Paper`,
+which become its constructor's defaults (:func:`~ganzoo.variants.register_variant`). :class:`AdversarialModule` is the
+same GAN from pieces built by hand (network, objective, constraint and schedule objects).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -15,70 +21,22 @@ from torch import Tensor, nn
 from ganzoo.augment import Augment
 from ganzoo.checks import check_positive
 from ganzoo.constraints import Constraint, make_constraint, reusing_witness
+from ganzoo.nets import MLPCritic, MLPGenerator
 from ganzoo.nets.base import Generator, require_generator
 from ganzoo.objectives import Objective, make_objective, scalar
+from ganzoo.registry import NetSpec, build_net
+from ganzoo.schedules import CriticSchedule, anneal
 
-from .base import GanModule, Report, float_weights
 from .ema import ema_decay_at, has_batch_norm, make_ema, refresh_bn_stats, to_channels_last, update_ema
+from .gan_module import GanModule, Report, float_weights
 from .guard import all_finite_flag
-from .schedule import ANNEALS, CriticSchedule, anneal, anneal_factor
+from .optim import LR_SCHEDULES, OptimizerSpec, lr_factor
 
 #: fewer training images than this and no ``augment``: ``fit`` warns (DiffAugment's and ADA's papers show FID
 #: degrading well before this size without augmentation: CIFAR-10 at 10-20% of its 50,000 images)
 SMALL_DATA = 5000
 
-LR_SCHEDULES = ANNEALS  # "constant", "linear", "cosine"
-OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
-FUSED = ("adam", "sgd")  # torch has one-kernel ("fused") implementations of these on CPU and CUDA
-
-
-@dataclass(frozen=True)
-class OptimizerSpec:
-    """An optimizer by name (``adam``, ``rmsprop``, ``sgd``) and learning rate; ``betas`` are Adam's (default
-    ``(0.5, 0.999)``) and refused for the others.
-
-    Adam and SGD run torch's fused implementation (``fused=True``: the same update, one kernel for all
-    parameters instead of several per parameter) when every parameter is a floating-point tensor on the CPU or
-    a CUDA device: it saves 0.17 ms per Adam step of the 2-D MLP critic on one CPU thread, and on a GPU the
-    launches of the per-parameter kernels. A checkpoint restores the implementation it was saved with.
-    """
-
-    name: str = "adam"
-    lr: float = 2e-4
-    betas: tuple[float, float] | None = None
-
-    def __post_init__(self) -> None:
-        if self.name not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.name!r}")
-        check_positive("lr", self.lr)
-        if self.betas is None:
-            return
-        if self.name != "adam":
-            raise ValueError(f"betas are Adam's; optimizer {self.name!r} takes none (got betas={self.betas!r})")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
-            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
-
-    @property
-    def adam_betas(self) -> tuple[float, float]:
-        """Adam's betas as built: ``betas`` or the default ``(0.5, 0.999)``."""
-        return tuple(self.betas or (0.5, 0.999))
-
-    def build(self, params) -> torch.optim.Optimizer:
-        params = list(params)
-        kwargs: dict[str, Any] = {"lr": self.lr}
-        if self.name == "adam":
-            kwargs["betas"] = self.adam_betas
-        if self.name in FUSED and params and all(
-            p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in params
-        ):
-            kwargs["fused"] = True
-        return OPTIMIZERS[self.name](params, **kwargs)
-
-
-def lr_factor(gen_iter: int, start: int, end: int, shape: str = "linear", end_factor: float = 0.0) -> float:
-    """LR factor of the ``shape`` schedule: 1 until generator iteration ``start``, then to ``end_factor`` at ``end``
-    (linearly, or along half a cosine; :func:`~ganzoo.training.schedule.anneal_factor`)."""
-    return anneal_factor(shape, gen_iter, start, end, end_factor)
+TOY = {"data_dim": 2, "latent_dim": 2, "hidden_dim": 512, "n_layers": 3}  # the WGAN-GP toy code's MLPs
 
 
 def sample_latent(generator: Generator, n: int, device: torch.device) -> Tensor:
@@ -86,8 +44,44 @@ def sample_latent(generator: Generator, n: int, device: torch.device) -> Tensor:
     return generator.sample_latent(n, device=device)
 
 
-class AdversarialModule(GanModule):
-    """A latent GAN: generator + critic + objective + constraints + schedule, on the shared :class:`GanModule`.
+@dataclass(frozen=True)
+class Paper:
+    """What a latent-GAN paper states: the defaults of its variant's constructor (see :class:`LatentGAN`).
+
+    ``critic_out`` is the critic's output size (feature critics: Cramer 256, MMD 16), given to the toy MLP critic
+    and to critic specs that do not set ``out_dim``; ``conditional`` requires class-conditional networks.
+    ``lr_schedule``, ``lr_end_factor``, ``beta2_end``, ``ema_decay`` and ``ema_rampup``: the paper's optimizer
+    schedule and generator average (R3GAN), ``LatentGAN``'s arguments of the same names.
+    """
+
+    objective: str | dict[str, Any] = "nonsaturating"
+    constraints: tuple[str | dict[str, Any], ...] = ()
+    n_critic: int = 1
+    schedule: dict[str, Any] | None = None
+    optimizer: str = "adam"
+    lr: float = 2e-4
+    betas: tuple[float, float] | None = (0.5, 0.999)
+    generator: NetSpec | None = None
+    critic: NetSpec | None = None
+    critic_out: int = 1
+    conditional: bool = False
+    lr_schedule: str = "constant"
+    lr_end_factor: float | None = None
+    beta2_end: float | None = None
+    ema_decay: float | None = None
+    ema_rampup: float | None = None
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The constructor defaults this paper sets (``LatentGAN``'s arguments of the same names)."""
+        names = ("objective", "n_critic", "schedule", "optimizer", "lr", "betas", "generator", "critic", "lr_schedule",
+                 "lr_end_factor", "beta2_end", "ema_decay", "ema_rampup")
+        return {**{k: getattr(self, k) for k in names}, "constraints": list(self.constraints)}
+
+
+class LatentGAN(GanModule):
+    """A latent GAN: generator + critic + objective + constraints + schedule, on the shared :class:`GanModule`,
+    built from a config.
 
     Every ``training_step`` receives a fresh real batch and makes one critic step; after
     ``schedule.critic_steps(gen_iters)`` critic steps it makes one generator step on the last real batch.
@@ -101,15 +95,23 @@ class AdversarialModule(GanModule):
     networks and the real batches in channels-last memory format (faster convolutions with oneDNN and cuDNN).
 
     Args:
-        generator: maps latents ``(B, latent_dim)`` to samples ``(B, *data_shape)``; must expose
-            ``latent_dim`` (and optionally ``sample_latent``).
-        critic: maps samples to ``(B,)``/``(B, 1)`` (scalar objectives) or ``(B, D)`` (Cramer, MMD).
-        objective: the divergence (:mod:`ganzoo.objectives`): an objective, its name or a mapping with arguments.
-        constraints: Lipschitz constraints (:mod:`ganzoo.constraints`): constraints, names or mappings.
-        schedule: the critic/generator schedule (:class:`~ganzoo.training.CriticSchedule`: n_critic, the WGAN
-            warm-up, lazy regularisation).
-        data_shape: shape of one data sample; checked against the generator's output now and against
-            the datamodule's ``data_shape`` at setup.
+        generator: the generator's spec ``{"arch": ..., **arguments}`` (``ganzoo.list_models()``); without specs
+            (``generator`` and ``critic`` both ``None``) the 2-D toy MLPs of the WGAN-GP code, sized by ``data_dim``,
+            ``latent_dim``, ``hidden_dim`` and ``n_layers`` (2, 2, 512, 3), which are refused when specs are given.
+        critic: the critic's spec (see ``generator``).
+        objective: a name of ``ganzoo.objectives.OBJECTIVES`` or a mapping with arguments
+            (``{"name": "fgan", "divergence": "kl"}``).
+        constraints: names of ``ganzoo.constraints.CONSTRAINTS`` or mappings (``{"name": "gradient_penalty",
+            "weight": 10}``).
+        n_critic: critic steps per generator step.
+        schedule: more of the schedule (:class:`~ganzoo.training.CriticSchedule`): ``{"warmup": "wgan"}`` (the
+            original WGAN warm-up), ``{"lazy_every": 16}`` (lazy regularisation: penalties every 16 critic steps,
+            weighted by 16), ``{"penalty_schedule": "cosine", "penalty_end_factor": 0.1}`` (the penalties' weights
+            annealed to a tenth at ``max_gen_iters``, R3GAN).
+        optimizer, lr, betas: both networks' optimizer (``adam``, ``rmsprop``, ``sgd``); ``betas`` are Adam's.
+        d_lr: the critic's learning rate when it differs from the generator's ``lr``: the two time-scale update rule
+            (Heusel et al. 2017: e.g. ``lr: 1e-4, d_lr: 3e-4, n_critic: 1``). ``None`` (every paper's default): ``lr``.
+        max_gen_iters: the training budget in generator iterations.
         compile: the fast mode: compile the generator's and the critic's forward passes with ``torch.compile``
             (same training as eager, to float tolerance). A critic whose constraint differentiates its gradient
             (gradient penalty, R1) stays eager, with a one-line warning naming the constraint: torch.compile
@@ -123,7 +125,6 @@ class AdversarialModule(GanModule):
         beta2_end: Adam's beta2 at ``max_gen_iters``: both optimizers' beta2 moves from its start (``betas[1]``) to
             this value along the learning rates' schedule (R3GAN: 0.9 -> 0.99 by cosine); set once per generator
             iteration, saved in checkpoints with the optimizers.
-        check_finite: the divergence guard (:mod:`ganzoo.training.base`).
         ema_decay: keep an exponential moving average of the generator with this decay per generator iteration
             (its half-life is ``ln 0.5 / ln ema_decay`` iterations); the average is what is exported and evaluated.
             Batch-norm statistics are not averaged: before the averaged copy is evaluated or exported, its running
@@ -133,12 +134,16 @@ class AdversarialModule(GanModule):
             average follows the generator instead of dragging its random initialisation along. ``None``: a constant
             decay.
         channels_last: channels-last memory format for 4-D weights and real batches (see above).
-        augment: differentiable augmentation (:class:`ganzoo.augment.Augment`, or its arguments as a dict) of every
-            image the critic sees: real and generated, in the critic's and the generator's steps (the generator's
-            gradient flows through it). A penalty is taken on the augmented images, as StyleGAN2-ADA takes R1 on
-            augmented reals: it constrains the critic where it is evaluated (WGAN-GP's interpolates lie between
-            augmented real and fake images). ADA's probability is summed over ranks, logged (``augment_p``),
-            checkpointed and exported in the generator's config.
+        augment: differentiable augmentation of every critic input (:class:`ganzoo.augment.Augment`):
+            ``{"policy": "translation,cutout"}`` (DiffAugment) or with ``"ada_target": 0.6`` (ADA's adaptive
+            probability); ``None`` (every paper's default): none. Real and generated images are augmented, in the
+            critic's and the generator's steps (the generator's gradient flows through it). A penalty is taken on the
+            augmented images, as StyleGAN2-ADA takes R1 on augmented reals: it constrains the critic where it is
+            evaluated (WGAN-GP's interpolates lie between augmented real and fake images). ADA's probability is
+            summed over ranks, logged (``augment_p``), checkpointed and exported in the generator's config.
+
+    The arguments are the model's hyperparameters (``save_hyperparameters``: what checkpoints keep and LightningCLI
+    parses); a variant's constructor is this one with its paper's values as the defaults.
 
     Conditional models: when the generator has ``num_classes > 0``, batches must be ``(images, labels)``;
     the generator is called as ``generator(z, labels)`` and the critic as ``critic(x, labels)``, and the fakes
@@ -151,31 +156,102 @@ class AdversarialModule(GanModule):
     """
 
     progress_keys = ("distance",)
+    paper: ClassVar[Paper] = Paper()
+    variant_name: ClassVar[str] = ""
 
     def __init__(
         self,
-        generator: nn.Module,
-        critic: nn.Module,
-        objective: Objective | str | dict[str, Any],
-        constraints: Sequence[Constraint | str | dict[str, Any]] = (),
-        schedule: CriticSchedule | None = None,
-        g_optimizer: OptimizerSpec = OptimizerSpec(),
-        d_optimizer: OptimizerSpec = OptimizerSpec(),
+        generator: NetSpec | None = None,
+        critic: NetSpec | None = None,
+        objective: str | dict[str, Any] = "nonsaturating",
+        constraints: list[str | dict[str, Any]] | None = None,
+        n_critic: int = 1,
+        schedule: dict[str, Any] | None = None,
+        optimizer: str = "adam",
+        lr: float = 2e-4,
+        betas: tuple[float, float] | None = (0.5, 0.999),
         max_gen_iters: int | None = None,
         ema_decay: float | None = None,
-        data_shape: Sequence[int] | None = None,
-        export_dir: str | None = "generator",
-        check_finite: bool = True,
         lr_schedule: str = "constant",
         lr_decay_start: int = 0,
         compile: bool = False,
+        data_dim: int | None = None,
+        latent_dim: int | None = None,
+        hidden_dim: int | None = None,
+        n_layers: int | None = None,
+        d_lr: float | None = None,
         ema_rampup: float | None = None,
         channels_last: bool = False,
         lr_end_factor: float | None = None,
         beta2_end: float | None = None,
-        augment: Augment | dict[str, Any] | None = None,
+        augment: dict[str, Any] | None = None,
     ):
-        super().__init__(max_gen_iters, export_dir, check_finite)
+        toy = {"data_dim": data_dim, "latent_dim": latent_dim, "hidden_dim": hidden_dim, "n_layers": n_layers}
+        g, d, shape = self.networks(generator, critic, {k: v for k, v in toy.items() if v is not None})
+        extra = dict(schedule or {})
+        keys = ("warmup", "lazy_every", "penalty_schedule", "penalty_end_factor")
+        if not set(extra) <= set(keys):
+            raise ValueError(f"schedule takes {', '.join(map(repr, keys))} (n_critic is the model's own argument), "
+                             f"got {sorted(extra)}")
+        sched = CriticSchedule(n_critic=n_critic, **extra)
+        if d_lr is not None:
+            check_positive("d_lr", d_lr)
+        betas = None if betas is None else tuple(betas)
+        g_opt = OptimizerSpec(optimizer, lr, betas)
+        d_opt = g_opt if d_lr is None else OptimizerSpec(optimizer, d_lr, betas)
+        super().__init__(max_gen_iters)
+        self.assemble(g, d, objective, constraints or [], sched, g_opt, d_opt, ema_decay=ema_decay, data_shape=shape,
+                      lr_schedule=lr_schedule, lr_decay_start=lr_decay_start, compile=compile, ema_rampup=ema_rampup,
+                      channels_last=channels_last, lr_end_factor=lr_end_factor, beta2_end=beta2_end, augment=augment)
+        self.save_hyperparameters()
+
+    def networks(self, generator: NetSpec | None, critic: NetSpec | None, toy: dict[str, int]):
+        """The networks and the data shape to check them against (``None``: from the datamodule at setup)."""
+        paper = self.paper
+        if (generator is None) != (critic is None):
+            raise ValueError("give both generator and critic specs, or neither (the paper's default networks)")
+        if generator is None:
+            t = {**TOY, **toy}
+            return (
+                MLPGenerator(latent_dim=t["latent_dim"], out_dim=t["data_dim"], hidden_dim=t["hidden_dim"],
+                             n_layers=t["n_layers"]),
+                MLPCritic(in_dim=t["data_dim"], out_dim=paper.critic_out, hidden_dim=t["hidden_dim"],
+                          n_layers=t["n_layers"]),
+                (t["data_dim"],),
+            )
+        if toy:
+            raise ValueError(f"{', '.join(sorted(toy))} size the 2-D toy MLPs only; with generator and critic specs, "
+                             "set the networks' sizes in the specs")
+        if paper.critic_out != 1 and "out_dim" not in critic:
+            critic = {**critic, "out_dim": paper.critic_out}
+        g, d = build_net(generator, "generator"), build_net(critic, "critic")
+        if paper.conditional and not getattr(g, "num_classes", 0):
+            raise ValueError(f"{type(self).__name__} needs a conditional generator: set num_classes in the "
+                             "generator spec")
+        return g, d, None
+
+    def assemble(
+        self,
+        generator: nn.Module,
+        critic: nn.Module,
+        objective: Objective | str | dict[str, Any],
+        constraints: Sequence[Constraint | str | dict[str, Any]],
+        schedule: CriticSchedule | None,
+        g_optimizer: OptimizerSpec,
+        d_optimizer: OptimizerSpec,
+        *,
+        ema_decay: float | None,
+        data_shape: Sequence[int] | None,
+        lr_schedule: str,
+        lr_decay_start: int,
+        compile: bool,
+        ema_rampup: float | None,
+        channels_last: bool,
+        lr_end_factor: float | None,
+        beta2_end: float | None,
+        augment: Augment | dict[str, Any] | None,
+    ) -> None:
+        """Check the pieces and set them up (after :class:`GanModule`'s ``__init__``, which set ``max_gen_iters``)."""
         if augment is not None and not isinstance(augment, (Augment, dict)):
             raise ValueError(f"augment must be a dict such as {{'policy': 'translation,cutout'}} (DiffAugment) or "
                              f"{{'policy': 'translation,cutout', 'ada_target': 0.6}} (ADA), got {augment!r}")
@@ -192,13 +268,13 @@ class AdversarialModule(GanModule):
         require_generator(generator, "generator")
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
-        if lr_schedule != "constant" and max_gen_iters is None:
+        if lr_schedule != "constant" and self.max_gen_iters is None:
             raise ValueError(f"lr_schedule={lr_schedule!r} ends at max_gen_iters; set max_gen_iters")
-        if self.schedule.penalty_schedule != "constant" and max_gen_iters is None:
+        if self.schedule.penalty_schedule != "constant" and self.max_gen_iters is None:
             raise ValueError(f"penalty_schedule={self.schedule.penalty_schedule!r} ends at max_gen_iters; set "
                              "max_gen_iters")
         if not isinstance(lr_decay_start, int) or lr_decay_start < 0 or (
-            max_gen_iters is not None and lr_decay_start >= max_gen_iters
+            self.max_gen_iters is not None and lr_decay_start >= self.max_gen_iters
         ):
             raise ValueError(f"lr_decay_start must be an integer in [0, max_gen_iters), got {lr_decay_start!r}")
         for name, value in (("lr_end_factor", lr_end_factor), ("beta2_end", beta2_end)):
@@ -532,3 +608,57 @@ class AdversarialModule(GanModule):
             self.augment.load_state_dict(checkpoint["ganzoo_augment"])
         for c, state in zip(self.constraints, checkpoint.get("ganzoo_constraints", ())):
             c.load_state_dict(state)
+
+
+class AdversarialModule(LatentGAN):
+    """The latent GAN of :class:`LatentGAN` from pieces built by hand: networks, objective and constraint objects (or
+    their names), a :class:`~ganzoo.training.CriticSchedule` and two :class:`~ganzoo.training.OptimizerSpec`. Nothing
+    is built from a config, so nothing is saved as hyperparameters: a checkpoint holds the networks' weights.
+
+    Args:
+        generator: maps latents ``(B, latent_dim)`` to samples ``(B, *data_shape)``; must expose
+            ``latent_dim`` (and optionally ``sample_latent``).
+        critic: maps samples to ``(B,)``/``(B, 1)`` (scalar objectives) or ``(B, D)`` (Cramer, MMD).
+        objective: the divergence (:mod:`ganzoo.objectives`): an objective, its name or a mapping with arguments.
+        constraints: Lipschitz constraints (:mod:`ganzoo.constraints`): constraints, names or mappings.
+        schedule: the critic/generator schedule (:class:`~ganzoo.training.CriticSchedule`: n_critic, the WGAN
+            warm-up, lazy regularisation).
+        g_optimizer, d_optimizer: the generator's and the critic's optimizers.
+        data_shape: shape of one data sample; checked against the generator's output now and against
+            the datamodule's ``data_shape`` at setup.
+        export_dir: the folder, under the trainer's ``default_root_dir``, the generator is exported to at the end of
+            fit (``None``: no export).
+        check_finite: the divergence guard (:mod:`ganzoo.training.gan_module`).
+
+    The other arguments (``max_gen_iters``, ``ema_decay``, ``ema_rampup``, the learning-rate schedule, ``compile``,
+    ``channels_last``, ``augment``, which may also be an :class:`~ganzoo.augment.Augment`) are :class:`LatentGAN`'s.
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        critic: nn.Module,
+        objective: Objective | str | dict[str, Any],
+        constraints: Sequence[Constraint | str | dict[str, Any]] = (),
+        schedule: CriticSchedule | None = None,
+        g_optimizer: OptimizerSpec = OptimizerSpec(),
+        d_optimizer: OptimizerSpec = OptimizerSpec(),
+        max_gen_iters: int | None = None,
+        ema_decay: float | None = None,
+        data_shape: Sequence[int] | None = None,
+        export_dir: str | None = "generator",
+        check_finite: bool = True,
+        lr_schedule: str = "constant",
+        lr_decay_start: int = 0,
+        compile: bool = False,
+        ema_rampup: float | None = None,
+        channels_last: bool = False,
+        lr_end_factor: float | None = None,
+        beta2_end: float | None = None,
+        augment: Augment | dict[str, Any] | None = None,
+    ):
+        super(LatentGAN, self).__init__(max_gen_iters, export_dir, check_finite)  # GanModule's: no config to build
+        self.assemble(generator, critic, objective, constraints, schedule, g_optimizer, d_optimizer,
+                      ema_decay=ema_decay, data_shape=data_shape, lr_schedule=lr_schedule,
+                      lr_decay_start=lr_decay_start, compile=compile, ema_rampup=ema_rampup,
+                      channels_last=channels_last, lr_end_factor=lr_end_factor, beta2_end=beta2_end, augment=augment)
