@@ -1,4 +1,5 @@
-"""Callbacks for ``bench/speed.py``'s start-up and fit parts (passed with ``--trainer.callbacks+=``)."""
+"""Callbacks for the start-up and fit parts of ``python -m bench.perf.speed`` (passed to ``ganzoo fit`` with
+``--trainer.callbacks+=``, as ``bench.perf.callbacks.FirstStep`` / ``StepClock``)."""
 
 import json
 import time

@@ -1,6 +1,6 @@
 """Cold-start time of sampling: a fresh process that imports ganzoo, loads a generator and draws 64 samples.
 
-    python bench/cold_start.py [--model wgan_gp-8gaussians] [--repeats 5]
+    python -m bench.perf.cold_start [--model wgan_gp-8gaussians] [--repeats 5]
 
 Each row is the wall time of a new Python process (median and min over ``--repeats`` runs, no network:
 ``HF_HUB_OFFLINE=1``). ``import torch`` is the floor every PyTorch program pays; ``ganzoo sample`` is the

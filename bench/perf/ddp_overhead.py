@@ -1,6 +1,6 @@
 """Time per generator iteration: 1 process vs 2 DDP processes (gloo, CPU), and the two DDP wrappings.
 
-    python bench/ddp_overhead.py [--iters 300] [--warmup 10] [--hidden 128 512] [--no-readme]
+    python -m bench.perf.ddp_overhead [--iters 300] [--warmup 10] [--hidden 128 512] [--no-readme]
 
 Model: the WGAN-GP 8-Gaussians recipe's networks (MLP, hidden 128, n_critic 5, batch 128 per process).
 Runs, one after another in this one invocation so the ratios compare like with like:
@@ -23,6 +23,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.common import RESULTS_DIR, ROOT, fill_table, stamp
 
 
 def worker(strategy: str, devices: int, iters: int, warmup: int, hidden: int) -> None:
@@ -58,9 +60,9 @@ def worker(strategy: str, devices: int, iters: int, warmup: int, hidden: int) ->
 
 def run(strategy: str, devices: int, iters: int, warmup: int, hidden: int) -> float:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    cmd = [sys.executable, __file__, "--worker", strategy, str(devices), "--iters", str(iters),
+    cmd = [sys.executable, "-m", "bench.perf.ddp_overhead", "--worker", strategy, str(devices), "--iters", str(iters),
            "--warmup", str(warmup), "--hidden", str(hidden)]
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     lines = [line for line in r.stdout.splitlines() if line.startswith("RESULT ")]
     if r.returncode != 0 or not lines:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stderr[-3000:]}")
@@ -73,7 +75,7 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--hidden", type=int, nargs="+", default=[128, 512],
                    help="MLP widths; a width w runs iters * 128 / w iterations (at least 30)")
-    p.add_argument("--out", default="bench/results/ddp_overhead.json")
+    p.add_argument("--out", default=str(RESULTS_DIR / "ddp_overhead.json"))
     p.add_argument("--no-readme", action="store_true",
                    help="do not write the table into the page with the ddp markers (docs/benchmarks.md)")
     p.add_argument("--worker", nargs=2, metavar=("STRATEGY", "DEVICES"), help=argparse.SUPPRESS)
@@ -105,11 +107,11 @@ def main() -> None:
     print("\n" + "\n".join(lines))
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"iters": a.iters, "warmup": a.warmup, "ms_per_gen_iter": results}, indent=2) + "\n")
+    out.write_text(json.dumps({"iters": a.iters, "warmup": a.warmup, "ms_per_gen_iter": results, "stamp": stamp()},
+                              indent=2) + "\n")
     if not a.no_readme:
-        from _readme import fill_table  # bench/_readme.py (the script's folder is on sys.path)
-
-        fill_table("ddp", "Measured by `python bench/ddp_overhead.py` on the 2-core CPU (gloo):\n\n" + "\n".join(lines))
+        fill_table("ddp", "Measured by `python -m bench.perf.ddp_overhead` on the 2-core CPU (gloo):\n\n"
+                   + "\n".join(lines))
     print(f"wrote {out}")
 
 

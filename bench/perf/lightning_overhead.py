@@ -1,6 +1,6 @@
 """What Lightning itself costs per step on a CPU: the floor under ganzoo's per-critic-step overhead.
 
-    python bench/lightning_overhead.py
+    python -m bench.perf.lightning_overhead
 
 Three numbers, in CPU time of the process on one torch thread (8 Gaussians batches of 128, a 2x2 linear layer, so
 the arithmetic is negligible): a Lightning training step that does nothing (data fetch, batch transfer hooks,

@@ -1,35 +1,35 @@
 """Speed of ganzoo against a plain PyTorch loop doing the same work, measured alternately in one process.
 
-    python bench/speed.py --device cpu --threads 2 --clock wall --out bench/results/speed_cpu.json [--readme]
-    python bench/speed.py --device cpu --quick --cases wgan_gp_fmnist --skip ops sampling import startup fit
-    python bench/speed.py --device cuda --out bench/results/speed_cuda.json
+    python -m bench.perf.speed --device cpu --threads 2 --clock wall --out bench/results/speed_cpu.json [--readme]
+    python -m bench.perf.speed --device cpu --quick --cases wgan_gp_fmnist --skip ops sampling import startup fit
+    python -m bench.perf.speed --device cuda --out bench/results/speed_cuda.json
 
 Parts (each wrapped: a failure is recorded in the JSON and the table, the rest still runs; the JSON is written
 after every part):
 
 * **training**: every ``recipes/*/fashion_mnist.yaml`` whose model is a latent GAN (found from the files and the
   model classes, not a hand-kept list), each in two settings: **fp32** (the recipe with ``precision: 32-true`` and
-  ``channels_last: false``) and **zoo** (the recipe as written: its precision, channels-last, ``n_critic``,
-  ``d_lr``, EMA; only where it sets bf16 or channels-last, else it is the fp32 row; on a CPU without bf16
-  instructions in fp32, as ``bench/make_zoo_entry.py`` trains it there); the paper's WGAN-GP schedule in
-  fp32 (the recipe at commit ``3b0cb96``: ``n_critic`` 5, one learning rate), against which the zoo's WGAN-GP
-  iteration is compared; and ``recipes/wgan_gp/8gaussians.yaml`` as written. The settings are read from the
-  recipe files at run time. ganzoo runs the recipe's module under ``lightning.Trainer`` at the recipe's precision
-  with every feature on (divergence guard, log buffer with CSV and TensorBoard loggers, EMA where the recipe has
-  it, counters, ganzoo's progress bar; not the recipe's checkpoint and evaluation callbacks). The plain loop
-  (:class:`PlainLoop`) does the same math by hand, without Lightning: copies of ganzoo's initial networks and its
-  objective and constraint objects, ``zero_grad`` / ``backward`` / ``step`` with torch's optimizers built from the
-  same specs (fused Adam), ``torch.autocast`` bf16 around the whole iteration when the recipe says
-  ``bf16-mixed`` (as Lightning does), channels-last batches, the recipe's ``n_critic`` and critic learning rate,
-  the critic frozen during the generator step, the EMA as one ``torch._foreach_lerp_``. Both draw batches the same
-  way (images: slices of a shuffled tensor of random values in [-1, 1] on the device, with random labels for a
-  conditional model: the step time does not depend on them; 2-D: the recipe's ``ToySampler``). The WGAN warm-up
-  schedule (100 critic steps on the first 25 generator iterations) is turned off for both: the rows are the
-  steady state. The plain loop warms up first (at least ``--warmup`` iterations and a few seconds), which sizes
-  the segments (about ``--seg_s`` seconds each); ganzoo warms up as many iterations; then a timing callback runs
-  a segment of the plain loop after every segment of ganzoo, so the two alternate in one process. Per pair of
-  segments the ratio ganzoo / plain; the table shows medians (ms per generator iteration, device synchronised at
-  segment ends; torch threads set again after ganzoo's set-up, which gives a CPU process its cores).
+  ``channels_last: false``) and **zoo** (the recipe as written: its precision, channels-last, ``n_critic``, ``d_lr``,
+  EMA; only where it sets bf16 or channels-last, else it is the fp32 row; on a CPU without bf16 instructions in fp32,
+  as ``bench/zoo/make_entry.py`` trains it there); the paper's WGAN-GP schedule in fp32
+  (``bench/perf/recipes/wgan_gp_paper.yaml``: the recipe as it was at commit ``3b0cb96``, ``n_critic`` 5, one
+  learning rate), against which the zoo's WGAN-GP iteration is compared; and ``recipes/wgan_gp/8gaussians.yaml`` as
+  written. The settings are read from the recipe files at run time. ganzoo runs the recipe's module under
+  ``lightning.Trainer`` at the recipe's precision with every feature on (divergence guard, log buffer with CSV and
+  TensorBoard loggers, EMA where the recipe has it, counters, ganzoo's progress bar; not the recipe's checkpoint and
+  evaluation callbacks). The plain loop (:class:`PlainLoop`) does the same math by hand, without Lightning: copies of
+  ganzoo's initial networks and its objective and constraint objects, ``zero_grad`` / ``backward`` / ``step`` with
+  torch's optimizers built from the same specs (fused Adam), ``torch.autocast`` bf16 around the whole iteration when
+  the recipe says ``bf16-mixed`` (as Lightning does), channels-last batches, the recipe's ``n_critic`` and critic
+  learning rate, the critic frozen during the generator step, the EMA as one ``torch._foreach_lerp_``. Both draw
+  batches the same way (images: slices of a shuffled tensor of random values in [-1, 1] on the device, with random
+  labels for a conditional model: the step time does not depend on them; 2-D: the recipe's ``ToySampler``). The WGAN
+  warm-up schedule (100 critic steps on the first 25 generator iterations) is turned off for both: the rows are the
+  steady state. The plain loop warms up first (at least ``--warmup`` iterations and a few seconds), which sizes the
+  segments (about ``--seg_s`` seconds each); ganzoo warms up as many iterations; then a timing callback runs a
+  segment of the plain loop after every segment of ganzoo, so the two alternate in one process. Per pair of segments
+  the ratio ganzoo / plain; the table shows medians (ms per generator iteration, device synchronised at segment ends;
+  torch threads set again after ganzoo's set-up, which gives a CPU process its cores).
 * **ops**: the torch operations that compute (ATen calls, forward and backward; views aside) per generator
   iteration of each training case, ganzoo against the plain loop (``bench_ops``). On a GPU each one is at least
   one kernel launch, so equal counts mean that what ganzoo adds to a step is host-side Python, not device work.
@@ -63,29 +63,31 @@ import traceback
 from pathlib import Path
 from typing import Any, NamedTuple
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import torch
+import yaml
 
-import torch  # noqa: E402
-import yaml  # noqa: E402
-
-from ganzoo.constraints import reusing_witness  # noqa: E402
-from ganzoo.objectives import Objective, scalar  # noqa: E402
-from ganzoo.training.base import cpu_precision  # noqa: E402
+from bench.common import RESULTS_DIR, ROOT, cpu_name, fill_table, stamp
+from ganzoo.constraints import reusing_witness
+from ganzoo.objectives import Objective, scalar
+from ganzoo.training.base import cpu_precision
 
 TOY_RECIPE = "recipes/wgan_gp/8gaussians.yaml"  # the 2-D case, and the start-up part's fit
 FIT_RECIPE = "recipes/dcgan/fashion_mnist.yaml"  # the fit part's 1-epoch demo
-PAPER_WGAN_GP = ("3b0cb96", "recipes/wgan_gp/fashion_mnist.yaml")  # the paper's schedule in fp32, before the zoo's
+# the paper's schedule in fp32, before the zoo's: (commit, the recipe as it was at that commit, its pinned copy)
+PAPER_WGAN_GP = ("3b0cb96", "recipes/wgan_gp/fashion_mnist.yaml", "bench/perf/recipes/wgan_gp_paper.yaml")
+CALLBACKS = "bench.perf.callbacks"  # the start-up and fit parts' timing callbacks (``--trainer.callbacks+=``)
 
 
 # ---------------------------------------------------------------------------------------------- cases
 class Case(NamedTuple):
-    """A training case: a recipe file (read at ``commit`` when given) in a setting: ``fp32`` (precision 32-true,
-    channels-last off, the rest as written), ``zoo`` or ``recipe`` (as written)."""
+    """A training case: a recipe file in a setting: ``fp32`` (precision 32-true, channels-last off, the rest as
+    written), ``zoo`` or ``recipe`` (as written). A pinned case is the recipe as it was at ``commit``, read from the
+    copy ``pinned`` (a file of the repository)."""
 
     recipe: str
     setting: str
     commit: str | None = None
+    pinned: str | None = None
 
     @property
     def source(self) -> str:
@@ -122,7 +124,7 @@ def find_cases() -> dict[str, Case]:
         if zoo_speed_settings(cfg):
             cases[f"{name}-zoo"] = Case(rel, "zoo")
         if rel == PAPER_WGAN_GP[1]:
-            cases[f"{name}-paper_fp32"] = Case(rel, "fp32", PAPER_WGAN_GP[0])
+            cases[f"{name}-paper_fp32"] = Case(rel, "fp32", PAPER_WGAN_GP[0], PAPER_WGAN_GP[2])
     cases["wgan_gp_8gaussians"] = Case(TOY_RECIPE, "recipe")
     return cases
 
@@ -154,12 +156,7 @@ def recipe(case: str, device: torch.device) -> dict[str, Any]:
     """The case's recipe in its setting on ``device`` (the zoo setting on a CPU: at the precision the zoo builds use
     there, :func:`~ganzoo.training.base.cpu_precision`)."""
     c = CASES[case]
-    if c.commit is None:
-        text = (ROOT / c.recipe).read_text()
-    else:
-        text = subprocess.run(["git", "-C", str(ROOT), "show", f"{c.commit}:{c.recipe}"], check=True,
-                              capture_output=True, text=True).stdout
-    cfg = yaml.safe_load(text)
+    cfg = yaml.safe_load((ROOT / (c.pinned or c.recipe)).read_text())
     if c.setting == "fp32":
         cfg["trainer"] = {**(cfg.get("trainer") or {}), "precision": "32-true"}
         cfg["model"]["init_args"] = {**cfg["model"].get("init_args", {}), "channels_last": False}
@@ -586,21 +583,20 @@ def bench_startup(reps: int, device: torch.device) -> dict:
     """``ganzoo fit`` from the shell to its first training step (the 8 Gaussians recipe, 1 generator iteration, a
     callback writing the time of the first ``on_train_batch_start``), against ``python -c "import torch"``: what
     Lightning and ganzoo add (imports, config parsing, trainer set-up, data, model, loggers)."""
-    paths = [str(ROOT), str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     exe = str(Path(sys.executable).parent / "ganzoo")  # the console script, as a user runs it
     accelerator = "gpu" if device.type == "cuda" else "cpu"
 
     def fit(tmp: str) -> tuple[float, float]:
-        stamp = os.path.join(tmp, "first_step")
-        cb = json.dumps({"class_path": "_first_step.FirstStep", "init_args": {"path": stamp}})
+        marker = os.path.join(tmp, "first_step")
+        cb = json.dumps({"class_path": f"{CALLBACKS}.FirstStep", "init_args": {"path": marker}})
         t0 = time.time()
         subprocess.run([exe, "fit", "--config", str(ROOT / TOY_RECIPE),
                         "--trainer.default_root_dir", os.path.join(tmp, "run"), "--trainer.accelerator", accelerator,
                         "--model.init_args.max_gen_iters", "1", f"--trainer.callbacks+={cb}"],
                        check=True, env=env, capture_output=True, cwd=tmp)
         t2 = time.time()
-        return float(Path(stamp).read_text()) - t0, t2 - t0
+        return float(Path(marker).read_text()) - t0, t2 - t0
 
     def imports() -> float:
         t0 = time.perf_counter()
@@ -621,15 +617,14 @@ def bench_startup(reps: int, device: torch.device) -> dict:
 
 def bench_fit(device: torch.device) -> dict:
     """The README's quick demo, ``ganzoo fit --config recipes/dcgan/fashion_mnist.yaml --trainer.max_epochs 1``,
-    from the shell to its exit, with ``_first_step.StepClock`` timing every ``training_step``: where the wall time
-    goes outside the training steps (start-up; between the steps: data, hooks, progress bar and the in-training
-    evaluations; after training: the end-of-fit evaluation of 10,000 samples, export, card, figures)."""
-    paths = [str(ROOT), str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    from the shell to its exit, with ``bench.perf.callbacks.StepClock`` timing every ``training_step``: where the
+    wall time goes outside the training steps (start-up; between the steps: data, hooks, progress bar and the
+    in-training evaluations; after training: the end-of-fit evaluation of 10,000 samples, export, card, figures)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     exe = str(Path(sys.executable).parent / "ganzoo")
     with tempfile.TemporaryDirectory() as tmp:
         clock = os.path.join(tmp, "clock.json")
-        cb = json.dumps({"class_path": "_first_step.StepClock", "init_args": {"path": clock}})
+        cb = json.dumps({"class_path": f"{CALLBACKS}.StepClock", "init_args": {"path": clock}})
         run = os.path.join(tmp, "run")
         t0 = time.time()
         subprocess.run([exe, "fit", "--config", str(ROOT / FIT_RECIPE), "--trainer.max_epochs", "1",
@@ -701,8 +696,9 @@ def paper_lines(res: dict) -> list[str]:
 def table(res: dict) -> str:
     dev = res["device"]
     clock = ("CPU time of the process" if res.get("clock") == "cpu" else "wall time")
-    rows = [f"Measured by `python bench/speed.py {res.get('command', '')}` on {dev['name']} (PyTorch {res['torch']}, "
-            f"Lightning {res.get('lightning', '?')}; {clock}, {res.get('threads')} torch threads).", ""]
+    rows = [f"Measured by `python -m bench.perf.speed {res.get('command', '')}` on {dev['name']} "
+            f"(PyTorch {res['torch']}, Lightning {res.get('lightning', '?')}; {clock}, "
+            f"{res.get('threads')} torch threads).", ""]
     if res["training"]:
         rows += training_rows(res)
     head = len(rows)
@@ -747,8 +743,6 @@ def table(res: dict) -> str:
 def device_info(device: torch.device) -> dict:
     if device.type == "cuda":
         return {"type": "cuda", "name": torch.cuda.get_device_name(device)}
-    from ganzoo.training.base import cpu_name
-
     return {"type": "cpu", "name": f"a {os.cpu_count()}-core CPU ({cpu_name()})"}
 
 
@@ -780,8 +774,6 @@ def main() -> None:
         text = table(res)
         print(text)
         if args.readme:
-            from _readme import fill_table
-
             fill_table("speed" if res["device"]["type"] == "cpu" else "speed-gpu", text)
         return
     cases = select_cases(args.cases)
@@ -794,7 +786,7 @@ def main() -> None:
     if args.clock == "cpu":
         CLOCK = time.process_time
     device = torch.device(args.device)
-    out = Path(args.out or ROOT / "bench" / "results" / f"speed_{device.type}.json")
+    out = Path(args.out or RESULTS_DIR / f"speed_{device.type}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     import lightning
 
@@ -805,7 +797,7 @@ def main() -> None:
                            "case_info": {c: {"recipe": CASES[c].recipe, "commit": CASES[c].commit,
                                              "setting": CASES[c].setting} for c in cases},
                            "threads": torch.get_num_threads(),
-                           "command": " ".join(sys.argv[1:])}
+                           "command": " ".join(sys.argv[1:]), "stamp": stamp(accelerator=device.type)}
 
     def save():
         out.write_text(json.dumps(res, indent=2) + "\n")
@@ -860,8 +852,6 @@ def main() -> None:
     save()
     print(text)
     if args.readme:
-        from _readme import fill_table
-
         fill_table("speed" if not gpu else "speed-gpu", text)
 
 

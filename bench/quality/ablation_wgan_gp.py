@@ -1,7 +1,7 @@
 """WGAN-GP on Fashion-MNIST: quality per CPU minute of the paper's schedule against the zoo's recipe.
 
-    python bench/ablation_wgan_gp.py --minutes 10          # all runs, one after the other, each on every core
-    python bench/ablation_wgan_gp.py --plot_only           # redraw the figure from bench/results/ablation_wgan_gp.json
+    python -m bench.quality.ablation_wgan_gp --minutes 10   # all runs, one after the other, each on every core
+    python -m bench.quality.ablation_wgan_gp --plot_only    # redraw the figure from bench/results/ablation_wgan_gp.json
 
 The runs (the networks of ``recipes/wgan_gp/fashion_mnist.yaml``, batch 64, seed 0, each stopped after ``--minutes``
 of wall time):
@@ -32,9 +32,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "bench" / "results" / "ablation_wgan_gp.json"
+from bench.common import RESULTS_DIR, ROOT, hardware, stamp
+
+RESULTS = RESULTS_DIR / "ablation_wgan_gp.json"
 FIGURE = ROOT / "docs" / "ablation_wgan_gp.png"
 
 PAPER = {"n_critic": 5, "lr": 1e-4}
@@ -145,17 +145,16 @@ def main() -> None:
         run_one(args._run, args.minutes, work / args._run / "result.json")
         return
     if not args.plot_only:
-        sys.path.insert(0, str(ROOT / "bench"))
-        from make_zoo_entry import hardware
-
         results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": {}}
-        results.update(machine=hardware("cpu"), minutes=args.minutes, python=platform.python_version())
+        results.update(machine=hardware("cpu"), minutes=args.minutes, python=platform.python_version(),
+                       stamp=stamp())
         for name in args.runs:
             (work / name).mkdir(parents=True, exist_ok=True)
             t0 = time.time()
             print(f"+ {name}: {args.minutes} min", flush=True)
-            subprocess.run([sys.executable, __file__, "--_run", name, "--minutes", str(args.minutes),
-                            "--work", str(work)], check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            subprocess.run([sys.executable, "-m", "bench.quality.ablation_wgan_gp", "--_run", name, "--minutes",
+                            str(args.minutes), "--work", str(work)], check=True, cwd=ROOT,
+                           env={**os.environ, "PYTHONWARNINGS": "ignore"})
             res = json.loads((work / name / "result.json").read_text())
             res["wall_seconds"] = round(time.time() - t0)
             results["runs"][name] = res

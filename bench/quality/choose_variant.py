@@ -3,8 +3,8 @@ the zoo's Fashion-MNIST entries (fidelity: FID, precision; coverage: recall), th
 (mode coverage: modes of 1,000 and KL; the seconds per iteration, all on one machine), and the loss-vs-FID
 correlations (does the critic's value track quality?).
 
-    python bench/choose_variant.py            # print the page's tables
-    python bench/choose_variant.py --readme   # write them into docs/choose-variant.md (<!-- choose-variant:... -->)
+    python -m bench.quality.choose_variant           # print the page's tables
+    python -m bench.quality.choose_variant --readme  # write them into docs/choose-variant.md (choose-variant markers)
 
 Reads ``ganzoo/zoo/index.json``, ``bench/results/stacked_modes.json``, ``bench/results/loss_vs_fid.json`` and
 ``bench/results/fgan_divergences.json``; a result that is missing leaves its column empty ("-"), and the goals
@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-
-from _readme import publish  # noqa: E402
+from bench.common import RESULTS_DIR as RESULTS
+from bench.common import ROOT, publish
 
 ZOO = ROOT / "ganzoo" / "zoo" / "index.json"
-RESULTS = ROOT / "bench" / "results"
 
 
 def _load(path: Path) -> dict:
@@ -96,13 +92,14 @@ def machines(rows: dict[str, dict]) -> str:
     stacked = sorted({r["stacked_hardware"] for r in rows.values() if r.get("stacked_hardware")})
     floor = next((r["floor"] for r in rows.values() if isinstance(r.get("floor"), dict)), None)
     parts = [f"FID, precision and recall: the zoo's 10,000-sample scores of each entry "
-             f"(45-minute trainings; f-GAN divergences outside the zoo: `bench/fgan_divergences.py`), trained on "
-             f"{', '.join(zoo) or '-'}."]
+             "(45-minute trainings; f-GAN divergences outside the zoo: `bench/quality/fgan_divergences.py`), "
+             f"trained on {', '.join(zoo) or '-'}."]
     if stacked:
-        parts.append(f"Stacked modes and KL: `bench/stacked_modes.py`, 26,000 samples after equal training time, "
-                     f"on {', '.join(stacked)} (one training a core; seconds per iteration are theirs, evaluations "
-                     "during training included)" + (f"; real stacked test images score {floor['modes']} modes and KL "
-                                                   f"{floor['modes_kl']:.3f}." if floor else "."))
+        parts.append("Stacked modes and KL: `bench/quality/stacked_modes.py`, 26,000 samples after equal training "
+                     f"time, on {', '.join(stacked)} (one training a core; seconds per iteration are theirs, "
+                     "evaluations during training included)"
+                     + (f"; real stacked test images score {floor['modes']} modes and KL {floor['modes_kl']:.3f}."
+                        if floor else "."))
     return " ".join(parts)
 
 

@@ -1,8 +1,8 @@
 """What the average of the generator's weights (EMA) gains over the trained generator, for finished zoo builds.
 
-    python bench/ema_gain.py runs/zoo/cramer_gan-fashion_mnist [more run folders ...]
+    python -m bench.quality.ema_gain runs/zoo/cramer_gan-fashion_mnist [more run folders ...]
 
-For each run folder that ``bench/make_zoo_entry.py`` trained (its ``recipe.yaml`` and ``checkpoints/last.ckpt``):
+For each run folder that ``bench/zoo/make_entry.py`` trained (its ``recipe.yaml`` and ``checkpoints/last.ckpt``):
 the module is built from the recipe, the checkpoint's weights are loaded (``torch.load(weights_only=True)``), and
 both generators are scored on the zoo's protocol (FID of 10,000 samples, seed 0, the shipped classifier's features
 against the 10,000 training images): the trained one (``generator``) and the average the zoo exports
@@ -19,18 +19,18 @@ from pathlib import Path
 import torch
 import yaml
 from lightning.pytorch.cli import instantiate_class
-from make_zoo_entry import EVAL_SEED, IMAGE_N  # bench/ (the script's folder is on sys.path)
 
-from ganzoo.training.base import cpu_threads
+from bench.common import cpu_threads
+from bench.zoo.make_entry import EVAL_SEED, IMAGE_N
 from ganzoo.training.checkpoints import last_checkpoint
 from ganzoo.training.image_eval import evaluate_images
 
 
 def gain(run: Path) -> dict:
-    recipe, ckpt = run / "recipe.yaml", Path(last_checkpoint(run))  # make_zoo_entry trains with the run folder as root
+    recipe, ckpt = run / "recipe.yaml", Path(last_checkpoint(run))  # make_entry trains with the run folder as root
     for f in (recipe, ckpt):
         if not f.is_file():
-            raise SystemExit(f"{f}: missing (a run folder of bench/make_zoo_entry.py has recipe.yaml and "
+            raise SystemExit(f"{f}: missing (a run folder of bench/zoo/make_entry.py has recipe.yaml and "
                              "checkpoints/last.ckpt)")
     cfg = yaml.safe_load(recipe.read_text())
     module = instantiate_class((), cfg["model"])
@@ -47,7 +47,7 @@ def gain(run: Path) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("runs", nargs="+", type=Path, help="run folders of bench/make_zoo_entry.py")
+    p.add_argument("runs", nargs="+", type=Path, help="run folders of bench/zoo/make_entry.py")
     args = p.parse_args()
     torch.set_num_threads(cpu_threads())
     for run in args.runs:

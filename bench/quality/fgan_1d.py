@@ -2,10 +2,10 @@
 Q_theta = N(mu, sigma^2), sampled as G_theta(z) = mu + sigma z with z ~ N(0, 1), fitted to a Gaussian mixture P by each
 f-divergence through the variational bound, against the true minimiser of D_f(P || Q_theta) found by quadrature.
 
-    python bench/fgan_1d.py                     # all six divergences x 3 seeds: JSON, figure, Markdown table
-    python bench/fgan_1d.py --readme            # ... and the table into docs/benchmarks.md (fgan-1d markers)
-    python bench/fgan_1d.py --only kl reverse_kl --seeds 0 --steps 5000   # a quick look (saves nothing)
-    python bench/fgan_1d.py --from_json bench/results/fgan_1d.json --readme   # table and figure, no training
+    python -m bench.quality.fgan_1d                     # all six divergences x 3 seeds: JSON, figure, Markdown table
+    python -m bench.quality.fgan_1d --readme            # ... and the table into docs/benchmarks.md (fgan-1d markers)
+    python -m bench.quality.fgan_1d --only kl reverse_kl --seeds 0 --steps 5000   # a quick look (saves nothing)
+    python -m bench.quality.fgan_1d --from_json bench/results/fgan_1d.json --readme   # table and figure, no training
 
 The paper's setup, followed here: T_omega(x) = g_f(V_omega(x)) with V an MLP 1-64-64-1 with tanh hidden units (the
 library's output activation g_f), batches of 1,024 samples from P and from p(z) each step, the single-step gradient
@@ -35,7 +35,7 @@ True minimiser: D_f(P || Q) = integral of q f(p/q) dx on a grid of GRID points o
 0/0), minimised over (mu, log sigma) with scipy's BFGS from several starts (reverse KL has two local minima, one per
 mode). KL's minimiser is moment matching, which the tests check to 1e-4.
 
-Results: ``bench/results/fgan_1d.json`` (with the machine from ``lscpu`` and the seconds), ``docs/fgan_1d.png`` (one
+Results: ``bench/results/fgan_1d.json`` (with the machine, its stamp and the seconds), ``docs/fgan_1d.png`` (one
 panel per divergence: the mixture, the fitted Gaussian, the true minimiser), the Markdown table on stdout and, with
 ``--readme``, in the docs between ``<!-- fgan-1d:start -->`` and ``<!-- fgan-1d:end -->``.
 """
@@ -47,8 +47,6 @@ import json
 import math
 import os
 import statistics
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -57,14 +55,11 @@ import numpy as np
 import torch
 from torch import nn
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.common import RESULTS_DIR, ROOT, cpu_name, fill_table, stamp
+from ganzoo.objectives import FGAN
+from ganzoo.objectives.fdiv import F_DIVERGENCES
 
-from ganzoo.objectives import FGAN  # noqa: E402
-from ganzoo.objectives.fdiv import F_DIVERGENCES  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "fgan_1d.json"
+RESULTS = RESULTS_DIR / "fgan_1d.json"
 FIGURE = ROOT / "docs" / "fgan_1d.png"
 
 #: (weight, mean, standard deviation) of each component of P
@@ -214,15 +209,6 @@ def train(name: str, seed: int, steps: int = STEPS, lr: float = LR, batch: int =
 
 
 # ------------------------------------------------------------------------------------------------------- report
-def machine() -> str:
-    try:
-        info = dict(line.split(":", 1) for line in subprocess.run(["lscpu"], capture_output=True, text=True,
-                                                                  check=True).stdout.splitlines() if ":" in line)
-        return info["Model name"].strip()
-    except Exception:  # noqa: BLE001 - no lscpu: say so rather than guess
-        return "unknown CPU (no lscpu)"
-
-
 def rel(a: float, b: float) -> float:
     return (a - b) / abs(b)
 
@@ -258,10 +244,10 @@ def table(res: dict) -> str:
              f"{heavy[2]}²)). θ̂: mean ± half-range over seeds {', '.join(map(str, res['seeds']))}, each the average "
              f"of the last {100 * res['average_fraction']:.0f}% of {res['steps']:,} simultaneous gradient steps (step "
              f"size {res['lr']}, batches of {res['batch']:,}); Δ: relative to the quadrature minimiser. "
-             f"`python bench/fgan_1d.py`: {res['cpu_seconds'] / 60:.1f} minutes of CPU time on one core (one thread) "
-             f"of {res['machine']}, {res['seconds'] / 60:.1f} minutes of wall time: the {res['cores']}-core machine "
-             f"was shared with other trainings (load average {res['load_average_start']:.1f} at the start, "
-             f"{res['load_average_end']:.1f} at the end)."]
+             f"`python -m bench.quality.fgan_1d`: {res['cpu_seconds'] / 60:.1f} minutes of CPU time on one core "
+             f"(one thread) of {res['machine']}, {res['seconds'] / 60:.1f} minutes of wall time: the "
+             f"{res['cores']}-core machine was shared with other trainings (load average "
+             f"{res['load_average_start']:.1f} at the start, {res['load_average_end']:.1f} at the end)."]
     divs = res["divergences"].values()
     beyond_spread = sum(abs(d["sigma_mean"] - d["true"]["sigma"]) > d["sigma_spread"] for d in divs)
     worst_mu = max(abs(d["mu_mean"] - d["true"]["mu"]) / d["true"]["sigma"] for d in res["divergences"].values())
@@ -336,8 +322,8 @@ def run(names, seeds, steps: int) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     res = {"mixture": [list(c) for c in MIXTURE], "seeds": list(seeds), "steps": steps, "lr": LR, "batch": BATCH,
            "hidden": HIDDEN, "average_fraction": AVERAGE_FRACTION, "theta0": list(THETA0), "target": TARGET,
-           "machine": machine(), "load_average_start": round(os.getloadavg()[0], 2), "cores": os.cpu_count(),
-           "divergences": {}}
+           "machine": cpu_name(), "stamp": stamp(), "load_average_start": round(os.getloadavg()[0], 2),
+           "cores": os.cpu_count(), "divergences": {}}
     for name in names:
         truth = true_minimiser(name)
         runs = []
@@ -384,8 +370,6 @@ def main(argv=None) -> int:
     md = table(res)
     print(md)
     if args.readme:
-        from _readme import fill_table
-
         fill_table("fgan-1d", md)
     return 0
 

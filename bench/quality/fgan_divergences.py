@@ -2,34 +2,29 @@
 trained with the zoo's f-GAN recipe for the same number of generator iterations, one after the other (both cores
 each), then scored like a zoo entry (10,000 samples, shipped classifier: FID, precision, recall, density, coverage).
 
-    python bench/fgan_divergences.py                  # train what is missing (resumes a cut-off run), score, table
-    python bench/fgan_divergences.py --only kl pearson
-    python bench/fgan_divergences.py --table --readme # the table and figure of the saved results only
+    python -m bench.quality.fgan_divergences                   # train what is missing (resumes a cut-off run), score
+    python -m bench.quality.fgan_divergences --only kl pearson
+    python -m bench.quality.fgan_divergences --table --readme  # the table and figure of the saved results only
 
-Each run is ``bench/make_zoo_entry.py``'s training of the entry ``fgan_<divergence>-fashion_mnist`` in
-``runs/zoo/<entry>``, so an entry that reaches its target is bundled afterwards by ``make_zoo_entry.py NAME
---skip_train``; JS is the zoo's ``fgan-fashion_mnist`` entry (17,975 iterations), read from the zoo's index. Results go
-to ``bench/results/fgan_divergences.json`` after every run (a cut-off session keeps what finished), the FID curves
-(2,000 samples every 500 iterations) to ``docs/fgan_divergences.png``, the table to docs/benchmarks.md between
-``<!-- fgan-divergences:start/end -->``.
+Each run is ``bench/zoo/make_entry.py``'s training of the entry ``fgan_<divergence>-fashion_mnist`` in
+``runs/zoo/<entry>``, so an entry that reaches its target is bundled afterwards by ``python -m bench.zoo.make_entry
+NAME --skip_train``; JS is the zoo's ``fgan-fashion_mnist`` entry (17,975 iterations), read from the zoo's index.
+Results go to ``bench/results/fgan_divergences.json`` after every run (a cut-off session keeps what finished), the
+FID curves (2,000 samples every 500 iterations) to ``docs/fgan_divergences.png``, the table to the page holding
+``<!-- fgan-divergences:start/end -->`` (docs/concepts/divergences.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.common import RESULTS_DIR, ROOT, publish, table_options
+from bench.zoo.entries import ENTRIES, FGAN_DIVERGENCES
+from bench.zoo.make_entry import IMAGE_N, _datamodule, train_once
 
-from _readme import publish, table_options  # noqa: E402
-from make_zoo_entry import IMAGE_N, _datamodule, train_once  # noqa: E402
-from zoo_entries import ENTRIES, FGAN_DIVERGENCES  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "fgan_divergences.json"
+RESULTS = RESULTS_DIR / "fgan_divergences.json"
 FIGURE = ROOT / "docs" / "fgan_divergences.png"
 ORDER = ("kl", "pearson", "reverse_kl", "js", "hellinger")
 assert set(ORDER) == {*FGAN_DIVERGENCES, "js"}

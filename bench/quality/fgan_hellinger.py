@@ -7,9 +7,9 @@ sigmoid(-v) <= 1; reverse KL (-exp(-v)) and squared Hellinger (1 - exp(-v)) weig
 samples the critic rejects most dominate. The effective sample size (sum w)^2 / sum w^2 of 256 fakes, as a fraction
 of 256, says how many drive the update. Each variant's run also reports its 2,000-sample FID every 500 iterations.
 
-    python bench/fgan_hellinger.py                      # the variants below, 1,000 generator iterations each
-    python bench/fgan_hellinger.py --iters 600 --only hellinger hellinger_lr5e-5
-    taskset -c 0 python bench/fgan_hellinger.py --iters 1000 --only hellinger hellinger_beta2_0.9   # the docs' rows
+    python -m bench.quality.fgan_hellinger                      # the variants below, 1,000 generator iterations each
+    python -m bench.quality.fgan_hellinger --iters 600 --only hellinger hellinger_lr5e-5
+    taskset -c 0 python -m bench.quality.fgan_hellinger --iters 1000 --only hellinger hellinger_beta2_0.9  # the docs'
 
 Measured (docs/benchmarks.md): with Adam's beta2 = 0.999 the generator's Adam step falls to ~0 of its learning
 rate within ~150 iterations and stays there (one spike of the exp(-v) weights fills the second moment), the FID does
@@ -31,11 +31,9 @@ from pathlib import Path
 import torch
 from lightning.pytorch.callbacks import Callback
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "fgan_hellinger.json"
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.common import RESULTS_DIR, ROOT, cpu_name, publish, table_options
 
-from _readme import publish, table_options  # noqa: E402
+RESULTS = RESULTS_DIR / "fgan_hellinger.json"
 
 # name: (divergence, extra ``ganzoo fit`` arguments)
 VARIANTS = {
@@ -105,10 +103,10 @@ def run(name: str, iters: int, out: Path) -> dict:
     cmd = [sys.executable, "-m", "ganzoo.cli", "fit", "--config", str(ROOT / "recipes/fgan/fashion_mnist.yaml"),
            "--model.init_args.objective", json.dumps(objective), "--model.init_args.max_gen_iters", str(iters),
            "--trainer.default_root_dir", str(work), "--trainer.enable_progress_bar", "false",
-           "--trainer.callbacks+=fgan_hellinger.GeneratorWeights", "--eval_metrics", "[]", "--overwrite", "true",
-           *extra]
+           "--trainer.callbacks+=bench.quality.fgan_hellinger.GeneratorWeights", "--eval_metrics", "[]",
+           "--overwrite", "true", *extra]
     env = {**os.environ, "GANZOO_PROBE_OUT": str(probe),
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")])}
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     t0 = time.time()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = round(time.time() - t0)
@@ -117,8 +115,6 @@ def run(name: str, iters: int, out: Path) -> dict:
     history = json.loads((work / "eval_history.json").read_text())
     trace = [json.loads(line) for line in probe.read_text().splitlines()]
     late = [r for r in trace if r["g_iter"] > iters // 3]  # after the start-up
-    from ganzoo.training.base import cpu_name
-
     return {
         "divergence": div, "args": extra, "saturating": name in SATURATING, "seconds": seconds,
         "machine": f"{cpu_name()}, {len(os.sched_getaffinity(0))} core(s) of this process's affinity",

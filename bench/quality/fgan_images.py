@@ -1,8 +1,8 @@
 """Which f-GAN divergences train on images: every divergence of ``ganzoo.objectives.F_DIVERGENCES`` on the
 Fashion-MNIST recipe ``recipes/fgan/fashion_mnist.yaml``, each for the same time, all at once.
 
-    python bench/fgan_images.py --max_time 150 --accelerator gpu --out runs/fgan_images   # one GPU, ~3 min
-    python bench/fgan_images.py --max_time 600 --accelerator cpu                           # a CPU, slower
+    python -m bench.quality.fgan_images --max_time 150 --accelerator gpu --out runs/fgan_images   # one GPU, ~3 min
+    python -m bench.quality.fgan_images --max_time 600 --accelerator cpu                           # a CPU, slower
 
 Each run is the recipe through ``ganzoo fit`` with
 ``--model.init_args.objective '{"name": "fgan", "divergence": D}'``; the training callback's FID
@@ -22,10 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from ganzoo.objectives import F_DIVERGENCES  # noqa: E402
+from bench.common import ROOT, fill_table
+from ganzoo.objectives import F_DIVERGENCES
 
 
 def verdict(r: dict) -> str:
@@ -60,7 +58,7 @@ def main() -> None:
         md = table(json.loads(Path(args.from_json).read_text()))
         print(md)
         if args.readme:
-            fill_readme(md)
+            fill_table("fgan-images", md)
         return
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -105,13 +103,7 @@ def main() -> None:
     md = table(res)
     print(md)
     if args.readme:
-        fill_readme(md)
-
-
-def fill_readme(md: str) -> None:
-    from _readme import fill_table
-
-    fill_table("fgan-images", md)
+        fill_table("fgan-images", md)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """How far FID is biased upward at small sample counts, measured on Fashion-MNIST with the shipped extractor.
 
-    nice -n 19 python bench/fid_bias.py [--draws 20]
-    nice -n 19 python bench/fid_bias.py --grid     # only the grid below, added to the saved JSON
+    nice -n 19 python -m bench.quality.fid_bias [--draws 20]
+    nice -n 19 python -m bench.quality.fid_bias --grid     # only the grid below, added to the saved JSON
 
 FID(n images, 10,000 training images) for n in ``NS``, with the ``fmnist`` extractor, for two image sets:
 
@@ -31,15 +31,14 @@ import argparse
 import json
 import os
 import time
-from pathlib import Path
 
 import torch
-from _readme import fill_table  # bench/_readme.py (the script's folder is on sys.path)
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import RESULTS_DIR, ROOT, cpu_name, fill_table, stamp
+
 NS = (50, 100, 250, 500, 1000, 2048, 5000, 10000)
 N_REF = 10000
-OUTPUTS = (ROOT / "bench" / "results" / "fid_bias.json", ROOT / "ganzoo" / "metrics" / "fid_bias.json")
+OUTPUTS = (RESULTS_DIR / "fid_bias.json", ROOT / "ganzoo" / "metrics" / "fid_bias.json")
 
 
 def series(f_ref: torch.Tensor, f_set: torch.Tensor, draws: int) -> tuple[list[dict], dict]:
@@ -141,7 +140,6 @@ def main() -> None:
     from ganzoo.io import atomic_write_bytes
     from ganzoo.metrics.features import real_features
     from ganzoo.metrics.images import Extractor
-    from ganzoo.training.base import cpu_name
 
     started = time.perf_counter()
     dm = FashionMNISTDataModule()
@@ -172,6 +170,7 @@ def main() -> None:
         out["seconds"] = round(time.perf_counter() - started, 1)
         out["machine"] = {"cpu": cpu_name(), "cores": os.cpu_count(), "torch_threads": args.threads,
                           "torch": torch.__version__, "note": "2-core CPU shared with a training run, nice -n 19"}
+        out["stamp"] = stamp()
         text = (json.dumps(out, indent=1) + "\n").encode()
         for path in OUTPUTS:
             atomic_write_bytes(path, text)
@@ -184,7 +183,6 @@ def add_grid(out: dict, f_ref: torch.Tensor, test_feats: torch.Tensor, args: arg
              started: float) -> None:
     """Measure the (n, n_ref) grid, add it to ``out``, write the JSON files and the docs table."""
     from ganzoo.io import atomic_write_bytes
-    from ganzoo.training.base import cpu_name
 
     out["grid"] = {
         "what": "FID(n test images, n_ref training images), random subsets of both; bias = mean FID at (n, n_ref) "
@@ -194,6 +192,7 @@ def add_grid(out: dict, f_ref: torch.Tensor, test_feats: torch.Tensor, args: arg
         "rows": grid(f_ref, test_feats, args.draws), "seconds": round(time.perf_counter() - started, 1),
         "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "torch_threads": args.threads,
                     "torch": torch.__version__, "note": "2-core CPU shared with other jobs, nice -n 19"},
+        "stamp": stamp(),
     }
     text = (json.dumps(out, indent=1) + "\n").encode()
     for path in OUTPUTS:

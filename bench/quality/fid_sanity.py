@@ -1,6 +1,6 @@
 """The FID paper's sanity figure on real Fashion-MNIST with the shipped classifier as extractor.
 
-    python bench/fid_sanity.py [--n 5000]
+    python -m bench.quality.fid_sanity [--n 5000]
 
 FID between ``n`` corrupted test images and 10,000 training images, for Gaussian noise, Gaussian blur and
 salt-and-pepper of increasing strength, next to the clean test-vs-train FID. Writes ``docs/fid_sanity.png`` and
@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 import torchvision.transforms.functional as TF
 
+from bench.common import RESULTS_DIR, ROOT
 from ganzoo.data.idx import default_fashion_mnist_dir, load_idx_split
 from ganzoo.metrics.images import compute_image_metrics
 from ganzoo.plots import save_figure
 
-ROOT = Path(__file__).resolve().parents[1]
 LEVELS = {
     "gaussian noise (σ)": (0.0, 0.05, 0.1, 0.2, 0.3, 0.4),
     "gaussian blur (σ, 9x9 kernel)": (0.0, 0.5, 1.0, 1.5, 2.0, 2.5),
@@ -61,7 +60,7 @@ def main() -> None:
                                               dataset="fashion_mnist")["fid"] for s in levels]
         print(kind, [round(f, 2) for f in curves[kind]], flush=True)
     result = {"n_test": args.n, "n_train": 10000, "extractor": "fmnist", "levels": LEVELS, "fid": curves}
-    (ROOT / "bench" / "results" / "fid_sanity.json").write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS_DIR / "fid_sanity.json").write_text(json.dumps(result, indent=1) + "\n")
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
     for ax, (kind, levels) in zip(axes, LEVELS.items()):
         ax.plot(levels, curves[kind], "o-")

@@ -1,6 +1,6 @@
 """Train Fashion-MNIST recipes for a given number of epochs and regenerate their table in docs/benchmarks.md.
 
-    python bench/fmnist.py [--variants dcgan ...] [--epochs 1] [--out runs/bench_fmnist] [--no-readme]
+    python -m bench.quality.fmnist [--variants dcgan ...] [--epochs 1] [--out runs/bench_fmnist] [--no-readme]
 
 Each variant runs ``ganzoo fit --config recipes/<variant>/fashion_mnist.yaml --trainer.max_epochs N`` unchanged
 through the CLI (10,000 generated vs 10,000 real training images, shipped classifier as the feature extractor).
@@ -18,11 +18,8 @@ import shutil
 import time
 from pathlib import Path
 
-from _readme import fill_table  # bench/_readme.py (the script's folder is on sys.path)
-
+from bench.common import RESULTS_DIR, ROOT, fill_table
 from ganzoo.cli import GanzooCLI
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(variant: str, epochs: int, out: Path) -> dict:
@@ -59,7 +56,7 @@ def main() -> None:
     ap.add_argument("--table-only", action="store_true", help="rebuild the docs table from the recorded results")
     args = ap.parse_args()
     out = Path(args.out)
-    record = ROOT / "bench" / "results" / "fmnist.json"  # earlier runs of other variants are kept
+    record = RESULTS_DIR / "fmnist.json"  # earlier runs of other variants are kept
     results = json.loads(record.read_text()) if record.is_file() else {}
     if not args.table_only:
         for v in args.variants:

@@ -8,7 +8,7 @@ logged steps between two evaluations, against the run's 2,000-sample FID at that
 correlation over the evaluations after the first (the first ~500 iterations are the start-up, where every loss
 moves fast). A positive rho means the estimate falls when the FID falls.
 
-    python bench/loss_vs_fid.py wgan=runs/zoo/wgan-fashion_mnist dcgan=runs/zoo/dcgan-fashion_mnist ...
+    python -m bench.quality.loss_vs_fid wgan=runs/zoo/wgan-fashion_mnist dcgan=runs/zoo/dcgan-fashion_mnist ...
 
 Writes ``bench/results/loss_vs_fid.json`` and ``docs/loss_vs_fid.png`` (one panel a run: the estimate and the FID
 over training) and prints a Markdown table (``--readme``: docs/concepts/divergences.md between
@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "loss_vs_fid.json"
+from bench.common import RESULTS_DIR, ROOT, publish
+
+RESULTS = RESULTS_DIR / "loss_vs_fid.json"
 FIGURE = ROOT / "docs" / "loss_vs_fid.png"
 KEYS = ("train/distance", "train/critic_value")
 
@@ -115,9 +115,6 @@ def main() -> None:
         res[label] = analyse(label, Path(folder))
     RESULTS.write_text(json.dumps(res, indent=1) + "\n")
     figure(res, FIGURE)
-    sys.path.insert(0, str(ROOT / "bench"))
-    from _readme import publish
-
     publish("loss-vs-fid", table(res), args.readme)
 
 

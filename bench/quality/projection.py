@@ -1,7 +1,7 @@
 """Measured result of ``ganzoo.project``: reconstructing Fashion-MNIST test images with the zoo's DCGAN.
 
-    python bench/projection.py [--model dcgan-fashion_mnist] [--n 100] [--pool 10000] [--steps 200] [--seed 0]
-    python bench/projection.py --table-only        # rebuild the docs table from the recorded JSON
+    python -m bench.quality.projection [--model dcgan-fashion_mnist] [--n 100] [--pool 10000] [--steps 200] [--seed 0]
+    python -m bench.quality.projection --table-only        # rebuild the docs table from the recorded JSON
 
 Targets: the first ``n`` (100) Fashion-MNIST test images (test-set order). Two methods:
 
@@ -26,17 +26,14 @@ import time
 from pathlib import Path
 
 import torch
-from _readme import fill_table  # bench/_readme.py (the script's folder is on sys.path)
 
 import ganzoo
+from bench.common import RESULTS_DIR, ROOT, cpu_name, fill_table, stamp
 from ganzoo.data import FashionMNISTDataModule
 from ganzoo.io import atomic_write_bytes
 from ganzoo.metrics.classifier import load_fmnist_classifier, predict
 from ganzoo.projection import psnr
 from ganzoo.sampling import image_grid
-from ganzoo.training.base import cpu_name
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def nearest(x: torch.Tensor, pool: torch.Tensor, chunk: int = 1000) -> torch.Tensor:
@@ -105,7 +102,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--note", default="", help="what else ran on the machine (recorded with the environment)")
     ap.add_argument("--table-only", action="store_true")
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "projection.json"))
+    ap.add_argument("--out", default=str(RESULTS_DIR / "projection.json"))
     args = ap.parse_args()
     if args.table_only:
         res = json.loads(Path(args.out).read_text())
@@ -122,7 +119,8 @@ def main() -> None:
                  "classifier_accuracy_on_targets": float((predict(x) == y).float().mean()),
                  "classifier_test_accuracy": load_fmnist_classifier().test_accuracy,
                  "environment": {"threads": args.threads, "processor": cpu_name(),
-                                 "cpu_count": os.cpu_count(), "torch": torch.__version__, "note": args.note}}
+                                 "cpu_count": os.cpu_count(), "torch": torch.__version__, "note": args.note},
+                 "stamp": stamp()}
 
     t, c = time.perf_counter(), time.process_time()
     samples = ganzoo.sample(model, args.pool, seed=args.seed, batch_size=500)

@@ -3,9 +3,9 @@ trained for the same time with R1 + R2 at the official presets' gammas (CIFAR-10
 ImageNet-32: 0.5; FFHQ-64, unconditional: 2), and the middle one in float32, each with the recipe's cosine decay
 to a tenth; the FID of 2,000 samples over training, the critic's loss at the end.
 
-    python bench/r3gan_calibration.py                      # every setting, 10 minutes each, one after the other
-    python bench/r3gan_calibration.py --only gamma_0.5 --minutes 10
-    python bench/r3gan_calibration.py --table --readme     # the table of the saved results only
+    python -m bench.quality.r3gan_calibration                      # every setting, 10 minutes each, one after the other
+    python -m bench.quality.r3gan_calibration --only gamma_0.5 --minutes 10
+    python -m bench.quality.r3gan_calibration --table --readme     # the table of the saved results only
 
 Why: at the paper's CIFAR-10 gamma, 15 minutes of the recipe on Stacked Fashion-MNIST left the discriminator's loss
 at 0.01-0.1 and the FID flat from iteration 1,000 (``bench/results/stacked_modes.json``); the official code uses
@@ -19,17 +19,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.common import RESULTS_DIR, ROOT, hardware, publish, table_options
+from bench.zoo.make_entry import train_once
 
-from _readme import publish, table_options  # noqa: E402
-from make_zoo_entry import hardware, train_once  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "r3gan_calibration.json"
+RESULTS = RESULTS_DIR / "r3gan_calibration.json"
 RECIPE = "recipes/r3gan/fashion_mnist.yaml"
 
 

@@ -1,7 +1,7 @@
 """Measured result of ``ganzoo.search``: class queries on Fashion-MNIST with an unconditional generator.
 
-    python bench/search.py --model PATH_OR_ZOO_NAME [--describe TEXT] [--n 64] [--m 16] [--seed 0] [--threads 2]
-    python bench/search.py --table-only [--describe TEXT]     # rebuild the docs table from the recorded JSON
+    python -m bench.quality.search --model PATH_OR_ZOO_NAME [--describe TEXT] [--n 64] [--m 16] [--seed 0] [--threads 2]
+    python -m bench.quality.search --table-only [--describe TEXT]     # rebuild the docs table from the recorded JSON
 
 For each of the 10 classes: the query is the first ``m`` (16) test images of that class (test-set order), the search
 returns ``n`` (64) samples. Reported per class and on average:
@@ -36,17 +36,14 @@ import time
 from pathlib import Path
 
 import torch
-from _readme import fill_table  # bench/_readme.py (the script's folder is on sys.path)
 
 import ganzoo
+from bench.common import RESULTS_DIR, ROOT, cpu_name, fill_table, stamp
 from ganzoo.data import FashionMNISTDataModule
 from ganzoo.data.idx import FASHION_MNIST_CLASSES
 from ganzoo.metrics.classifier import predict
 from ganzoo.metrics.images import compute_image_metrics
 from ganzoo.sampling import image_grid
-from ganzoo.training.base import cpu_name
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def fid(fake: torch.Tensor, real: torch.Tensor, split: str) -> float:
@@ -163,7 +160,7 @@ def main() -> None:
     ap.add_argument("--table-only", action="store_true", help="rebuild the table (and the docs page) from --out's JSON")
     ap.add_argument("--bright-only", action="store_true",
                     help="rerun only the bright T-shirt queries into --out's JSON (keeps the class results and figure)")
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "search.json"))
+    ap.add_argument("--out", default=str(RESULTS_DIR / "search.json"))
     args = ap.parse_args()
     if args.table_only:
         res = json.loads(Path(args.out).read_text())
@@ -175,11 +172,11 @@ def main() -> None:
             fill_table("search", table(res))
         return
     if args.model is None:
-        raise SystemExit("bench/search.py: --model PATH_OR_ZOO_NAME is required (unless --table-only)")
+        raise SystemExit("bench.quality.search: --model PATH_OR_ZOO_NAME is required (unless --table-only)")
     torch.set_num_threads(args.threads)
     model = ganzoo.load(args.model)
     if getattr(model, "num_classes", 0):
-        raise SystemExit("bench/search.py measures unconditional generators")
+        raise SystemExit("bench.quality.search measures unconditional generators")
     x, y = FashionMNISTDataModule().reference_images("test")
     x = ((x + 1) / 2).clamp(0, 1)
     if args.bright_only:
@@ -196,7 +193,7 @@ def main() -> None:
     res: dict = {"model": str(args.model), "n": args.n, "m": args.m, "seed": args.seed, "steps": args.steps,
                  "pool": args.pool, "model_description": args.describe, "classes": [],
                  "environment": {"threads": args.threads, "processor": cpu_name(),
-                                 "torch": torch.__version__}}
+                                 "torch": torch.__version__}, "stamp": stamp()}
     fig_rows = []
     for c in args.classes:
         imgs = x[y == c]

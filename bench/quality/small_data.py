@@ -2,15 +2,15 @@
 augmentation, with DiffAugment and with ADA, for the same time each; then scored against the whole training split
 and the test split (FID, precision, recall) and for copying (the copy check against the images each run trained on).
 
-    python bench/small_data.py                                   # every run, 20 minutes each, one after the other
-    python bench/small_data.py --only dcgan-1k-none dcgan-1k-ada --minutes 20
-    python bench/small_data.py --table --readme                  # the table of the saved results only
+    python -m bench.quality.small_data                             # every run, 20 minutes each, one after the other
+    python -m bench.quality.small_data --only dcgan-1k-none dcgan-1k-ada --minutes 20
+    python -m bench.quality.small_data --table --readme            # the table of the saved results only
 
 A run is named ``<variant>-<images>-<augmentation>``: ``images`` is ``1k``, ``6k`` (a recipe's ``data.init_args.limit``,
 the same seeded subset for every run) or ``60k`` (the whole split: the reference the 6,000-image runs are held to);
 ``augmentation`` is ``none``, ``diffaugment`` (DiffAugment's color, translation and cutout at p = 1, Zhao et al.
 2020) or ``ada`` (the same ops with ADA's adaptive p, target r_t = 0.6, Karras et al. 2020). Each run is
-``bench/make_zoo_entry.py``'s training (a fresh ``ganzoo fit`` process, ``--max_time``) of
+``bench/zoo/make_entry.py``'s training (a fresh ``ganzoo fit`` process, ``--max_time``) of
 ``recipes/<variant>/fashion_mnist.yaml`` with those settings, in ``runs/small_data/<run>``; a run folder with a
 finished training is only re-scored. Results go to ``bench/results/small_data.json`` after every run; the table to
 the pages holding ``<!-- small-data:start/end -->`` (docs/howto/small-data.md).
@@ -23,17 +23,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.common import RESULTS_DIR, ROOT, hardware, publish, table_options
+from bench.zoo.make_entry import train_once
 
-from _readme import publish, table_options  # noqa: E402
-from make_zoo_entry import hardware, train_once  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "small_data.json"
+RESULTS = RESULTS_DIR / "small_data.json"
 N = 10000
 POLICY = "color,translation,cutout"  # the reference's CIFAR-10 policy; color is brightness and contrast on 1 channel
 AUGMENT = {"none": None, "diffaugment": {"policy": POLICY}, "ada": {"policy": POLICY, "ada_target": 0.6}}
@@ -45,7 +40,7 @@ PLAN = [  # the issue's six DCGAN runs and their 60k reference, then SN-GAN and 
 
 
 def spec(run: str) -> dict:
-    """The ``make_zoo_entry.train`` spec of a run name ``<variant>-<images>-<augmentation>``."""
+    """The ``bench.zoo.make_entry.train`` spec of a run name ``<variant>-<images>-<augmentation>``."""
     variant, images, aug = run.split("-")
     s = {"data.init_args.limit": IMAGES[images]} if IMAGES[images] else {}
     if AUGMENT[aug]:

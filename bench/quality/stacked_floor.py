@@ -5,37 +5,24 @@ on 26,000 stacked *training* triples (the images the classifier was trained on, 
 ``sampling_noise_kl``: the KL to uniform that 26,000 draws from 1,000 equally likely modes have on average,
 (1000 - 1) / (2 x 26,000), the part of any KL at this count that no generator can remove.
 
-    python bench/stacked_floor.py    # about a minute on a free CPU core
+    python -m bench.quality.stacked_floor    # about a minute on a free CPU core
 
-Writes ``bench/results/stacked_floor.json`` with the machine (``lscpu``'s model name) and the seconds of each.
+Writes ``bench/results/stacked_floor.json`` with the machine (the CPU's model name), the stamp and the seconds of
+each.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.common import RESULTS_DIR, ROOT, cpu_name, stamp
+from ganzoo.data import StackedFashionMNISTDataModule
+from ganzoo.metrics.classifier import load_fmnist_classifier
+from ganzoo.metrics.modes import NUM_MODES, STACKED_N, real_floor
 
-from ganzoo.data import StackedFashionMNISTDataModule  # noqa: E402
-from ganzoo.metrics.classifier import load_fmnist_classifier  # noqa: E402
-from ganzoo.metrics.modes import NUM_MODES, STACKED_N, real_floor  # noqa: E402
-
-OUT = ROOT / "bench" / "results" / "stacked_floor.json"
-
-
-def machine() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        return platform.processor() or "unknown CPU (no lscpu)"
+OUT = RESULTS_DIR / "stacked_floor.json"
 
 
 def main() -> None:
@@ -48,7 +35,7 @@ def main() -> None:
     results = {"protocol": "ganzoo.metrics.modes: each channel classified by the shipped classifier; a mode is "
                            "covered by at least one image; KL(mode histogram || uniform over 1000), natural log",
                "classifier_sha256": clf.weights_sha256, "classifier_test_accuracy": clf.test_accuracy,
-               "n": STACKED_N, "triples_seed": dm.triples_seed, "machine": machine(),
+               "n": STACKED_N, "triples_seed": dm.triples_seed, "machine": cpu_name(), "stamp": stamp(),
                "threads": torch.get_num_threads(),
                "load_average_at_start": [round(x, 2) for x in os.getloadavg()],  # seconds are wall time
                "sampling_noise_kl": round((NUM_MODES - 1) / (2 * STACKED_N), 4)}

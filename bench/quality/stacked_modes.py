@@ -2,12 +2,12 @@
 with its zoo recipe's settings (3 channels) for the same time, then scored on 26,000 samples: modes covered, KL of
 the mode histogram to uniform, FID, precision and recall in the stacked feature space, beside the real-data floor.
 
-    python bench/stacked_modes.py                          # every variant, 15 minutes each, one after the other
-    python bench/stacked_modes.py --only dcgan wgan --minutes 15
-    python bench/stacked_modes.py --critic_width 0.25      # the harder protocol (the critic at 1/4 of its width)
-    python bench/stacked_modes.py --table --readme         # the table of the saved results only
+    python -m bench.quality.stacked_modes                      # every variant, 15 minutes each, one after the other
+    python -m bench.quality.stacked_modes --only dcgan wgan --minutes 15
+    python -m bench.quality.stacked_modes --critic_width 0.25  # the harder protocol (the critic at 1/4 of its width)
+    python -m bench.quality.stacked_modes --table --readme     # the table of the saved results only
 
-Each run is ``bench/make_zoo_entry.py``'s training (a fresh ``ganzoo fit`` process, ``--max_time``) of the variant's
+Each run is ``bench/zoo/make_entry.py``'s training (a fresh ``ganzoo fit`` process, ``--max_time``) of the variant's
 ``recipes/<variant>/fashion_mnist.yaml`` with ``data`` replaced by ``StackedFashionMNISTDataModule`` and both
 networks' ``channels`` set to 3 (f-GAN divergences other than JS: the zoo entry's settings too), in
 ``runs/stacked/<run>``; a run folder with a finished training is only re-scored. Results go to
@@ -21,25 +21,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.common import RESULTS_DIR, ROOT, hardware, publish, table_options
+from bench.zoo.entries import ENTRIES, FGAN_DIVERGENCES
+from bench.zoo.make_entry import train_once
 
-from _readme import publish, table_options  # noqa: E402
-from make_zoo_entry import hardware, train_once  # noqa: E402
-from zoo_entries import ENTRIES, FGAN_DIVERGENCES  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "stacked_modes.json"
+RESULTS = RESULTS_DIR / "stacked_modes.json"
 N = 26000
 STACKED = {"class_path": "ganzoo.data.StackedFashionMNISTDataModule", "init_args": {"batch_size": 64}}
 
 
 def runs() -> dict[str, dict]:
-    """Run name -> the spec ``make_zoo_entry.train`` takes: every unconditional Fashion-MNIST recipe, and f-GAN with
-    each divergence."""
+    """Run name -> the spec ``bench.zoo.make_entry.train`` takes: every unconditional Fashion-MNIST recipe, and f-GAN
+    with each divergence."""
     out = {}
     for recipe in sorted(ROOT.glob("recipes/*/fashion_mnist.yaml")):
         variant = recipe.parent.name

@@ -1,6 +1,6 @@
 """Train every variant's 8-Gaussians recipe and regenerate the results table (docs/benchmarks.md) and figure grid.
 
-    python bench/toy2d.py [--out runs/bench_toy2d] [--variants wgan_gp sngan ...] [--no-readme]
+    python -m bench.quality.toy2d [--out runs/bench_toy2d] [--variants wgan_gp sngan ...] [--no-readme]
 
 Writes ``<out>/results.json``, ``docs/toy2d_grid.png`` and the table between the markers (docs/benchmarks.md)
 ``<!-- toy2d:start -->`` / ``<!-- toy2d:end -->``. Each variant runs its recipe unchanged through the CLI.
@@ -18,13 +18,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import ganzoo
+from bench.common import ROOT, fill_table, read_table
 from ganzoo.cli import GanzooCLI
 from ganzoo.data.toy2d import toy_samples
 from ganzoo.plots import plot_toy, save_figure
 from ganzoo.sampling import sample
 from ganzoo.training.report import critic_surface
 
-ROOT = Path(__file__).resolve().parents[1]
 # every 2-D variant of the registry (cgan needs labelled images), in the table's order
 VARIANTS = ["wgan_gp", "sngan", "cramer_gan", "mmd_gan", "dcgan", "wgan", "fgan"]
 VARIANTS += sorted(set(ganzoo.list_variants("latent")) - set(VARIANTS)
@@ -81,8 +81,6 @@ def main() -> None:
     save_figure(fig, ROOT / "docs" / ("toy2d_grid.png" if not args.keep else "toy2d_grid_new.png"))
     md = table(results)
     if args.keep:  # the other variants' rows as they are in the docs table, in VARIANTS order
-        from _readme import read_table
-
         text = read_table("toy2d")
         rows = re.finditer(r"^\| \w+ \(`recipes/(\w+)/8gaussians.yaml`\).*$", text, re.M)
         old = {m.group(1): m.group(0) for m in rows}
@@ -90,8 +88,6 @@ def main() -> None:
         md = "\n".join(md.splitlines()[:2] + [new.get(v) or old[v] for v in VARIANTS if v in new or v in old])
     print(md)
     if not args.no_readme:
-        from _readme import fill_table
-
         fill_table("toy2d", md)
 
 

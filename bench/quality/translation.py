@@ -1,6 +1,6 @@
 """Train the two offline image-to-image demos and regenerate their table in docs/benchmarks.md.
 
-    python bench/translation.py [--tasks pix2pix/edges2fashion cyclegan/sneaker2boot] [--iters 1000 400]
+    python -m bench.quality.translation [--tasks pix2pix/edges2fashion cyclegan/sneaker2boot] [--iters 1000 400]
                                 [--out runs/bench_translation] [--no-readme | --table-only]
 
 Each task runs ``ganzoo fit --config recipes/<task>.yaml --model.init_args.max_gen_iters N`` through the CLI; the
@@ -19,11 +19,9 @@ import shutil
 import time
 from pathlib import Path
 
-from _readme import fill_table  # bench/_readme.py (the script's folder is on sys.path)
-
+from bench.common import RESULTS_DIR, ROOT, fill_table
 from ganzoo.cli import GanzooCLI
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ITERS = {"pix2pix/edges2fashion": 1000, "cyclegan/sneaker2boot": 400}
 
 
@@ -78,7 +76,7 @@ def main() -> None:
     iters = args.iters or [DEFAULT_ITERS.get(t, 500) for t in args.tasks]
     if len(iters) != len(args.tasks):
         raise SystemExit(f"--iters needs one number per task ({len(args.tasks)}), got {len(iters)}")
-    record = ROOT / "bench" / "results" / "translation.json"
+    record = RESULTS_DIR / "translation.json"
     results = json.loads(record.read_text()) if record.is_file() else {}
     if not args.table_only:
         for task, n in zip(args.tasks, iters):

@@ -1,7 +1,7 @@
 """Where a two-way Fashion-MNIST translator's misses go: the shipped classifier's classes for the real test images of
 each domain (its own ceiling) and for their translations.
 
-    python bench/translation_confusion.py [cyclegan-sneaker2boot]
+    python -m bench.quality.translation_confusion [cyclegan-sneaker2boot]
 
 Prints, per direction, the four most frequent classes and their shares. The zoo's score for CycleGAN is the share
 classified as the target class; the real images' share is the most it could be with this classifier.

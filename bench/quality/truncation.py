@@ -1,6 +1,6 @@
 """FID, precision and recall of the zoo's DCGAN against the truncation psi (a truncated normal latent).
 
-    python bench/truncation.py [--n 10000] [--model dcgan-fashion_mnist] [--threads 2]
+    python -m bench.quality.truncation [--n 10000] [--model dcgan-fashion_mnist] [--threads 2]
 
 For each psi in ``PSIS`` (``None``: no truncation), ``n`` samples (seed 0, ``ganzoo.sample(..., truncation=psi)``)
 against ``n`` Fashion-MNIST training images, in the shipped classifier's feature space as the model cards use:
@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import time
-from pathlib import Path
 
 import matplotlib
 
@@ -25,14 +24,13 @@ import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import ganzoo  # noqa: E402
+from bench.common import RESULTS_DIR, ROOT, cpu_name, stamp  # noqa: E402
 from ganzoo.data import FashionMNISTDataModule  # noqa: E402
 from ganzoo.io import atomic_write_bytes  # noqa: E402
 from ganzoo.metrics.images import compute_image_metrics  # noqa: E402
 from ganzoo.plots import save_figure  # noqa: E402
 from ganzoo.sampling import image_grid  # noqa: E402
-from ganzoo.training.base import cpu_name  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 PSIS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, None)
 GRID_PSIS = (0.25, 0.5, 1.0, None)
 SEED = 0
@@ -71,8 +69,9 @@ def main() -> None:
         "rows": rows, "protocol": protocol, "total_seconds": round(time.time() - t_all, 1),
         "machine": {"processor": cpu_name(), "cpus": os.cpu_count(),
                     "threads": args.threads, "device": "cpu", "torch": torch.__version__},
+        "stamp": stamp(),
     }
-    atomic_write_bytes(ROOT / "bench" / "results" / "truncation.json", (json.dumps(result, indent=1) + "\n").encode())
+    atomic_write_bytes(RESULTS_DIR / "truncation.json", (json.dumps(result, indent=1) + "\n").encode())
     plot(result, g)
 
 

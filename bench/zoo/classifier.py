@@ -1,6 +1,6 @@
 """Train the Fashion-MNIST classifier that ganzoo ships as its offline FID/KID/IS feature extractor.
 
-    python bench/train_fmnist_classifier.py            # writes ganzoo/metrics/weights/fmnist_classifier.safetensors
+    python -m bench.zoo.classifier       # writes ganzoo/metrics/weights/fmnist_classifier.safetensors
 
 Reads the standard IDX files (Debian's dataset-fashion-mnist, or --data_dir), trains on the 60k training images
 padded to 32x32 (random flips and 2-px shifts), reports the accuracy on the 10k test images and writes the weights
@@ -19,11 +19,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from bench.common import RESULTS_DIR, ROOT
 from ganzoo.data.idx import default_fashion_mnist_dir, load_idx_split
 from ganzoo.io import atomic_write, atomic_write_bytes
 from ganzoo.metrics.classifier import WEIGHTS, FashionMNISTClassifier, sha256
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def load(root: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -90,14 +89,14 @@ def main(argv: list[str] | None = None) -> None:
 
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = {"test_accuracy": f"{acc:.4f}", "epochs": str(args.epochs), "seed": str(args.seed),
-            "script": "bench/train_fmnist_classifier.py"}
+            "script": "python -m bench.zoo.classifier"}
     atomic_write_bytes(args.out, save(state, metadata=meta))
     os.chmod(args.out, 0o644)  # shipped with the package: readable by everyone
     result = {"test_accuracy": round(acc, 4), "epochs": args.epochs, "seconds": round(seconds, 1),
               "device": str(dev), "threads": torch.get_num_threads(), "sha256": sha256(args.out),
               "weights": str(Path(args.out).resolve().relative_to(ROOT)) if str(args.out).startswith(str(ROOT))
               else str(args.out)}
-    atomic_write(ROOT / "bench" / "results" / "fmnist_classifier.json",
+    atomic_write(RESULTS_DIR / "fmnist_classifier.json",
                  lambda f: f.write(json.dumps(result, indent=1).encode()))
     print(json.dumps(result))
 

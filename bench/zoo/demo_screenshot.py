@@ -2,7 +2,7 @@
 (Debian's ``chromium`` and ``chromium-driver``, driven by Selenium, as tests/test_demo.py does), Generate clicked in
 the Sample tab.
 
-    python bench/demo_screenshot.py [--entry cgan-fashion_mnist] [--out docs/demo.png]
+    python -m bench.zoo.demo_screenshot [--entry cgan-fashion_mnist] [--out docs/demo.png]
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import ROOT
+
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 

@@ -7,11 +7,9 @@ generator, FID/KID/IS/precision/recall/density/coverage with the shipped Fashion
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT
 
 _PAPERS = {
     "dcgan": "DCGAN (Radford et al. 2016)", "wgan": "WGAN (Arjovsky et al. 2017)",
@@ -27,8 +25,8 @@ _PAPERS = {
 TARGET_FID = {"dcgan": 10, "wgan_gp": 10, "sngan": 10, "lsgan": 10, "ragan": 10, "fgan": 10, "cramer_gan": 12,
               "mmd_gan": 12, "wgan": 20, "cgan": 6, "r3gan": 6}  # R3GAN: issue 36's target
 
-# the order of a rebuild (make_zoo_entry.py --all): the Wasserstein and kernel critics first, then DCGAN and cGAN,
-# then the rest
+# the order of a rebuild (python -m bench.zoo.make_entry --all): the Wasserstein and kernel critics first, then DCGAN
+# and cGAN, then the rest
 ZOO_ORDER = [f"{v}-fashion_mnist" for v in ("wgan_gp", "sngan", "mmd_gan", "cramer_gan", "wgan", "dcgan", "cgan",
                                             "lsgan", "ragan", "fgan", "r3gan")]
 
@@ -82,7 +80,8 @@ FGAN_ITERS = 18000
 FGAN_TARGET_FID = 15
 # squared Hellinger weighs each fake in the generator's gradient by exp(-v): in the first ~150 iterations one fake the
 # critic rejects hard makes a gradient spike that fills Adam's second moment (beta2 = 0.999 remembers it for ~10^4
-# steps), and the generator's step falls to ~1e-6 of its learning rate: frozen (bench/fgan_hellinger.py measures it).
+# steps), and the generator's step falls to ~1e-6 of its learning rate: frozen (bench/quality/fgan_hellinger.py
+# measures it).
 # beta2 = 0.9 (WGAN-GP's Adam) forgets a spike in tens of steps
 FGAN_EXTRA = {"hellinger": {"model.init_args.betas": [0.5, 0.9]}}
 _DIV_WORDS = {"kl": "Kullback-Leibler KL(P||Q)", "reverse_kl": "reverse Kullback-Leibler KL(Q||P)",

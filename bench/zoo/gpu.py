@@ -1,13 +1,13 @@
 """Train several zoo entries at once on one GPU, each for a fixed time, and pack what comes back.
 
-    python bench/zoo_gpu.py --out OUTDIR --max_time 480 [NAME ...]     # default: every image and translation entry
+    python -m bench.zoo.gpu --out OUTDIR --max_time 480 [NAME ...]     # default: every image and translation entry
 
-Each entry runs ``python bench/make_zoo_entry.py NAME --train_only --accelerator gpu --max_time T`` in its own
+Each entry runs ``python -m bench.zoo.make_entry NAME --train_only --accelerator gpu --max_time T`` in its own
 process (one CPU thread each), so the GPU is shared by all of them. Afterwards each run's small files (the exported
 generator, train_info.json, eval_history.json / translation_history.json, samples.png, the last sample grids, the
 CSV log) go into ``OUTDIR/zoo_runs.tar.gz.partNN`` (15 MiB pieces: ``cat`` them and untar into ``runs/zoo/``), with
 ``OUTDIR/zoo_gpu.json`` holding each process's exit code, wall time and log tail. Then, on any machine:
-``python bench/make_zoo_entry.py NAME --skip_train`` evaluates, writes the card and bundles.
+``python -m bench.zoo.make_entry NAME --skip_train`` evaluates, writes the card and bundles.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ import tarfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-from zoo_entries import ENTRIES  # noqa: E402
+from bench.common import ROOT
+from bench.zoo.entries import ENTRIES
 
 PART = 15 * 2**20
 KEEP = ("train_info.json", "eval_history.json", "translation_history.json", "samples.png", "metrics.json",
@@ -88,12 +87,12 @@ def main() -> None:
     procs, t0 = {}, time.time()
     for name in names:
         (work / name).mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, str(ROOT / "bench" / "make_zoo_entry.py"), name, "--train_only", "--work",
+        cmd = [sys.executable, "-m", "bench.zoo.make_entry", name, "--train_only", "--work",
                str(work / name), "--accelerator", args.accelerator, "--max_time", str(args.max_time),
                "--eval_every", str(args.eval_every)]
         if args.data_dir:
             cmd += ["--data_dir", args.data_dir]
-        # make_zoo_entry.py removes the folder before training: the log goes beside it, then moves in
+        # make_entry removes the folder before training: the log goes beside it, then moves in
         log = open(work / f"{name}.train.log", "wb")
         procs[name] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT), log)
     summary: dict = {"max_time": args.max_time, "names": names, "runs": {}}

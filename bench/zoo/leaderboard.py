@@ -1,8 +1,8 @@
 """The zoo's leaderboard in the README and the zoo page of the docs, from the entries' model cards, and a figure
 with a sample grid per entry.
 
-    python bench/zoo_leaderboard.py          # rewrites README.md between <!-- zoo:start --> and <!-- zoo:end -->,
-                                             # docs/zoo.md (docs/zoo_page.py) and docs/zoo.png
+    python -m bench.zoo.leaderboard     # rewrites README.md between <!-- zoo:start --> and <!-- zoo:end -->,
+                                        # docs/zoo.md (docs/zoo_page.py) and docs/zoo.png
 
 Each card's YAML ``model-index`` (read back with ``huggingface_hub.ModelCard``) must agree with ``index.json``;
 the table is ``ganzoo.zoo.leaderboard()`` (what ``ganzoo list`` prints).
@@ -10,18 +10,12 @@ the table is ``ganzoo.zoo.leaderboard()`` (what ``ganzoo list`` prints).
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "docs"))
-
-import zoo_page  # noqa: E402  (docs/zoo_page.py)
-from _readme import fill_table  # noqa: E402  (bench/_readme.py)
-
-import ganzoo  # noqa: E402
-from ganzoo.zoo import ZOO_DIR, leaderboard  # noqa: E402
+import ganzoo
+from bench.common import ROOT, fill_table
+from ganzoo.zoo import ZOO_DIR, leaderboard
 
 CARD_KEYS = {"fid": "fid", "kid": "kid", "is": "is", "precision": "precision", "recall": "recall",
              "density": "density", "coverage": "coverage", "classes_covered": "classes_covered",
@@ -66,12 +60,20 @@ def figure(path: Path) -> None:
     fig.savefig(path)
 
 
+def zoo_page():
+    """``docs/zoo_page.py``, the zoo page's generator (the docs build runs it too), loaded from its file."""
+    spec = importlib.util.spec_from_file_location("zoo_page", ROOT / "docs" / "zoo_page.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main() -> None:
     check_cards()
     table = leaderboard()
     fill_table("zoo", table)  # the README's leaderboard (every page with the zoo markers)
     figure(ROOT / "docs" / "zoo.png")
-    print("rewrote docs/zoo.md" if zoo_page.write() else "docs/zoo.md is current")
+    print("rewrote docs/zoo.md" if zoo_page().write() else "docs/zoo.md is current")
     print(table)
 
 

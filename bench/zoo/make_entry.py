@@ -1,11 +1,11 @@
 """Build a zoo entry end to end: train a recipe, evaluate the exported weights, write the card, bundle, load it.
 
-    python bench/make_zoo_entry.py NAME                 # e.g. dcgan-fashion_mnist (default: wgan_gp-8gaussians)
-    python bench/make_zoo_entry.py NAME --skip_train    # re-evaluate and re-bundle the run in runs/zoo/NAME
-    python bench/make_zoo_entry.py NAME --resume        # continue a cut-off training from its last checkpoint
-    python bench/make_zoo_entry.py --all --max_time 2700 # every latent Fashion-MNIST entry, 45 minutes each, in order
-    python bench/make_zoo_entry.py NAME --push_to_hub   # also upload the entry (one commit) to its Hub repository
-    python bench/zoo_gpu.py --out OUT                   # the training step of every image entry at once on one GPU
+    python -m bench.zoo.make_entry NAME                  # e.g. dcgan-fashion_mnist (default: wgan_gp-8gaussians)
+    python -m bench.zoo.make_entry NAME --skip_train     # re-evaluate and re-bundle the run in runs/zoo/NAME
+    python -m bench.zoo.make_entry NAME --resume         # continue a cut-off training from its last checkpoint
+    python -m bench.zoo.make_entry --all --max_time 2700 # every latent Fashion-MNIST entry, 45 minutes each, in order
+    python -m bench.zoo.make_entry NAME --push_to_hub    # also upload the entry (one commit) to its Hub repository
+    python -m bench.zoo.gpu --out OUT                    # the training step of every image entry at once on one GPU
 
 Steps: ``ganzoo fit --config <recipe>`` in a fresh process (seeded by the recipe; ``--accelerator``/``--max_time``
 override the device and stop after a time budget, recorded in the card); then the exported folder is bundled into
@@ -36,35 +36,17 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import ganzoo  # noqa: E402
-from ganzoo.cards import toy_results, write_card  # noqa: E402
-from ganzoo.io import atomic_write_bytes, replace_dir  # noqa: E402
-from ganzoo.metrics.toy import DRAWS, evaluate_generator  # noqa: E402
-from ganzoo.serialization import default_file_mode, read_config  # noqa: E402
-from ganzoo.training.base import cpu_name, cpu_precision, cpu_threads  # noqa: E402
-from ganzoo.zoo import INDEX_PATH, INDEX_VERSION, ZOO_DIR  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "bench"))
-from zoo_entries import ENTRIES, ZOO_ORDER  # noqa: E402
+import ganzoo
+from bench.common import ROOT, cpu_threads, hardware
+from bench.zoo.entries import ENTRIES, ZOO_ORDER
+from ganzoo.cards import toy_results, write_card
+from ganzoo.io import atomic_write_bytes, replace_dir
+from ganzoo.metrics.toy import DRAWS, evaluate_generator
+from ganzoo.serialization import default_file_mode, read_config
+from ganzoo.training.base import cpu_precision
+from ganzoo.zoo import INDEX_PATH, INDEX_VERSION, ZOO_DIR
 
 N_EVAL, EVAL_SEED = 2000, 0
-
-
-def hardware(accelerator: str | None) -> str:
-    """The machine a run trains on, in words (the GPU's name from nvidia-smi, else the CPU)."""
-    if accelerator in ("gpu", "cuda"):
-        try:
-            out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
-                                 text=True, timeout=30).stdout.strip().splitlines()
-            if out:
-                return f"1x {out[0]}"
-        except (OSError, subprocess.SubprocessError):
-            pass
-    n = cpu_threads()
-    return f"CPU: {cpu_name()}, {n} core{'s' * (n != 1)}"
 
 
 def zoo_recipe(spec: dict, work: Path, *, accelerator: str | None = None, max_time: int | None = None,
@@ -144,7 +126,7 @@ def train(spec: dict, work: Path, *, accelerator: str | None = None, max_time: i
     info = {"train_seconds": round(seconds), "hardware": hardware(accelerator), "threads": cpu_threads(),
             "resumed": resume, "overrides": said,
             "generator_iterations": training.get("generator_iterations"), "recipe_max_gen_iters": budget,
-            "concurrent_runs": int(os.environ.get("GANZOO_ZOO_CONCURRENT", "1"))}  # set by bench/zoo_gpu.py
+            "concurrent_runs": int(os.environ.get("GANZOO_ZOO_CONCURRENT", "1"))}  # set by bench/zoo/gpu.py
     atomic_write_bytes(work / "train_info.json", (json.dumps(info, indent=1) + "\n").encode())
     return info
 
@@ -212,7 +194,7 @@ def main() -> None:
         write_card(
             tmp, sample_grid=work / "samples.png", curve=curve, name=name, repo_id=spec["repo_id"],
             load_id=name, description=spec["description"], dataset=spec["dataset"], results=results,
-            recipe=(ROOT / spec["recipe"]).read_text(), command=f"python bench/make_zoo_entry.py {name}",
+            recipe=(ROOT / spec["recipe"]).read_text(), command=f"python -m bench.zoo.make_entry {name}",
             training_note=training_note(info, training, (ROOT / spec["recipe"]).read_text()),
         )
         os.chmod(tmp, default_file_mode(directory=True))
@@ -256,14 +238,14 @@ def main() -> None:
 
 
 def build_all(args: argparse.Namespace) -> None:
-    """``--all``: each entry of ``ZOO_ORDER`` by this script in a fresh process (resumed where a cut-off run left
+    """``--all``: each entry of ``ZOO_ORDER`` by this module in a fresh process (resumed where a cut-off run left
     a checkpoint)."""
     passed = [f"--{k}={v}" for k, v in (("max_time", args.max_time), ("accelerator", args.accelerator),
                                         ("data_dir", args.data_dir), ("eval_every", args.eval_every)) if v]
     for name in ZOO_ORDER:
         work = ROOT / "runs" / "zoo" / name
         cut_off = (work / "checkpoints" / "last.ckpt").is_file() and not (work / "train_info.json").is_file()
-        cmd = [sys.executable, __file__, name, *passed, *(["--resume"] if cut_off else [])]
+        cmd = [sys.executable, "-m", "bench.zoo.make_entry", name, *passed, *(["--resume"] if cut_off else [])]
         print("+", " ".join(cmd), flush=True)
         subprocess.run(cmd, check=True, cwd=ROOT)
 
@@ -305,7 +287,7 @@ def training_note(info: dict, training: dict, recipe: str = "") -> str:
         note += f" ({info['threads']} torch threads)"
     if info.get("concurrent_runs", 1) > 1:
         note += (f", sharing the GPU with {info['concurrent_runs'] - 1} other zoo trainings "
-                 "(`python bench/zoo_gpu.py`, each in its own process)")
+                 "(`python -m bench.zoo.gpu`, each in its own process)")
     if budget and iters is not None and iters < budget:
         note += f"; stopped by the time limit after {iters:,} of the recipe's {budget:,} generator iterations"
     elif iters is not None:
