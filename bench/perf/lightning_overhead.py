@@ -14,6 +14,7 @@ every callback). A ganzoo generator iteration with ``n_critic`` critic steps mak
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import tempfile
@@ -68,6 +69,7 @@ def fit(work: bool, root: str, **kw) -> tuple[float, Probe]:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as root:
         bare, _ = fit(False, root, enable_progress_bar=False, enable_checkpointing=False)

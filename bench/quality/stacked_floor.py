@@ -13,6 +13,7 @@ each.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import time
@@ -26,6 +27,7 @@ OUT = RESULTS_DIR / "stacked_floor.json"
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     import tempfile
 
     import torch

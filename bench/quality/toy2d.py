@@ -28,7 +28,7 @@ from ganzoo.training.report import critic_surface
 # every 2-D variant of the registry (cgan needs labelled images), in the table's order
 VARIANTS = ["wgan_gp", "sngan", "cramer_gan", "mmd_gan", "dcgan", "wgan", "fgan"]
 VARIANTS += sorted(set(ganzoo.list_variants("latent")) - set(VARIANTS)
-                   - {n for n in ganzoo.list_variants() if ganzoo.variants.get_variant(n).paper.conditional})
+                   - {n for n in ganzoo.list_variants("latent") if ganzoo.variants.get_variant(n).paper.conditional})
 
 
 def run(variant: str, out: Path):

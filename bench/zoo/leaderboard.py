@@ -10,6 +10,7 @@ the table is ``ganzoo.zoo.leaderboard()`` (what ``ganzoo list`` prints).
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 from pathlib import Path
 
@@ -69,6 +70,7 @@ def zoo_page():
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     check_cards()
     table = leaderboard()
     fill_table("zoo", table)  # the README's leaderboard (every page with the zoo markers)
