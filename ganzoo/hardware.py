@@ -1,7 +1,7 @@
 """The machine a run is on: CPU threads per training process and the CPU's bfloat16 support.
 
 Training sets its torch threads from :func:`cpu_threads` and warns through :func:`cpu_precision`
-(:func:`~ganzoo.training.gan_module.prepare_trainer`); the zoo builds (``bench/make_zoo_entry.py``: the cards'
+(:func:`~ganzoo.training.gan_module.prepare_trainer`); the zoo builds (``bench/zoo/make_entry.py``: the cards'
 hardware line, :func:`cpu_name`) and the benches use the same rules.
 """
 
@@ -40,7 +40,7 @@ def cpu_precision(precision: Any, cpuinfo: str = "/proc/cpuinfo") -> str:
     """The precision a CPU run of a recipe that says ``precision`` uses on this machine: ``"32-true"`` in place of a
     bf16 precision on an x86 CPU without bf16 instructions (:func:`cpu_bf16` is ``[]``: emulated bf16 is about 3x
     slower than float32 there), else ``precision`` as given. Training's warning, the zoo builds
-    (``bench/make_zoo_entry.py``) and the zoo rows of ``bench/speed.py`` all go through it."""
+    (``bench/zoo/make_entry.py``) and the zoo rows of ``bench/perf/speed.py`` all go through it."""
     precision = str(precision)
     return "32-true" if precision.startswith("bf16") and cpu_bf16(cpuinfo) == [] else precision
 

@@ -23,7 +23,7 @@ from torch import nn
 from ganzoo.checks import check_int
 from ganzoo.io import (
     atomic_write_bytes,
-    default_file_mode,  # noqa: F401  (re-exported: bench/make_zoo_entry.py imports it from here)
+    default_file_mode,  # noqa: F401  (re-exported: bench/zoo/make_entry.py imports it from here)
 )
 from ganzoo.nets.base import Generator, ImageTranslator
 from ganzoo.registry import build_model, list_models

@@ -1,6 +1,6 @@
 """Evaluation of images, not only of models (issue 24): ``ganzoo eval`` of a folder of PNGs or an ``.npy``/``.npz``
 array against a dataset, images or saved statistics (``ganzoo stats``); the protocol of every result; the FID bias
-warning below 2,048 images, with the numbers measured by ``bench/fid_bias.py``; bad input named in one line."""
+warning below 2,048 images, with the numbers measured by ``bench/quality/fid_bias.py``; bad input named in one line."""
 
 import json
 import re
@@ -169,7 +169,7 @@ def test_raw_28x28_images_are_padded_as_the_datamodule_pads_them(fmnist, tmp_pat
 
 def test_the_bias_numbers_come_from_the_bench_json():
     """The warning quotes the bias measured for both counts, generated and reference (the grid of
-    bench/fid_bias.py), and names no repository path (an installed package has none)."""
+    bench/quality/fid_bias.py), and names no repository path (an installed package has none)."""
     shipped = (ROOT / "ganzoo" / "metrics" / "fid_bias.json").read_bytes()
     assert shipped == (ROOT / "bench" / "results" / "fid_bias.json").read_bytes()  # the bench writes both
     table = fid_bias_table()

@@ -141,3 +141,17 @@ def test_one_module_per_subcommand_and_python_dash_m_runs_the_command():
     p = subprocess.run([sys.executable, "-m", "ganzoo.cli", "--help"], capture_output=True, text=True, timeout=120,
                        cwd=ROOT)
     assert p.returncode == 0 and p.stdout.startswith(f"usage: ganzoo {{fit,{','.join(SUBCOMMANDS)},list}}"), p
+
+
+BENCH = ROOT / "bench"
+
+
+def test_bench_scripts_are_modules_of_packages_and_never_edit_sys_path():
+    """bench/ (issue 38): every script is a module of a package (``bench.zoo``, ``bench.perf``, ``bench.quality``),
+    run from the repository root as ``python -m bench.<package>.<module>``, so ``import ganzoo`` and ``import bench``
+    need no path edits; the shared helpers are ``bench/common.py``."""
+    folders = sorted({p.parent for p in BENCH.rglob("*.py")})
+    assert {f.relative_to(BENCH).as_posix() for f in folders} >= {".", "zoo", "perf", "quality"}
+    assert [f for f in folders if not (f / "__init__.py").is_file()] == []
+    assert [p.relative_to(ROOT).as_posix() for p in BENCH.rglob("*.py") if "sys.path" in p.read_text()] == []
+    assert sorted(p.name for p in BENCH.glob("*.py")) == ["__init__.py", "common.py"]  # no script at the top

@@ -1,6 +1,6 @@
 """How far FID is biased upward below 2,048 images: the measured table shipped as ``fid_bias.json`` (written by the
-repository's ``bench/fid_bias.py``), its interpolation (:func:`fid_bias`) and the sentence the image metrics warn with
-(:func:`fid_bias_note`, :class:`SmallSampleWarning`).
+repository's ``bench/quality/fid_bias.py``), its interpolation (:func:`fid_bias`) and the sentence the image metrics
+warn with (:func:`fid_bias_note`, :class:`SmallSampleWarning`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ _BIAS_TABLE: dict[str, Any] | None = None
 
 def fid_bias_table() -> dict[str, Any]:
     """The measured FID bias on Fashion-MNIST, shipped with the package as ``ganzoo/metrics/fid_bias.json`` (written
-    by the repository's ``bench/fid_bias.py``): ``"series"`` (n images against 10,000) and ``"grid"`` (n images
+    by the repository's ``bench/quality/fid_bias.py``): ``"series"`` (n images against 10,000) and ``"grid"`` (n images
     against n_ref images)."""
     global _BIAS_TABLE
     if _BIAS_TABLE is None:
