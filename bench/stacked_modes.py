@@ -98,7 +98,7 @@ def table(res: dict) -> str:
                     f"{r['train_seconds'] / 60:.0f} min |")
         if isinstance(r["floor"], dict):
             floors.add((r["floor"]["modes"], r["floor"]["modes_kl"]))
-    machines = sorted({f"{r['hardware']} ({r['threads']} threads)" for r in res.values()})
+    machines = sorted({f"{r['hardware']} ({r['threads']} thread{'s' * (r['threads'] != 1)})" for r in res.values()})
     floor = "; ".join(f"{m} modes, KL {kl:.4f}" for m, kl in sorted(floors))
     return "\n".join(rows) + (f"\n\nReal-data floor (26,000 real stacked test images, the same protocol): {floor}. "
                               f"Trained on {', '.join(machines)}.")
