@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _readme import publish, table_options  # noqa: E402
-from make_zoo_entry import hardware, train_once  # noqa: E402
+from make_zoo_entry import train_and_record  # noqa: E402
 from zoo_entries import ENTRIES, FGAN_DIVERGENCES  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "stacked_modes.json"
@@ -116,13 +116,10 @@ def main() -> None:
     if not args.table:
         for name in args.only:
             key = name if args.critic_width == 1 else f"{name}@critic{args.critic_width:g}"
-            work = ROOT / "runs" / "stacked" / key
-            train_once(stacked_spec(all_runs[name], args.critic_width), work, max_time=round(args.minutes * 60))
-            row = {"run": name, "critic_width": args.critic_width, **score(work)}
-            res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}  # another process may have added
-            res[key] = row  # read, added to and written at once: a run scored meanwhile elsewhere is kept
-            RESULTS.write_text(json.dumps(res, indent=1) + "\n")
-            print(key, {k: v for k, v in res[key].items() if k != "curve"}, f"on {hardware(None)}", flush=True)
+            res = train_and_record(RESULTS, key, stacked_spec(all_runs[name], args.critic_width),
+                                   ROOT / "runs" / "stacked" / key, args.minutes,
+                                   lambda work, name=name: {"run": name, "critic_width": args.critic_width,
+                                                            **score(work)})
     publish("stacked-modes", table(res), args.readme)
 
 
