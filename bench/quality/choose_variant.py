@@ -73,9 +73,10 @@ def goals(rows: dict[str, dict]) -> str:
         have = sorted(((r[key], n) for n, r in rows.items() if r.get(key) is not None), reverse=not low)
         if not have:
             return None
-        (v1, n1), rest = have[0], have[1:]
+        top = [n for v, n in have if v == have[0][0]]  # every variant tied at the best value
+        rest = [(v, n) for v, n in have if v != have[0][0]]
         tail = f"; then {rest[0][1]} ({format(rest[0][0], fmt)})" if rest else ""
-        return f"- **{what}**: {n1} ({format(v1, fmt)}){tail}."
+        return f"- **{what}**: {', '.join(top)} ({format(have[0][0], fmt)}){tail}."
 
     lines = [best("fid", True, ".2f", "Fidelity and overall quality (lowest FID)"),
              best("precision", False, ".3f", "Samples that look real (highest precision)"),

@@ -21,8 +21,8 @@ import csv
 import json
 from pathlib import Path
 
-from bench.common import RESULTS_DIR, ROOT, hardware, publish, table_options
-from bench.zoo.make_entry import train_once
+from bench.common import RESULTS_DIR, ROOT, publish, table_options
+from bench.zoo.make_entry import train_and_record
 
 RESULTS = RESULTS_DIR / "r3gan_calibration.json"
 RECIPE = "recipes/r3gan/fashion_mnist.yaml"
@@ -76,14 +76,8 @@ def main() -> None:
     res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     if not args.table:
         for name in args.only:
-            work = ROOT / "runs" / "r3gan_calibration" / name
-            train_once({"kind": "image", "recipe": RECIPE, "set": SETTINGS[name]}, work,
-                       max_time=round(args.minutes * 60))
-            row = score(work)
-            res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-            res[name] = row
-            RESULTS.write_text(json.dumps(res, indent=1) + "\n")
-            print(name, {k: v for k, v in row.items() if k != "overrides"}, f"on {hardware(None)}", flush=True)
+            res = train_and_record(RESULTS, name, {"kind": "image", "recipe": RECIPE, "set": SETTINGS[name]},
+                                   ROOT / "runs" / "r3gan_calibration" / name, args.minutes, score)
     publish("r3gan-calibration", table(res), args.readme)
 
 

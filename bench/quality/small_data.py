@@ -26,8 +26,8 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.common import RESULTS_DIR, ROOT, hardware, publish, table_options
-from bench.zoo.make_entry import train_once
+from bench.common import RESULTS_DIR, ROOT, publish, table_options
+from bench.zoo.make_entry import train_and_record
 
 RESULTS = RESULTS_DIR / "small_data.json"
 N = 10000
@@ -103,13 +103,8 @@ def main() -> None:
     res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     if not args.table:
         for run in args.only:
-            work = ROOT / "runs" / "small_data" / run
-            train_once(spec(run), work, max_time=round(args.minutes * 60))
-            row = score(work, run)
-            res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}  # another process may have added
-            res[run] = row  # read, added to and written at once: a run scored meanwhile elsewhere is kept
-            RESULTS.write_text(json.dumps(res, indent=1) + "\n")
-            print(run, {k: v for k, v in res[run].items() if k != "curve"}, f"on {hardware(None)}", flush=True)
+            res = train_and_record(RESULTS, run, spec(run), ROOT / "runs" / "small_data" / run, args.minutes,
+                                   lambda work, run=run: score(work, run))
     publish("small-data", table(res), args.readme)
 
 

@@ -23,9 +23,9 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.common import RESULTS_DIR, ROOT, hardware, publish, table_options
+from bench.common import RESULTS_DIR, ROOT, publish, table_options
 from bench.zoo.entries import ENTRIES, FGAN_DIVERGENCES
-from bench.zoo.make_entry import train_once
+from bench.zoo.make_entry import train_and_record
 
 RESULTS = RESULTS_DIR / "stacked_modes.json"
 N = 26000
@@ -93,7 +93,7 @@ def table(res: dict) -> str:
                     f"{r['train_seconds'] / 60:.0f} min |")
         if isinstance(r["floor"], dict):
             floors.add((r["floor"]["modes"], r["floor"]["modes_kl"]))
-    machines = sorted({f"{r['hardware']} ({r['threads']} threads)" for r in res.values()})
+    machines = sorted({f"{r['hardware']} ({r['threads']} thread{'s' * (r['threads'] != 1)})" for r in res.values()})
     floor = "; ".join(f"{m} modes, KL {kl:.4f}" for m, kl in sorted(floors))
     return "\n".join(rows) + (f"\n\nReal-data floor (26,000 real stacked test images, the same protocol): {floor}. "
                               f"Trained on {', '.join(machines)}.")
@@ -111,13 +111,10 @@ def main() -> None:
     if not args.table:
         for name in args.only:
             key = name if args.critic_width == 1 else f"{name}@critic{args.critic_width:g}"
-            work = ROOT / "runs" / "stacked" / key
-            train_once(stacked_spec(all_runs[name], args.critic_width), work, max_time=round(args.minutes * 60))
-            row = {"run": name, "critic_width": args.critic_width, **score(work)}
-            res = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}  # another process may have added
-            res[key] = row  # read, added to and written at once: a run scored meanwhile elsewhere is kept
-            RESULTS.write_text(json.dumps(res, indent=1) + "\n")
-            print(key, {k: v for k, v in res[key].items() if k != "curve"}, f"on {hardware(None)}", flush=True)
+            res = train_and_record(RESULTS, key, stacked_spec(all_runs[name], args.critic_width),
+                                   ROOT / "runs" / "stacked" / key, args.minutes,
+                                   lambda work, name=name: {"run": name, "critic_width": args.critic_width,
+                                                            **score(work)})
     publish("stacked-modes", table(res), args.readme)
 
 

@@ -142,6 +142,19 @@ def train_once(spec: dict, work: Path, **kw) -> None:
     train(spec, work, resume=resume, **kw)
 
 
+def train_and_record(results: Path, key: str, spec: dict, work: Path, minutes: float, score) -> dict:
+    """A timed bench run: :func:`train_once` of ``spec`` in ``work`` for ``minutes``, then ``score(work)`` (a dict)
+    added under ``key`` to the JSON file ``results``, which is read, added to and written at once, after the scoring
+    (two bench processes writing the same file keep each other's rows). Returns the whole file's content."""
+    train_once(spec, work, max_time=round(minutes * 60))
+    row = score(work)
+    res = json.loads(results.read_text()) if results.is_file() else {}
+    res[key] = row
+    atomic_write_bytes(results, (json.dumps(res, indent=1) + "\n").encode())
+    print(key, {k: v for k, v in row.items() if k not in ("curve", "overrides")}, f"on {hardware(None)}", flush=True)
+    return res
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("name", nargs="?", default="wgan_gp-8gaussians", choices=sorted(ENTRIES), metavar="NAME",
