@@ -267,3 +267,19 @@ def test_a_small_data_card_states_its_subset_augmentation_and_copy_check(data, t
     args = back["copy_fraction"].metric_args
     assert (args["n_train"], args["n_heldout"], args["quantile"]) == (LIMIT, N_HELDOUT, COPY_QUANTILE)
     assert f"limit={LIMIT}" in args["train"] and "fid_gap" in back
+
+
+def test_the_feature_cache_tells_two_sets_of_one_name_and_size_apart(tmp_path):
+    """Two folders of one's own images share a dataset name ("image_folder"), a split and a size: the cache of
+    reference features must not hand the second the first one's features."""
+    from ganzoo.metrics.features import real_features
+    from ganzoo.metrics.images import Extractor
+
+    ex = Extractor("fmnist")
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.rand(20, 1, 32, 32, generator=g), torch.rand(20, 1, 32, 32, generator=g)
+    fa, cached_a = real_features(a, ex, dataset="image_folder", split="train", cache_dir=tmp_path)
+    fb, cached_b = real_features(b, ex, dataset="image_folder", split="train", cache_dir=tmp_path)
+    again, cached_again = real_features(a, ex, dataset="image_folder", split="train", cache_dir=tmp_path)
+    assert (cached_a, cached_b, cached_again) == (False, False, True)
+    assert not torch.equal(fa, fb) and torch.equal(fa, again)

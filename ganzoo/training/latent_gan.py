@@ -446,7 +446,7 @@ class LatentGAN(GanModule):
         factor = self.schedule.penalty_factor(self.critic_iters, self.gen_iters, self.max_gen_iters)
         reuse = bool(factor) and any(c.at_samples for c in self.constraints) and (
             type(self.objective).witness is Objective.witness)  # the witness is the critic: its outputs serve both
-        if reuse:
+        if reuse and any(c.at_samples and c.double_backward for c in self.constraints):  # R1 / R2: d D / d x
             real = real.detach().float().requires_grad_(True)
             fakes = [fakes[0].detach().float().requires_grad_(True), *fakes[1:]]
         real_out = critic(real).float()  # losses in float32 under mixed precision
