@@ -14,6 +14,7 @@ from ddp_harness import build, data_for, trainer
 from safetensors.torch import save_file
 
 import ganzoo
+from ganzoo.cli import _end_process_group
 from ganzoo.data import Toy2DDataModule
 
 
@@ -41,10 +42,11 @@ if __name__ == "__main__":
     torch.set_num_threads(1)
     if variant == "all":
         smoke(strategy, devices, out)
-        sys.exit(0)
-    m = build(variant)
-    tr = trainer(out, strategy=strategy, devices=devices, num_nodes=num_nodes)
-    tr.fit(m, data_for(variant))
-    state = {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}
-    state["_counters"] = torch.tensor([m.gen_iters, m.critic_iters])
-    save_file(state, f"{out}/rank{tr.global_rank}.safetensors")
+    else:
+        m = build(variant)
+        tr = trainer(out, strategy=strategy, devices=devices, num_nodes=num_nodes)
+        tr.fit(m, data_for(variant))
+        state = {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}
+        state["_counters"] = torch.tensor([m.gen_iters, m.critic_iters])
+        save_file(state, f"{out}/rank{tr.global_rank}.safetensors")
+    _end_process_group()  # as `ganzoo fit` does: left to the interpreter's exit, gloo aborts some runs

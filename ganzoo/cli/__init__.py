@@ -108,3 +108,14 @@ def main(argv: list[str] | None = None) -> None:
         if not from_sys:  # called from Python: an exception, not an exit
             raise ConfigError(message) from None
         exit_with(f"ganzoo {argv[0]}", message)
+    finally:
+        _end_process_group()
+
+
+def _end_process_group() -> None:
+    """Close a DDP run's process group before the interpreter exits: left to the exit, gloo's threads abort some
+    finished runs ('terminate called without an active exception', exit status 134)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
