@@ -1,18 +1,12 @@
-"""The latent GAN: latents -> samples, one critic step per batch and a generator step every ``n_critic``.
-
-:class:`LatentGAN` is built from a config (network specs, the pieces by name): what recipes and
-``ganzoo.<Variant>(...)`` take. A latent variant is a subclass that states its paper's values in a :class:`Paper`,
-which become its constructor's defaults (:func:`~ganzoo.variants.register_variant`). :class:`AdversarialModule` is the
-same GAN from pieces built by hand (network, objective, constraint and schedule objects).
-"""
+"""The latent GAN (:class:`LatentGAN`): latents -> samples, one critic step per batch and a generator step every
+``n_critic``; built from a config (network specs, the pieces by name), what recipes and ``ganzoo.<Variant>(...)`` take.
+A latent variant states its paper's values in a :class:`~ganzoo.training.paper.Paper` (its constructor's defaults)."""
 
 from __future__ import annotations
 
 import functools
-import os
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
@@ -22,7 +16,6 @@ from ganzoo.augment import Augment
 from ganzoo.checks import check_positive
 from ganzoo.constraints import Constraint, make_constraint, reusing_witness
 from ganzoo.nets import MLPCritic, MLPGenerator
-from ganzoo.nets.base import Generator, require_generator
 from ganzoo.objectives import Objective, make_objective, scalar
 from ganzoo.registry import NetSpec, build_net
 from ganzoo.schedules import CriticSchedule, anneal
@@ -30,53 +23,9 @@ from ganzoo.schedules import CriticSchedule, anneal
 from .ema import ema_decay_at, has_batch_norm, make_ema, refresh_bn_stats, to_channels_last, update_ema
 from .gan_module import GanModule, Report, float_weights
 from .guard import all_finite_flag
-from .optim import LR_SCHEDULES, OptimizerSpec, lr_factor
-
-#: fewer training images than this and no ``augment``: ``fit`` warns (DiffAugment's and ADA's papers show FID
-#: degrading well before this size without augmentation: CIFAR-10 at 10-20% of its 50,000 images)
-SMALL_DATA = 5000
-
-TOY = {"data_dim": 2, "latent_dim": 2, "hidden_dim": 512, "n_layers": 3}  # the WGAN-GP toy code's MLPs
-
-
-def sample_latent(generator: Generator, n: int, device: torch.device) -> Tensor:
-    """``n`` latents from ``generator``'s latent distribution, on ``device``."""
-    return generator.sample_latent(n, device=device)
-
-
-@dataclass(frozen=True)
-class Paper:
-    """What a latent-GAN paper states: the defaults of its variant's constructor (see :class:`LatentGAN`).
-
-    ``critic_out`` is the critic's output size (feature critics: Cramer 256, MMD 16), given to the toy MLP critic
-    and to critic specs that do not set ``out_dim``; ``conditional`` requires class-conditional networks.
-    ``lr_schedule``, ``lr_end_factor``, ``beta2_end``, ``ema_decay`` and ``ema_rampup``: the paper's optimizer
-    schedule and generator average (R3GAN), ``LatentGAN``'s arguments of the same names.
-    """
-
-    objective: str | dict[str, Any] = "nonsaturating"
-    constraints: tuple[str | dict[str, Any], ...] = ()
-    n_critic: int = 1
-    schedule: dict[str, Any] | None = None
-    optimizer: str = "adam"
-    lr: float = 2e-4
-    betas: tuple[float, float] | None = (0.5, 0.999)
-    generator: NetSpec | None = None
-    critic: NetSpec | None = None
-    critic_out: int = 1
-    conditional: bool = False
-    lr_schedule: str = "constant"
-    lr_end_factor: float | None = None
-    beta2_end: float | None = None
-    ema_decay: float | None = None
-    ema_rampup: float | None = None
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        """The constructor defaults this paper sets (``LatentGAN``'s arguments of the same names)."""
-        names = ("objective", "n_critic", "schedule", "optimizer", "lr", "betas", "generator", "critic", "lr_schedule",
-                 "lr_end_factor", "beta2_end", "ema_decay", "ema_rampup")
-        return {**{k: getattr(self, k) for k in names}, "constraints": list(self.constraints)}
+from .latent_checks import check_datamodule, check_settings, output_shape
+from .optim import OptimizerSpec, lr_factor, set_adam_beta2
+from .paper import TOY, Paper
 
 
 class LatentGAN(GanModule):
@@ -252,43 +201,11 @@ class LatentGAN(GanModule):
         augment: Augment | dict[str, Any] | None,
     ) -> None:
         """Check the pieces and set them up (after :class:`GanModule`'s ``__init__``, which set ``max_gen_iters``)."""
-        if augment is not None and not isinstance(augment, (Augment, dict)):
-            raise ValueError(f"augment must be a dict such as {{'policy': 'translation,cutout'}} (DiffAugment) or "
-                             f"{{'policy': 'translation,cutout', 'ada_target': 0.6}} (ADA), got {augment!r}")
+        check_settings(self.max_gen_iters, generator, g_optimizer, d_optimizer, augment=augment, schedule=schedule,
+                       ema_decay=ema_decay, ema_rampup=ema_rampup, lr_schedule=lr_schedule,
+                       lr_decay_start=lr_decay_start, lr_end_factor=lr_end_factor, beta2_end=beta2_end)
         self.augment = Augment(**augment) if isinstance(augment, dict) else augment
-        if schedule is not None and not isinstance(schedule, CriticSchedule):
-            raise ValueError(f"schedule must be a CriticSchedule, got {schedule!r}")
         self.schedule = schedule or CriticSchedule()
-        if ema_decay is not None and not 0 < ema_decay < 1:
-            raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}")
-        if ema_rampup is not None:
-            check_positive("ema_rampup", ema_rampup)
-            if ema_decay is None:
-                raise ValueError(f"ema_rampup={ema_rampup!r} ramps the generator average up: set ema_decay too")
-        require_generator(generator, "generator")
-        if lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
-        if lr_schedule != "constant" and self.max_gen_iters is None:
-            raise ValueError(f"lr_schedule={lr_schedule!r} ends at max_gen_iters; set max_gen_iters")
-        if self.schedule.penalty_schedule != "constant" and self.max_gen_iters is None:
-            raise ValueError(f"penalty_schedule={self.schedule.penalty_schedule!r} ends at max_gen_iters; set "
-                             "max_gen_iters")
-        if not isinstance(lr_decay_start, int) or lr_decay_start < 0 or (
-            self.max_gen_iters is not None and lr_decay_start >= self.max_gen_iters
-        ):
-            raise ValueError(f"lr_decay_start must be an integer in [0, max_gen_iters), got {lr_decay_start!r}")
-        for name, value in (("lr_end_factor", lr_end_factor), ("beta2_end", beta2_end)):
-            if value is not None and lr_schedule == "constant":
-                raise ValueError(f"{name}={value!r} is the end of the learning-rate schedule: set lr_schedule to "
-                                 "'linear' or 'cosine'")
-        if lr_end_factor is not None:
-            check_positive("lr_end_factor", lr_end_factor, allow_zero=True)
-        if beta2_end is not None:
-            if g_optimizer.name != "adam" or d_optimizer.name != "adam":
-                raise ValueError(f"beta2_end is Adam's beta2; the optimizers are {g_optimizer.name!r} and "
-                                 f"{d_optimizer.name!r}")
-            if isinstance(beta2_end, bool) or not isinstance(beta2_end, (int, float)) or not 0 <= beta2_end < 1:
-                raise ValueError(f"beta2_end must be a number in [0, 1), got {beta2_end!r}")
         self.lr_schedule, self.lr_decay_start = lr_schedule, lr_decay_start
         self.lr_end_factor = 0.0 if lr_end_factor is None else float(lr_end_factor)
         self.beta2_end = None if beta2_end is None else float(beta2_end)
@@ -301,7 +218,7 @@ class LatentGAN(GanModule):
         self.g_spec, self.d_spec = g_optimizer, d_optimizer
         self.ema_decay, self.ema_rampup, self.channels_last = ema_decay, ema_rampup, bool(channels_last)
         self._ema_bn_at = -1  # generator iteration at which the average's BN statistics were last recomputed
-        self.output_shape = self._check_networks(data_shape)
+        self.output_shape = output_shape(self.generator, self.critic, self.objective, data_shape)
         if self.augment is not None and len(self.output_shape) != 3:
             raise ValueError(f"augment transforms images (C, H, W); this generator makes {tuple(self.output_shape)}")
         self.generator_ema = make_ema(generator) if ema_decay else None
@@ -324,66 +241,8 @@ class LatentGAN(GanModule):
         else:
             self.critic.compile()
 
-    # ------------------------------------------------------------------ construction checks
-    @torch.no_grad()
-    def _check_networks(self, data_shape: Sequence[int] | None) -> tuple[int, ...]:
-        was_training = (self.generator.training, self.critic.training)
-        self.generator.eval()
-        self.critic.eval()
-        try:
-            labels = torch.zeros(2, dtype=torch.long) if self.num_classes else None
-            critic_classes = int(getattr(self.critic, "num_classes", 0) or 0)
-            if critic_classes != self.num_classes:
-                raise ValueError(
-                    f"the generator has num_classes={self.num_classes} but the critic has num_classes="
-                    f"{critic_classes}; a conditional GAN needs both conditioned on the same classes"
-                )
-            fake = self._call(self.generator, sample_latent(self.generator, 2, torch.device("cpu")), labels)
-            out_shape = tuple(fake.shape[1:])
-            if data_shape is not None and tuple(data_shape) != out_shape:
-                raise ValueError(
-                    f"generator output shape {out_shape} does not match data_shape {tuple(data_shape)}"
-                )
-            out = self._call(self.critic, fake, labels)
-            if self.objective.scalar_critic and out.shape[1:].numel() != 1:
-                raise ValueError(
-                    f"objective {self.objective.name!r} needs a scalar critic, but the critic outputs "
-                    f"{tuple(out.shape[1:])} per sample"
-                )
-        finally:
-            self.generator.train(was_training[0])
-            self.critic.train(was_training[1])
-        return out_shape
-
     def check_datamodule(self, dm: Any) -> None:
-        self._warn_small_data(dm)
-        shape = getattr(dm, "data_shape", None)
-        if shape is not None and tuple(shape) != self.output_shape:
-            raise ValueError(
-                f"generator output shape {self.output_shape} does not match the data's shape {tuple(shape)} "
-                f"(datamodule {type(dm).__name__}); set the model's data_dim (2-D) or the networks' channels "
-                "and resolution (images) to match"
-            )
-        dm_classes = getattr(dm, "num_classes", None)
-        if self.num_classes and dm_classes is not None and dm_classes != self.num_classes:
-            raise ValueError(
-                f"the conditional model has num_classes={self.num_classes} but datamodule {type(dm).__name__} "
-                f"has {dm_classes} classes; set the networks' num_classes to {dm_classes}"
-                + (" (the data is unlabelled: use an unconditional model)" if dm_classes == 0 else "")
-            )
-
-    def _warn_small_data(self, dm: Any) -> None:
-        """One warning (rank 0) when an image datamodule holds fewer than :data:`SMALL_DATA` training images and the
-        critic's inputs are not augmented: such a critic memorises the set, and the generator collapses or copies."""
-        if self.augment is not None or not hasattr(dm, "training_set") or self.trainer.global_rank != 0:
-            return
-        n = len(dm.training_set())
-        if n < SMALL_DATA:
-            warnings.warn(
-                f"training on {n:,} images without augmentation: a critic memorises a set this small; set "
-                "model.init_args.augment (e.g. {policy: 'translation,cutout', ada_target: 0.6}) and check the result "
-                "with `ganzoo eval --metrics copy` (docs: How-to > Train on a few hundred images of your own, "
-                "howto/small-data)", UserWarning, stacklevel=2)
+        check_datamodule(self, dm)
 
     # ------------------------------------------------------------------ optimisation
     def configure_optimizers(self):
@@ -400,13 +259,9 @@ class LatentGAN(GanModule):
     def set_beta2(self, optimizers: Sequence[torch.optim.Optimizer], gen_iter: int) -> None:
         """With ``beta2_end``: set Adam's beta2 of the generator's and the critic's optimizers (in that order) for
         generator iteration ``gen_iter``, along the learning rates' schedule; nothing without it."""
-        if self.beta2_end is None:
-            return
-        t = anneal(self.lr_schedule, gen_iter, self.lr_decay_start, self.max_gen_iters)
-        for opt, spec in zip(optimizers, (self.g_spec, self.d_spec), strict=True):
-            beta1, beta2 = spec.adam_betas
-            for group in getattr(opt, "optimizer", opt).param_groups:  # Lightning's wrapper or the optimizer
-                group["betas"] = (beta1, beta2 + (self.beta2_end - beta2) * t)
+        if self.beta2_end is not None:
+            t = anneal(self.lr_schedule, gen_iter, self.lr_decay_start, self.max_gen_iters)
+            set_adam_beta2(optimizers, (self.g_spec, self.d_spec), self.beta2_end, t)
 
     @staticmethod
     def _call(net: Callable[..., Tensor], x: Tensor, labels: Tensor | None) -> Tensor:
@@ -430,7 +285,7 @@ class LatentGAN(GanModule):
     def _fakes(self, n: int, generator: nn.Module | None = None, labels: Tensor | None = None) -> list[Tensor]:
         g = generator if generator is not None else self.generator
         return [
-            self._call(g, sample_latent(self.generator, n, self.device), labels)
+            self._call(g, self.generator.sample_latent(n, device=self.device), labels)
             for _ in range(self.objective.n_fake_batches)
         ]
 
@@ -551,30 +406,15 @@ class LatentGAN(GanModule):
         device = next(self.generator_ema.parameters()).device
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed)
-            z = sample_latent(self.generator_ema, n, device)
+            z = self.generator_ema.sample_latent(n, device=device)
         labels = torch.arange(n, device=device) % self.num_classes if self.num_classes else None
         return z, labels
 
     def report(self, datamodule: Any, out_dir: str, *, n: int, metrics: list[str] | None) -> Report | None:
-        """2-D data: the exact metrics against the known density (:mod:`ganzoo.training.report`); images with
-        reference images: FID/KID and the other image metrics (:func:`~ganzoo.training.image_eval.image_report`)."""
-        shape = tuple(getattr(datamodule, "data_shape", ()))
-        if len(shape) == 1 and hasattr(datamodule, "dataset"):
-            from ganzoo.cards import toy_results
+        """The end-of-fit report of :func:`ganzoo.training.report.latent_report`."""
+        from .report import latent_report
 
-            from .report import toy_report
-
-            m = toy_report(self, datamodule.dataset, out_dir)
-            return Report(m, datamodule.dataset, toy_results(m, datamodule.dataset),
-                          os.path.join(out_dir, "samples.png"))
-        if len(shape) == 3 and hasattr(datamodule, "reference_images"):
-            from .image_eval import image_report, image_results
-
-            device = self.trainer.strategy.root_device if self._trainer is not None else None  # the training device
-            m = image_report(self, datamodule, out_dir, n=n, metrics=metrics, device=device)
-            return Report(m, datamodule.dataset_name, image_results(m, conditional=bool(self.num_classes)),
-                          os.path.join(out_dir, "samples.png"))
-        return None
+        return latent_report(self, datamodule, out_dir, n=n, metrics=metrics)
 
     def checkpoint_counters(self) -> dict[str, int]:
         return {**super().checkpoint_counters(), "cycle": self._cycle}
@@ -608,57 +448,3 @@ class LatentGAN(GanModule):
             self.augment.load_state_dict(checkpoint["ganzoo_augment"])
         for c, state in zip(self.constraints, checkpoint.get("ganzoo_constraints", ())):
             c.load_state_dict(state)
-
-
-class AdversarialModule(LatentGAN):
-    """The latent GAN of :class:`LatentGAN` from pieces built by hand: networks, objective and constraint objects (or
-    their names), a :class:`~ganzoo.training.CriticSchedule` and two :class:`~ganzoo.training.OptimizerSpec`. Nothing
-    is built from a config, so nothing is saved as hyperparameters: a checkpoint holds the networks' weights.
-
-    Args:
-        generator: maps latents ``(B, latent_dim)`` to samples ``(B, *data_shape)``; must expose
-            ``latent_dim`` (and optionally ``sample_latent``).
-        critic: maps samples to ``(B,)``/``(B, 1)`` (scalar objectives) or ``(B, D)`` (Cramer, MMD).
-        objective: the divergence (:mod:`ganzoo.objectives`): an objective, its name or a mapping with arguments.
-        constraints: Lipschitz constraints (:mod:`ganzoo.constraints`): constraints, names or mappings.
-        schedule: the critic/generator schedule (:class:`~ganzoo.training.CriticSchedule`: n_critic, the WGAN
-            warm-up, lazy regularisation).
-        g_optimizer, d_optimizer: the generator's and the critic's optimizers.
-        data_shape: shape of one data sample; checked against the generator's output now and against
-            the datamodule's ``data_shape`` at setup.
-        export_dir: the folder, under the trainer's ``default_root_dir``, the generator is exported to at the end of
-            fit (``None``: no export).
-        check_finite: the divergence guard (:mod:`ganzoo.training.gan_module`).
-
-    The other arguments (``max_gen_iters``, ``ema_decay``, ``ema_rampup``, the learning-rate schedule, ``compile``,
-    ``channels_last``, ``augment``, which may also be an :class:`~ganzoo.augment.Augment`) are :class:`LatentGAN`'s.
-    """
-
-    def __init__(
-        self,
-        generator: nn.Module,
-        critic: nn.Module,
-        objective: Objective | str | dict[str, Any],
-        constraints: Sequence[Constraint | str | dict[str, Any]] = (),
-        schedule: CriticSchedule | None = None,
-        g_optimizer: OptimizerSpec = OptimizerSpec(),
-        d_optimizer: OptimizerSpec = OptimizerSpec(),
-        max_gen_iters: int | None = None,
-        ema_decay: float | None = None,
-        data_shape: Sequence[int] | None = None,
-        export_dir: str | None = "generator",
-        check_finite: bool = True,
-        lr_schedule: str = "constant",
-        lr_decay_start: int = 0,
-        compile: bool = False,
-        ema_rampup: float | None = None,
-        channels_last: bool = False,
-        lr_end_factor: float | None = None,
-        beta2_end: float | None = None,
-        augment: Augment | dict[str, Any] | None = None,
-    ):
-        super(LatentGAN, self).__init__(max_gen_iters, export_dir, check_finite)  # GanModule's: no config to build
-        self.assemble(generator, critic, objective, constraints, schedule, g_optimizer, d_optimizer,
-                      ema_decay=ema_decay, data_shape=data_shape, lr_schedule=lr_schedule,
-                      lr_decay_start=lr_decay_start, compile=compile, ema_rampup=ema_rampup,
-                      channels_last=channels_last, lr_end_factor=lr_end_factor, beta2_end=beta2_end, augment=augment)

@@ -4,6 +4,7 @@ schedule (:func:`lr_factor`, per generator iteration) and the pix2pix/CycleGAN r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,16 @@ class OptimizerSpec:
         ):
             kwargs["fused"] = True
         return OPTIMIZERS[self.name](params, **kwargs)
+
+
+def set_adam_beta2(optimizers: Sequence[torch.optim.Optimizer], specs: Sequence[OptimizerSpec], beta2_end: float,
+                   t: float) -> None:
+    """Set each Adam optimizer's beta2 (Lightning's wrapper or the optimizer) a fraction ``t`` of the way from its
+    spec's start to ``beta2_end``."""
+    for opt, spec in zip(optimizers, specs, strict=True):
+        beta1, beta2 = spec.adam_betas
+        for group in getattr(opt, "optimizer", opt).param_groups:
+            group["betas"] = (beta1, beta2 + (beta2_end - beta2) * t)
 
 
 def lr_factor(gen_iter: int, start: int, end: int, shape: str = "linear", end_factor: float = 0.0) -> float:
