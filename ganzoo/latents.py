@@ -14,9 +14,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.checks import check_int
-from ganzoo.serialization import SAMPLING_VERSION
 
-SAMPLING_VERSIONS = (1, 2)  # SAMPLING_VERSION (the current one) is recorded in a generator folder's config.json
 _MASK32 = 0xFFFFFFFF
 _PHILOX_M = (0xD2511F53, 0xCD9E8D57)  # Philox-4x32 multipliers (Salmon et al. 2011, Random123)
 _PHILOX_W = (0x9E3779B9, 0xBB67AE85)  # Weyl key increments
@@ -83,12 +81,11 @@ def latents(
     distribution: str = "normal",
     *,
     device: str | torch.device | None = None,
-    version: int = SAMPLING_VERSION,
     truncation: float | None = None,
 ) -> Tensor:
     """The latents ``(len(indices), latent_dim)`` (float32, on ``device``, default CPU) of samples ``indices``.
 
-    Version 2 (the default): latent coordinates ``4j .. 4j+3`` of sample ``i`` are the Philox-4x32-10 block
+    Latent coordinates ``4j .. 4j+3`` of sample ``i`` are the Philox-4x32-10 block
     with key ``(seed mod 2**32, seed >> 32)`` (64-bit seeds) and counter ``(j, 0, i mod 2**32, i >> 32)``,
     computed with vectorised torch integer ops on ``device``; so sample ``i``'s latent depends only on
     ``(seed, i)`` (and its first ``k`` coordinates not on ``latent_dim``). ``"normal"``: Box-Muller on word
@@ -100,15 +97,12 @@ def latents(
     latents of 2 normal coordinates the expected number of coinciding pairs is about 0.01, and with 3 or more
     coordinates it is negligible.
 
-    Version 1 (folders written before sampling version 2): one NumPy Philox-4x64 stream per sample (key
-    ``seed``, counter ``(0, i, 0, 0)``), drawn on the CPU, about 20 us per sample.
-
     ``truncation=psi`` (a finite number > 0; ``None``, the default, is off and leaves the latents bitwise as
     above): every coordinate outside ``[-psi, psi]`` is redrawn, the others are kept, so each coordinate is
     exactly the prior restricted to ``[-psi, psi]`` (a truncated normal, not a rescaling). The redraw of
     coordinate ``c = 4j + k`` of sample ``i`` is word ``k`` of the Philox-4x32-10 block with the same key and
     counter ``(j, 1, i mod 2**32, i >> 32)`` (the second counter word, 0 for the latents, is 1), so it too depends
-    only on ``(seed, i)``, in both sampling versions. One redraw suffices, by the inverse CDF: the word gives
+    only on ``(seed, i)``. One redraw suffices, by the inverse CDF: the word gives
     ``u = (w + 1/2) / 2**32``, ``v = min(u, 1 - u)``, and the coordinate is ``-/+ Phi^-1(a + v (1 - 2a))`` for
     ``u <`` / ``>= 1/2``, with ``a = Phi(-psi)`` (``torch.special.ndtr``/``ndtri`` in float64, always from the lower
     tail, so it stays accurate for any psi), clamped to ``[-psi, psi]`` against rounding. Uniform latents
@@ -121,12 +115,7 @@ def latents(
         raise ValueError(f"seed must be < 2**64, got {seed!r}")
     if distribution not in ("normal", "uniform"):
         raise ValueError(f"latent distribution must be 'normal' or 'uniform', got {distribution!r}")
-    if version not in SAMPLING_VERSIONS:
-        raise ValueError(f"sampling version must be one of {SAMPLING_VERSIONS}, got {version!r}")
     dev = torch.device(device) if device is not None else torch.device("cpu")
-    if version == 1:
-        z = _latents_v1(indices, seed, latent_dim, distribution).to(dev)
-        return z if psi is None else _truncate(z, _index_tensor(indices, dev), seed, psi, distribution)
     idx = _index_tensor(indices, dev)
     n, blocks = idx.numel(), -(-latent_dim // 4)
     i = idx.unsqueeze(1).expand(n, blocks)
@@ -175,16 +164,3 @@ def _truncate(z: Tensor, idx: Tensor, seed: int, psi: float, distribution: str) 
         x = u.mul_(2.0).sub_(1.0).mul_(psi)
     z[rows, cols] = x.clamp_(-psi, psi).to(z.dtype)
     return z
-
-
-def _latents_v1(indices: Sequence[int] | Tensor, seed: int, latent_dim: int, distribution: str) -> Tensor:
-    idx = [int(i) for i in indices]
-    out = np.empty((len(idx), latent_dim), dtype=np.float32)
-    for row, i in enumerate(idx):
-        rng = np.random.Generator(np.random.Philox(key=int(seed), counter=[0, i, 0, 0]))
-        if distribution == "normal":
-            out[row] = rng.standard_normal(latent_dim, dtype=np.float32)
-        else:
-            out[row] = rng.random(latent_dim, dtype=np.float32) * 2 - 1
-    return torch.from_numpy(out)
-

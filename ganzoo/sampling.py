@@ -20,9 +20,8 @@ from torch import Tensor, nn
 
 from ganzoo.checks import check_int
 from ganzoo.imageio import grid_png, to_pil  # noqa: F401  (grid_png: documented as ganzoo.sampling.grid_png)
-from ganzoo.latents import SAMPLING_VERSIONS, check_truncation, latents
+from ganzoo.latents import check_truncation, latents
 from ganzoo.loading import as_generator
-from ganzoo.serialization import SAMPLING_VERSION
 
 OUTPUT_TYPES = ("tensor", "numpy", "pil")
 _LATENT_CHUNK_BLOCKS = 16384  # Philox blocks drawn at once by `sample` (fits in a CPU's L2 cache)
@@ -65,7 +64,6 @@ def sample(
     batch_size: int = 256,
     device: str | torch.device | None = None,
     output_type: Literal["tensor", "numpy", "pil"] = "tensor",
-    sampling_version: int | None = None,
     truncation: float | None = None,
 ) -> Any:
     """Draw ``n`` samples from a generator module, a folder, a zoo name or a Hub repo id (see ``load``).
@@ -79,10 +77,7 @@ def sample(
     ints in ``[0, num_classes)``) picks classes of a conditional model; without them sample ``i`` gets class
     ``i % num_classes``. A module is moved to ``device`` when one is given.
 
-    Latents are drawn on the model's device (see ``latents``). ``sampling_version`` picks the latent sampler;
-    by default the one the model's folder records (``config.json``'s ``sampling_version``; a folder written
-    before version 2 records none and is sampled with version 1, so its samples and its card's metrics stay
-    reproducible), and the current one (2) for a module that was not loaded from a folder.
+    Latents are drawn on the model's device (see ``latents``).
 
     ``truncation=psi`` (a number > 0; ``None`` is off) redraws every latent coordinate outside ``[-psi, psi]``
     (a truncated normal: see ``latents``): smaller psi trades diversity for typical samples. The kept coordinates
@@ -112,7 +107,7 @@ def sample(
     check_pil_output(output_type, tuple(model.output_shape), model.output_range)
     out: Tensor | None = None
     for start, x in sample_batches(model, n, seed=seed, labels=labels, batch_size=batch_size, device=device,
-                                   sampling_version=sampling_version, truncation=truncation):
+                                   truncation=truncation):
         if out is None:
             out = torch.empty((n, *x.shape[1:]), dtype=torch.float32)
         out[start:start + len(x)].copy_(x)
@@ -141,7 +136,6 @@ def sample_batches(
     labels: int | Sequence[int] | Tensor | None = None,
     batch_size: int = 256,
     device: str | torch.device | None = None,
-    sampling_version: int | None = None,
     truncation: float | None = None,
 ) -> Iterator[tuple[int, Tensor]]:
     """``sample``'s ``n`` samples, ``batch_size`` at a time: yields ``(start, x)`` with ``x`` the samples
@@ -160,7 +154,7 @@ def sample_batches(
         y_all = _labels(labels, n, num_classes)
     if seed is None:
         seed = int(torch.randint(0, 2**62, (1,)).item())
-    version, run_device = _version_and_device(model, sampling_version, device)
+    run_device = run_device_of(model, device)
     distribution = model.latent_distribution
 
     def y_of(start: int, stop: int) -> Tensor | None:
@@ -186,7 +180,7 @@ def sample_batches(
                 if start % chunk == 0:
                     z_start, z_stop = start, min(start + chunk, n)
                     z_chunk = latents(range(z_start, z_stop), seed, latent_dim, distribution, device=run_device,
-                                      version=version, truncation=psi)
+                                      truncation=psi)
                 yield start, _generate(model, z_chunk[start - z_start:stop - z_start], y_of(start, stop))
         finally:
             model.train(was_training)
@@ -194,14 +188,11 @@ def sample_batches(
     return batches()
 
 
-def _version_and_device(model: nn.Module, sampling_version: int | None,
-                        device: str | torch.device | None) -> tuple[int, torch.device]:
-    version = (model.sampling_version or SAMPLING_VERSION) if sampling_version is None else sampling_version
-    if version not in SAMPLING_VERSIONS:
-        raise ValueError(f"sampling_version must be one of {SAMPLING_VERSIONS}, got {version!r}")
+def run_device_of(model: nn.Module, device: str | torch.device | None) -> torch.device:
+    """Where ``model`` samples: ``device``, else its parameters' device (the CPU for a model without any)."""
     params = next(model.parameters(), None)
     run_device = torch.device(device) if device is not None else (params.device if params is not None else "cpu")
-    return version, torch.device(run_device)
+    return torch.device(run_device)
 
 
 def _generate(model: nn.Module, z: Tensor, y: Tensor | None) -> Tensor:
@@ -235,7 +226,7 @@ def interpolate(
 
     Returns a CPU tensor ``(steps, C, H, W)`` in [0, 1] for image models (``(steps, *output_shape)`` otherwise).
     ``model`` is a module or anything ``load`` takes. The end latents are those of ``sample`` (with the same
-    ``truncation`` and the model's sampling version), and each frame is generated on its own (a batch of 1), so
+    ``truncation``), and each frame is generated on its own (a batch of 1), so
     the first frame is bitwise ``sample(model, 1, seed=seed_a, labels=labels, truncation=truncation)`` and the
     last the same with ``seed_b``. Between them, at ``t = k / (steps - 1)``:
 
@@ -273,8 +264,8 @@ def interpolate(
         raise ValueError(f"method='slerp' follows the shell of a normal prior, but this model's latents are "
                          f"{distribution!r}; use method='lerp'")
     y = _labels(labels, 1, int(model.num_classes))
-    version, run_device = _version_and_device(model, None, device)
-    ends = [latents([0], s, model.latent_dim, distribution, device=run_device, version=version, truncation=psi)
+    run_device = run_device_of(model, device)
+    ends = [latents([0], s, model.latent_dim, distribution, device=run_device, truncation=psi)
             for s in (seed_a, seed_b)]
     a, b = (e[0].double() for e in ends)
     t = torch.linspace(0.0, 1.0, steps, dtype=torch.float64, device=run_device).unsqueeze(1)

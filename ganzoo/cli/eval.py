@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         from ganzoo.metrics.evaluate import evaluate
         from ganzoo.metrics.fid_bias import SmallSampleWarning
-        from ganzoo.training.image_eval import check_metrics
+        from ganzoo.metrics.scores import check_metrics
 
         check_metrics(metrics)
         for name in ("n", "n_real"):

@@ -198,7 +198,7 @@ class GanzooCLI(LightningCLI):
             )
         self._check_resume()
         self._check_run_folder()
-        from ganzoo.training.image_eval import check_metrics
+        from ganzoo.metrics.scores import check_metrics
 
         if self._get(self.config, "eval_metrics"):
             check_metrics(self._get(self.config, "eval_metrics"))

@@ -18,7 +18,7 @@ from ganzoo.imageio import ARRAY_SUFFIXES, read_image_set
 from .extractors import EXTRACTORS, Extractor, _extractor_for, pad_for_fmnist
 from .fid_bias import REFERENCE_N
 from .reference import ReferenceStats, load_stats
-from .scores import METRICS, compute_image_metrics
+from .scores import check_metrics, compute_image_metrics
 
 
 def _is_datamodule(obj: Any) -> bool:
@@ -91,10 +91,7 @@ def evaluate(
     """
     from torch import nn
 
-    metrics = list(metrics)
-    bad = [m for m in metrics if m not in METRICS]
-    if bad or not metrics:
-        raise ValueError(f"metrics must be a non-empty subset of {METRICS}, got {metrics!r}")
+    metrics = check_metrics(metrics)
     if extractor is not None and extractor not in EXTRACTORS:
         raise ValueError(f"extractor must be one of {EXTRACTORS}, got {extractor!r}")
     for value, label in ((n, "n"), (n_real, "n_real")):

@@ -26,6 +26,14 @@ from .reference import ReferenceStats
 METRICS = ("fid", "kid", "is", "prdc", "copy")
 
 
+def check_metrics(metrics: Sequence[str]) -> list[str]:
+    """``metrics`` as a list, if they are a non-empty subset of :data:`METRICS` (else a ``ValueError``)."""
+    bad = [m for m in metrics if m not in METRICS]
+    if bad or not metrics:
+        raise ValueError(f"metrics must be a non-empty subset of {METRICS}, got {list(metrics)!r}")
+    return list(metrics)
+
+
 def compute_image_metrics(
     fake: Tensor,
     real: Tensor,
@@ -70,9 +78,7 @@ def compute_image_metrics(
 
     quiet()  # torchmetrics' "will save all extracted features" warning does not apply (see ganzoo.quiet)
 
-    bad = [m for m in metrics if m not in METRICS]
-    if bad or not metrics:
-        raise ValueError(f"metrics must be a non-empty subset of {METRICS}, got {list(metrics)!r}")
+    check_metrics(metrics)
     if "copy" in metrics:
         raise ValueError("metrics: 'copy' compares the samples with a dataset's training images and test split; "
                          "ganzoo.metrics.images.evaluate computes it with an image datamodule as the reference")

@@ -23,7 +23,6 @@ class Generator(nn.Module):
     num_classes: int = 0  # > 0: class-conditional, called as generator(z, labels)
     output_shape: tuple[int, ...]
     output_range: tuple[float, float] | None = None  # (lo, hi) of the raw output (images), None for points
-    sampling_version: int | None = None  # the latent sampler its folder records (set by ganzoo.load); None: current
 
     def sample_latent(self, n: int, generator: torch.Generator | None = None, device=None) -> Tensor:
         """``n`` latent vectors ``(n, latent_dim)`` from the generator's latent distribution."""
@@ -42,7 +41,6 @@ class ImageTranslator(nn.Module):
     in_channels: int
     out_channels: int
     output_range: tuple[float, float] = (-1.0, 1.0)
-    sampling_version: int | None = None  # recorded by the folder format like a generator's (unused: no latents)
 
 
 class Exportable:

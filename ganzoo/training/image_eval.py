@@ -21,17 +21,10 @@ from ganzoo.checks import check_int
 from ganzoo.imageio import grid_png
 from ganzoo.io import atomic_write_bytes
 from ganzoo.metrics.extractors import default_extractor
-from ganzoo.metrics.scores import METRICS
+from ganzoo.metrics.scores import check_metrics
 from ganzoo.sampling import sample
 
 PRDC = ("precision", "recall", "density", "coverage")
-
-
-def check_metrics(metrics: Sequence[str]) -> list[str]:
-    bad = [m for m in metrics if m not in METRICS]
-    if bad or not metrics:
-        raise ValueError(f"metrics must be a non-empty subset of {METRICS}, got {list(metrics)!r}")
-    return list(metrics)
 
 
 def evaluate_images(

@@ -114,16 +114,12 @@ class CycleGAN(TranslationGAN):
         pools = {}
         for k, p in self.pools.items():  # every rank's pool (same sizes on every rank: full batches)
             state = p.state_dict()
-            pools[k] = {"size": state["size"], "per_rank": True,
-                        **gather_ranks(self, {"images": state["images"], "rng": state["rng"]})}
+            pools[k] = {"size": state["size"], **gather_ranks(self, {"images": state["images"], "rng": state["rng"]})}
         checkpoint["ganzoo_image_pools"] = pools
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         super().on_load_checkpoint(checkpoint)
         for k, state in checkpoint.get("ganzoo_image_pools", {}).items():
-            if state.get("per_rank"):  # else a checkpoint of one rank's pools, from before every rank's were kept
-                row = this_rank(self, {"images": state["images"], "rng": state["rng"]})
-                if row is None:
-                    continue
-                state = {"size": state["size"], **row}
-            self.pools[k].load_state_dict(state)
+            row = this_rank(self, {"images": state["images"], "rng": state["rng"]})
+            if row is not None:
+                self.pools[k].load_state_dict({"size": state["size"], **row})
