@@ -112,12 +112,12 @@ def zoo_speed_settings(cfg: dict[str, Any]) -> bool:
 def find_cases() -> dict[str, Case]:
     """Every Fashion-MNIST recipe of a latent GAN in its settings (the paper's WGAN-GP after the recipe's own
     rows), then the 2-D WGAN-GP recipe."""
-    from ganzoo.training import AdversarialModule
+    from ganzoo.training import LatentGAN
 
     cases: dict[str, Case] = {}
     for path in sorted(ROOT.glob("recipes/*/fashion_mnist.yaml")):
         cfg = yaml.safe_load(path.read_text())
-        if not issubclass(model_class(cfg), AdversarialModule):
+        if not issubclass(model_class(cfg), LatentGAN):
             continue
         rel, name = path.relative_to(ROOT).as_posix(), f"{path.parent.name}_fmnist"
         cases[f"{name}-fp32"] = Case(rel, "fp32")
