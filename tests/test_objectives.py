@@ -525,7 +525,7 @@ def test_cramer_losses_match_a_naive_loop(pairs):
 def test_cramer_penalty_witness_is_the_losses_f_at_the_generated_end(pairs):
     """The penalty's witness at interpolates x_hat_i = eps x_r_i + (1 - eps) x_g_i is the surrogate f of the critic
     loss: at eps = 0 (x_hat = x_g) it must give the loss's f at each generated sample, with the same pairs (for
-    one_batch: j != i, written out in _naive_cramer; the witness used to take every j, its own sample included), and
+    one_batch: j != i, written out in _naive_cramer: a witness over every j would include the sample itself), and
     at eps = 1 (x_hat = x_r) the loss's f at each real sample. The critic is the identity: h(x) = x."""
     rng = np.random.default_rng(5)
     h_r, h_g, h_g2 = (torch.from_numpy(rng.normal(size=(9, 4)) + shift) for shift in (0.0, 0.7, 0.7))
