@@ -64,8 +64,8 @@ def command_parser(function: Callable, *, argparse_style: dict[str, dict] | None
     jsonargparse does not generate: ``{"labels": {"nargs": "+"}}`` (``--labels 1 2`` rather than ``--labels
     [1,2]``), ``{"nargs": 2}``, ``{"action": "store_true"}`` (a bare flag), ``{"option": "--nearest-grid"}`` (a
     dash in the name), ``{"nargs": "?"}`` for a positional that may be left out (a parameter with a default that
-    is not keyword-only). Their help and default still come
-    from the function; the element type of a list or tuple from its annotation.
+    is not keyword-only). Float parameters are always read so (``float()``: ``nan`` and ``inf`` are numbers). Their
+    help and default still come from the function; the element type of a list or tuple from its annotation.
     """
     import inspect
     import typing
@@ -76,11 +76,16 @@ def command_parser(function: Callable, *, argparse_style: dict[str, dict] | None
     name = function.__name__.removesuffix("_command")
     doc = parse(inspect.getdoc(function) or "")
     description = "\n\n".join(t for t in (doc.short_description, doc.long_description) if t)
-    parser = ArgumentParser(prog=f"ganzoo {name}", description=description)
-    special = argparse_style or {}
-    parser.add_function_arguments(function, as_group=False, as_positional=True, skip=set(special))
+    # exit_on_error=False: run() reports a bad command line as argparse did, usage and "ganzoo NAME: error: ...",
+    # in one or two lines (jsonargparse's own report spreads a type error over several)
+    parser = ArgumentParser(prog=f"ganzoo {name}", description=description, exit_on_error=False)
     params = inspect.signature(function).parameters
     hints = typing.get_type_hints(function)
+    # floats are read by Python's float() as argparse read them: jsonargparse reads YAML, where "nan" and "inf" are
+    # strings, and the commands' own checks name those values in one line ("--truncation must be a finite number")
+    floats = {k: {} for k, h in hints.items() if k in params and h in (float, float | None)}
+    special = {**floats, **(argparse_style or {})}
+    parser.add_function_arguments(function, as_group=False, as_positional=True, skip=set(special))
     helps = {p.arg_name: p.description for p in doc.params}
     for key, style in special.items():
         style = dict(style)
@@ -89,7 +94,8 @@ def command_parser(function: Callable, *, argparse_style: dict[str, dict] | None
         if param.default is not inspect.Parameter.empty:
             kwargs["default"] = param.default
         if style.get("action") is None:
-            kwargs["type"] = _element_type(hints[key])
+            kind = _element_type(hints[key])
+            kwargs["type"] = _float if kind is float else kind
         option = style.pop("option", f"--{key}")
         positional = param.kind is not inspect.Parameter.KEYWORD_ONLY and (
             param.default is inspect.Parameter.empty or style.get("nargs") == "?")
@@ -98,6 +104,22 @@ def command_parser(function: Callable, *, argparse_style: dict[str, dict] | None
         else:
             parser.add_argument(option, dest=key, **kwargs, **style)
     return parser
+
+
+class _Float:
+    """Python's ``float()``, as argparse applies it (jsonargparse would read a ``type=float`` argument as YAML);
+    named ``float`` in the help and in argparse's message ("invalid float value: 'abc'")."""
+
+    __name__ = "float"
+
+    def __call__(self, text: str) -> float:
+        return float(text)
+
+    def __repr__(self) -> str:
+        return "float"
+
+
+_float = _Float()
 
 
 def _element_type(hint: Any) -> type:
@@ -114,8 +136,15 @@ def _element_type(hint: Any) -> type:
 def run(function: Callable, parser, argv: list[str] | None) -> Any:
     """Parse ``argv`` with ``parser`` (made by :func:`command_parser` from ``function``) and call ``function``."""
     import inspect
+    from argparse import ArgumentError
 
-    cfg = parser.parse_args(argv)
+    try:
+        cfg = parser.parse_args(argv)
+    except ArgumentError as e:  # a bad command line: usage and one or two lines, exit status 2
+        from ganzoo.cli.errors import describe, exit_with
+
+        parser.print_usage(sys.stderr)
+        exit_with(parser.prog, describe(e))
     return function(**{k: cfg[k] for k in inspect.signature(function).parameters})
 
 
@@ -175,6 +204,8 @@ def main(argv: list[str] | None = None) -> None:
         importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
         return
     if argv and argv[0] == "list":
+        if argv[1:] and argv[1] not in ("-h", "--help"):  # as before the generated parser: one line, exit status 1
+            raise SystemExit("ganzoo list takes no arguments")
         run(list_command, command_parser(list_command), argv[1:])
         return
     if not argv or argv[0] in ("-h", "--help"):
