@@ -376,7 +376,7 @@ def ganzoo_trainer(root: Path, cfg: dict[str, Any], device: torch.device, callba
     (not the recipe's checkpoint and evaluation callbacks)."""
     import lightning as L
 
-    from ganzoo.cli.fit import default_loggers
+    from ganzoo.training.loggers import default_loggers
     from ganzoo.training.progress import GeneratorIterationBar
 
     return L.Trainer(accelerator=device.type if device.type != "cuda" else "gpu", devices=1, max_epochs=-1,
