@@ -272,8 +272,8 @@ def test_a_small_data_card_states_its_subset_augmentation_and_copy_check(data, t
 def test_the_feature_cache_tells_two_sets_of_one_name_and_size_apart(tmp_path):
     """Two folders of one's own images share a dataset name ("image_folder"), a split and a size: the cache of
     reference features must not hand the second the first one's features."""
-    from ganzoo.metrics.features import real_features
     from ganzoo.metrics.extractors import Extractor
+    from ganzoo.metrics.features import real_features
 
     ex = Extractor("fmnist")
     g = torch.Generator().manual_seed(0)
