@@ -10,6 +10,7 @@ of 256, says how many drive the update. Each variant's run also reports its 2,00
     python -m bench.quality.fgan_hellinger                      # the variants below, 1,000 generator iterations each
     python -m bench.quality.fgan_hellinger --iters 600 --only hellinger hellinger_lr5e-5
     taskset -c 0 python -m bench.quality.fgan_hellinger --iters 1000 --only hellinger hellinger_beta2_0.9  # the docs'
+    taskset -c 0 python -m bench.quality.fgan_hellinger --iters 1000 --only reverse_kl reverse_kl_beta2_0.9
 
 Measured (docs/benchmarks.md): with Adam's beta2 = 0.999 the generator's Adam step falls to ~0 of its learning
 rate within ~150 iterations and stays there (one spike of the exp(-v) weights fills the second moment), the FID does
@@ -45,6 +46,7 @@ VARIANTS = {
     "hellinger_critic_no_norm": ("hellinger", ["--model.init_args.critic.norm", "none"]),
     "hellinger_saturating": ("hellinger", []),
     "hellinger_beta2_0.9": ("hellinger", ["--model.init_args.betas", "[0.5, 0.9]"]),
+    "reverse_kl_beta2_0.9": ("reverse_kl", ["--model.init_args.betas", "[0.5, 0.9]"]),
 }
 SATURATING = {"hellinger_saturating"}
 
