@@ -15,6 +15,7 @@ torchvision; PIL is imported where a file is read or written.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Sequence
@@ -73,6 +74,13 @@ def grid_png(images: Tensor, nrow: int | None = None) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------------- files
+def npy_bytes(array: Tensor) -> bytes:
+    """The ``.npy`` file of a CPU tensor (what ``np.save`` writes)."""
+    buf = io.BytesIO()
+    np.save(buf, array.numpy())
+    return buf.getvalue()
+
+
 def image_files(folder: Path) -> list[Path]:
     """The image files (:data:`IMAGE_EXTENSIONS`, any case) directly in ``folder``, sorted."""
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ganzoo.cli import api_defaults, command_parser, run
-from ganzoo.imageio import grid_png, to_pil
+from ganzoo.imageio import grid_png, npy_bytes, to_pil
 from ganzoo.io import atomic_write, atomic_write_bytes
 from ganzoo.loading import load
 from ganzoo.sampling import INTERPOLATION_METHODS, class_grid, sample, sample_batches
@@ -287,9 +287,7 @@ def sample_command(
     if out.suffix == ".gif":
         data = gif_bytes(x)
     elif out.suffix == ".npy":
-        buf = io.BytesIO()
-        np.save(buf, x.numpy())
-        data = buf.getvalue()
+        data = npy_bytes(x)
     elif x.dim() == 4:
         data = grid_png(x, nrow)
     elif x.dim() == 2 and x.shape[1] == 2:

@@ -13,11 +13,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Literal
 
-import numpy as np
 import torch
 
 from ganzoo.cli import api_defaults, command_parser, run
-from ganzoo.imageio import image_grid, read_examples
+from ganzoo.imageio import image_grid, npy_bytes, read_examples
 from ganzoo.io import atomic_write_bytes
 from ganzoo.loading import load
 from ganzoo.search import FEATURES, KERNELS, search
@@ -118,9 +117,7 @@ def search_command(
     summary = (f"MMD^2 {info['mmd2_before']:.4f} (random samples) -> {info['mmd2_after']:.4f} (found); "
                f"{info['features']} features, {info['kernel']} kernel, {info['seconds']:.1f} s")
     if out.suffix == ".npy":
-        buf = io.BytesIO()
-        np.save(buf, found.numpy())
-        data = buf.getvalue()
+        data = npy_bytes(found)
     else:
         data = figure_png(examples, found, f"{args.model}: {args.n} samples like {len(examples)} examples\n{summary}")
     atomic_write_bytes(out, data)
