@@ -1,4 +1,4 @@
-"""Train a GAN from a recipe (Lightning's CLI, LightningCLI: :class:`GanzooCLI`).
+"""Train a GAN from a recipe (Lightning's CLI: ganzoo.cli.fit.GanzooCLI).
 
 After ``fit`` the generator is exported to ``<default_root_dir>/generator/`` with its model card; for 2-D data
 a figure and exact metrics are written beside it and go into the card. ``--push_to_hub org/name`` then
