@@ -3,7 +3,7 @@
     python docs/zoo_page.py            # rewrite docs/zoo.md
     python docs/zoo_page.py --check    # exit 1 when docs/zoo.md is not what the cards give
 
-The docs build (``docs/conf.py``) and ``python bench/zoo_leaderboard.py`` run this too, so the page follows the
+The docs build (``docs/conf.py``) and ``python -m bench.zoo.leaderboard`` run this too, so the page follows the
 entries when they are retrained. Nothing on the page is written by hand: the leaderboard is
 ``ganzoo.zoo.leaderboard()``; each entry's scores and protocol come from its card's YAML ``model-index``, its
 training and rebuild command from the card's "Training" section, its recipe from the card.
@@ -37,7 +37,7 @@ x = ganzoo.sample(g, 64, seed=0)            # (64, 1, 32, 32) images in [0, 1]
 names = [e.name for e in ganzoo.list_pretrained()]
 ```
 
-Each entry is built end to end by one command, `python bench/make_zoo_entry.py <name>`: train the recipe
+Each entry is built end to end by one command, `python -m bench.zoo.make_entry <name>`: train the recipe
 `recipes/<variant>/<dataset>.yaml` (which holds the zoo's budget), bundle the exported weights as float16, evaluate
 the bundled copy, write the card, then load the entry by name in a fresh offline process and sample it. With
 `--push_to_hub` the folder is then published to the entry's Hub id (`ganzoo/<name>`). Weights are stored as float16

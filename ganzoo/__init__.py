@@ -10,8 +10,9 @@ import importlib
 from typing import Any
 
 from ganzoo import nets as _nets  # noqa: F401  (registers the architectures)
+from ganzoo.loading import load
 from ganzoo.registry import list_models
-from ganzoo.sampling import load, sample
+from ganzoo.sampling import sample
 from ganzoo.search import search
 from ganzoo.translators import translate
 from ganzoo.zoo import list_pretrained

@@ -1,10 +1,12 @@
-"""Argument checks shared by the networks, the sampler and the config loader (no Lightning import)."""
+"""Argument checks shared by the networks, the sampler, the data and the config loader (no Lightning import)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+
+DIRECTIONS = ("AtoB", "BtoA")  # image-to-image translation: A to B, B to A
 
 
 def check_int(name: str, value: Any, minimum: int = 1) -> None:
@@ -26,3 +28,10 @@ def check_probability(name: str, value: float) -> None:
     check_positive(name, value, allow_zero=True)
     if value > 1:
         raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+
+
+def check_direction(direction: Any, available: tuple[str, ...] | list[str] = DIRECTIONS) -> str:
+    """``direction`` if it is one of ``available`` (a translation's directions), else a ``ValueError`` listing them."""
+    if direction not in available:
+        raise ValueError(f"direction must be one of {list(available)}, got {direction!r}")
+    return direction

@@ -19,9 +19,12 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int, check_positive
+from ganzoo.imageio import grid_png, read_examples
+from ganzoo.latents import latents
+from ganzoo.loading import as_generator
 from ganzoo.metrics.pixels import psnr  # the one PSNR (capped at 100 dB), also ganzoo.projection.psnr
-from ganzoo.sampling import _labels, _version_and_device, as_generator, grid_png, latents
-from ganzoo.search import _CLASSIFIER_SHAPES, _feature_fn, _from_latent, _to_latent, read_examples
+from ganzoo.sampling import _labels, run_device_of
+from ganzoo.search import _CLASSIFIER_SHAPES, _feature_fn, _from_latent, _to_latent
 
 FEATURES = ("auto", "classifier")  # or None (pixels only) or a callable
 # Weight of the classifier-feature MSE against the pixel MSE. Between a Fashion-MNIST test image and a random DCGAN
@@ -122,7 +125,7 @@ def project(
       is used as it is (set ``feature_weight`` for its scale). The feature term pulls the reconstruction towards
       the image's content (its class, its shape) where the pixel loss alone settles for a blurry average.
     * **start**: the best of ``candidates`` latents under ``L``, the latents ``ganzoo.sample(model, candidates,
-      seed=seed)`` draws (``ganzoo.sampling.latents(range(candidates), seed)``, in the model's sampling version),
+      seed=seed)`` draws (``ganzoo.latents.latents(range(candidates), seed)``),
       so the start is one of the model's own samples. **Conditional models**: without ``labels``, candidate ``i``
       has class ``i % num_classes`` (as in ``ganzoo.sample``), and each image takes the class of its best
       candidate; the class is then fixed. The feature term makes this choice class-aware (the classifier's
@@ -169,7 +172,7 @@ def project(
     n = len(x)
     num_classes, latent_dim, distribution = int(gen.num_classes), int(gen.latent_dim), gen.latent_distribution
     y = _labels(labels, n, num_classes) if labels is not None else None
-    version, dev = _version_and_device(gen, None, device)  # the model's sampler and device, as sample's
+    dev = run_device_of(gen, device)  # the model's device, as sample's
     phi, feat_name = _features(features, out_shape, dev)
     weight = float(feature_weight) if phi is not None else 0.0
     lo, hi = (float(out_range[0]), float(out_range[1])) if out_range is not None else (0.0, 1.0)
@@ -195,7 +198,7 @@ def project(
         with torch.no_grad():
             f_x = torch.cat([feats(x[i: i + batch_size]) for i in range(0, n, batch_size)]) if phi is not None else None
             z_start, y_start = _start(render, feats, x, f_x, y, weight, candidates, seed, latent_dim, distribution,
-                                      num_classes, version, dev, batch_size)
+                                      num_classes, dev, batch_size)
         z_out = torch.empty_like(z_start)
         loss_out = torch.empty(n)
         from tqdm.auto import tqdm
@@ -238,9 +241,9 @@ def _pairwise(a: Tensor, b: Tensor) -> Tensor:
     return d.clamp_min_(0) / a.shape[1]
 
 
-def _start(render, feats, x, f_x, y, weight, k, seed, latent_dim, distribution, num_classes, version, dev, batch_size):
+def _start(render, feats, x, f_x, y, weight, k, seed, latent_dim, distribution, num_classes, dev, batch_size):
     """The best of the ``k`` candidates ``ganzoo.sample`` draws, per image: latents ``(n, d)`` and labels."""
-    z_cand = latents(range(k), seed, latent_dim, distribution, device=dev, version=version)
+    z_cand = latents(range(k), seed, latent_dim, distribution, device=dev)
     n = len(x)
     best = torch.full((n,), math.inf, dtype=torch.float64, device=dev)
     pick = torch.zeros(n, dtype=torch.long, device=dev)

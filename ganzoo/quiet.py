@@ -37,7 +37,7 @@ def install() -> None:
     # Resuming mid-epoch: Lightning warns that the *dataloader* is not resumable. ganzoo's datamodules restore the
     # data position themselves (their state_dict, which Lightning saves and restores: the 2-D stream is replayed to
     # the batches consumed, the image and paired samplers restart at the saved epoch and batch), so a resumed run
-    # sees the same batches; AdversarialModule also restores every RNG state at its first step
+    # sees the same batches; GanModule also restores every RNG state at its first step
     # (tests/test_resume_cli.py: bitwise-identical weights after kill -9 and --resume)
     warnings.filterwarnings("ignore", message=r"You're resuming from a checkpoint that ended before the epoch ended")
     # Lightning's ModelCheckpoint(every_n_train_steps) with manual optimization: the checkpoint holds the state after

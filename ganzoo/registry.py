@@ -1,7 +1,8 @@
-"""Registry of named network architectures.
+"""Registry of named network architectures, and the specs that name them.
 
 Exported generators name their architecture in ``config.json``; loading only ever builds classes
-registered here (a config cannot name an import path).
+registered here (a config cannot name an import path). A recipe names a network by a spec, ``{"arch": name,
+**arguments}`` (:data:`NetSpec`, built by :func:`build_net`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from typing import Any
 from torch import nn
 
 _MODELS: dict[str, type[nn.Module]] = {}
+
+NetSpec = dict[str, Any]
+"""A network by registered architecture name and arguments, e.g.
+``{"arch": "dcgan_generator", "channels": 1, "resolution": 32}`` (see ``ganzoo.list_models()``)."""
 
 
 def register_model(name: str):
@@ -62,6 +67,20 @@ def build_model(name: str, config: dict[str, Any]) -> nn.Module:
     if unknown:
         raise ValueError(f"architecture {name!r} does not take argument(s) {unknown}")
     return cls(**config)
+
+
+def build_net(spec: NetSpec, role: str) -> nn.Module:
+    """Build the network ``spec`` names; ``role`` ("generator"/"critic") names the parameter in errors."""
+    if not isinstance(spec, dict) or "arch" not in spec:
+        raise ValueError(
+            f"{role} must be a mapping with an 'arch' key naming a registered architecture and its arguments, "
+            f"e.g. {{'arch': 'dcgan_{role}', 'channels': 1}}; got {spec!r}"
+        )
+    args = {k: v for k, v in spec.items() if k != "arch"}
+    try:
+        return build_model(spec["arch"], args)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{role}: {e}") from e
 
 
 def build_spec(table: dict[str, Any], spec: Any, what: str, kind: type) -> Any:

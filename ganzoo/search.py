@@ -17,7 +17,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -25,8 +24,11 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int
+from ganzoo.imageio import read_examples, to_pil
+from ganzoo.latents import latents
+from ganzoo.loading import as_generator
 from ganzoo.objectives.mmd import Kernel, MixRBF, MixRQ, mmd2
-from ganzoo.sampling import OUTPUT_TYPES, _labels, as_generator, check_pil_output, latents, to_pil
+from ganzoo.sampling import OUTPUT_TYPES, _labels, check_pil_output
 
 FEATURES = ("auto", "classifier", "pixels")
 KERNELS = ("rq", "rbf")
@@ -34,66 +36,7 @@ RBF_SCALES = (0.5, 1.0, 2.0)  # RBF bandwidths, in units of the examples' median
 _CLASSIFIER_SHAPES = ((1, 32, 32), (1, 28, 28))
 
 
-# ---------------------------------------------------------------------------------------------------- inputs
-def read_examples(examples: Any, out_shape: tuple[int, ...], image: bool, *, name: str = "examples",
-                  min_items: int = 2) -> Tensor:
-    """``examples`` (tensor, array, ``.npy`` file or folder of images) as float32 ``(m, *out_shape)``.
-
-    Images: floats in [0, 1] or uint8 in [0, 255]; ``(m, H, W)`` is read as one channel. Errors call the input
-    ``name``; fewer than ``min_items`` items is an error (search needs 2: the MMD estimate and the bandwidth).
-    """
-    if isinstance(examples, (str, os.PathLike)):
-        path = Path(examples)
-        if path.is_dir():
-            if not image:
-                raise ValueError(f"{name}={str(path)!r}: a folder of images, but the model is not an image model")
-            from ganzoo.sampling import read_images
-
-            try:
-                _, examples = read_images(path, out_shape[0])
-            except ValueError as e:
-                raise ValueError(f"{name}: {e}") from None
-        elif path.suffix == ".npy" and path.is_file():
-            examples = np.load(path, allow_pickle=False)
-        else:
-            raise ValueError(f"{name}={str(path)!r} is neither a folder of images nor a .npy file")
-    if isinstance(examples, np.ndarray):
-        if examples.dtype == object or not (np.issubdtype(examples.dtype, np.number)):
-            raise ValueError(f"{name} must hold numbers, got an array of {examples.dtype}")
-        examples = torch.from_numpy(np.ascontiguousarray(examples))
-    if not isinstance(examples, Tensor):
-        raise ValueError(f"{name} must be a tensor, a NumPy array, a .npy file or a folder of images, got "
-                         f"{type(examples).__name__}")
-    x = examples.detach().cpu()
-    if x.dtype == torch.uint8 and image:
-        x = x.float() / 255
-    elif not x.dtype.is_floating_point:
-        raise ValueError(f"{name} must be floats{' in [0, 1] (or uint8)' if image else ''}, got {x.dtype}")
-    x = x.float()
-    if image and x.dim() == 3 and out_shape[0] == 1:
-        x = x[:, None]
-    if len(x) == 0:
-        raise ValueError(f"{name} is empty: give at least {min_items}")
-    if x.dim() != 1 + len(out_shape):
-        raise ValueError(f"{name} must have shape (m, {', '.join(map(str, out_shape))}) like the generator's "
-                         f"output, got {tuple(x.shape)}")
-    if image and x.shape[1] != out_shape[0]:
-        raise ValueError(f"{name} have {x.shape[1]} channels, the generator outputs {out_shape[0]} "
-                         f"(shape {tuple(x.shape)})")
-    if tuple(x.shape[1:]) != out_shape:
-        raise ValueError(f"{name} have shape {tuple(x.shape[1:])} per item, the generator outputs {out_shape}"
-                         + (f" (resize or pad the {name})" if image else ""))
-    if len(x) < min_items:
-        raise ValueError(f"{name} has {len(x)} item; the MMD estimate and the bandwidth need at least 2"
-                         if min_items == 2 else f"{name} has {len(x)} items; give at least {min_items}")
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{name} contain NaN or infinite values")
-    if image and (float(x.min()) < 0 or float(x.max()) > 1):
-        raise ValueError(f"{name} must lie in [0, 1] (or be uint8), got values in [{float(x.min()):.3g}, "
-                         f"{float(x.max()):.3g}]")
-    return x
-
-
+# ---------------------------------------------------------------------------------------------------- features
 def _feature_fn(features: Any, out_shape: tuple[int, ...], device: torch.device) -> tuple[Callable, str]:
     if callable(features) and not isinstance(features, str):
         return features, getattr(features, "__name__", type(features).__name__)

@@ -23,7 +23,7 @@ from torch import nn
 from ganzoo.checks import check_int
 from ganzoo.io import (
     atomic_write_bytes,
-    default_file_mode,  # noqa: F401  (re-exported: bench/make_zoo_entry.py imports it from here)
+    default_file_mode,  # noqa: F401  (re-exported: bench/zoo/make_entry.py imports it from here)
 )
 from ganzoo.nets.base import Generator, ImageTranslator
 from ganzoo.registry import build_model, list_models
@@ -32,7 +32,7 @@ CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 CARD_NAME = "README.md"
 FORMAT_VERSION = 1
-SAMPLING_VERSION = 2  # ganzoo.sampling's latent sampler; a config.json without "sampling_version" means 1
+SAMPLING_VERSION = 2  # ganzoo.latents' sampler, recorded in config.json: a newer one is refused
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
 
 
@@ -51,10 +51,8 @@ def generator_config(generator: nn.Module) -> dict[str, Any]:
     ``latent_distribution`` ("normal" or "uniform" in [-1, 1]), ``num_classes`` (0: unconditional),
     ``output_shape`` (``[2]`` for 2-D points, ``[C, H, W]`` for images) and ``output_range``
     (``[lo, hi]`` of the raw output, e.g. ``[-1, 1]`` for a tanh image generator; ``null`` for points) and
-    ``sampling_version``: the latent sampler of ``ganzoo.sample`` (see ``ganzoo.sampling.latents``) that the
-    folder's samples and card were made with. A folder without it was written before version 2 and is read as
-    version 1; ``ganzoo.sample`` samples a folder with the version it records. The field does not change the
-    layout, so ``format_version`` stays 1 (an older ganzoo ignores it and samples with version 1).
+    ``sampling_version``: the latent sampler of ``ganzoo.sample`` (:func:`ganzoo.latents.latents`) that the
+    folder's samples and card were made with; a folder that records none or a newer one is refused.
     """
     if not hasattr(generator, "arch_name"):
         raise ValueError(
@@ -73,7 +71,7 @@ def generator_config(generator: nn.Module) -> dict[str, Any]:
         "num_classes": int(latent.num_classes) if latent else 0,
         "output_shape": list(latent.output_shape) if latent else [],
         "output_range": list(output_range) if output_range is not None else None,
-        "sampling_version": int(generator.sampling_version or SAMPLING_VERSION),
+        "sampling_version": SAMPLING_VERSION,
     }
 
 
@@ -121,12 +119,16 @@ def read_config(folder: str | os.PathLike) -> dict[str, Any]:
         raise ValueError(f"{path}: format_version {version!r} is newer than this ganzoo reads ({FORMAT_VERSION})")
     if not isinstance(config.get("args", {}), dict):
         raise ValueError(f"{path}: 'args' must be an object of constructor arguments")
-    sampling = config.get("sampling_version", 1)
+    sampling = config.get("sampling_version", 1)  # none: a folder written before the sampler's version 2
     if not isinstance(sampling, int) or isinstance(sampling, bool) or sampling < 1:
         raise ValueError(f"{path}: 'sampling_version' must be a positive integer, got {sampling!r}")
     if sampling > SAMPLING_VERSION:
         raise ValueError(f"{path}: sampling_version {sampling} is newer than this ganzoo samples with "
                          f"({SAMPLING_VERSION}); upgrade ganzoo")
+    if sampling < SAMPLING_VERSION:
+        raise ValueError(f"{path}: sampling_version {sampling}: the folder was written by a ganzoo before 0.1, whose "
+                         f"latent sampler is gone; set \"sampling_version\": {SAMPLING_VERSION} to sample it with "
+                         "today's (its samples will then differ from its card's)")
     _check_int(path, config, "latent_dim", 1)
     _check_int(path, config, "num_classes", 0)
     shape = config.get("output_shape")
@@ -189,7 +191,6 @@ def load_generator(folder: str | os.PathLike, device: str | torch.device = "cpu"
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:
         raise ValueError(f"{weights}: weights do not match the architecture in config.json: {e}") from None
-    model.sampling_version = int(config.get("sampling_version", 1))  # which latents ganzoo.sample draws
     training = config.get("training") or {}
     trained_on = training.get("dataset")  # the datamodule's dataset_name, when recorded
     model.trained_on = trained_on if isinstance(trained_on, str) else None  # ganzoo eval's default reference

@@ -15,16 +15,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ganzoo.checks import check_direction
 from ganzoo.nets.base import ImageTranslator, exported
 from ganzoo.registry import build_model, register_model
-
-DIRECTIONS = ("AtoB", "BtoA")
-
-
-def check_direction(direction: Any, available: tuple[str, ...] | list[str] = DIRECTIONS) -> str:
-    if direction not in available:
-        raise ValueError(f"direction must be one of {list(available)}, got {direction!r}")
-    return direction
 
 
 @register_model("translator")
@@ -62,7 +55,7 @@ class Translator(ImageTranslator):
 
 def _as_translator(model: Any, device: str | torch.device | None) -> Translator:
     if isinstance(model, (str, os.PathLike)):
-        from ganzoo.sampling import load
+        from ganzoo.loading import load
 
         model = load(model, device=device or "cpu")
     model = exported(model)  # a Pix2Pix / CycleGAN LightningModule: its translator

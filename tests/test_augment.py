@@ -164,7 +164,7 @@ def test_fit_on_few_images_without_augmentation_warns_once_naming_the_how_to(tmp
     from conftest import quiet_trainer
     from variant_cases import case
 
-    from ganzoo.training.module import SMALL_DATA
+    from ganzoo.training.latent_checks import SMALL_DATA
 
     c = case("cgan")
     assert len(c.data().training_set()) == 64 < SMALL_DATA

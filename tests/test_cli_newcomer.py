@@ -103,7 +103,8 @@ def test_sample_writes_a_folder_of_pngs_and_stats_takes_a_dataset(tmp_path):
 
     main(["stats", "--data", "fashion_mnist", "--n", "500", "--out", str(tmp_path / "train.safetensors")])
     from ganzoo.data import FashionMNISTDataModule
-    from ganzoo.metrics.images import load_stats, reference_stats
+    from ganzoo.metrics.images import reference_stats
+    from ganzoo.metrics.reference import load_stats
 
     stats = load_stats(tmp_path / "train.safetensors")
     assert stats.n == 500 and stats.protocol["source"] == "fashion_mnist train split, the first 500 images"

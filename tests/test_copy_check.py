@@ -26,7 +26,8 @@ from ganzoo.data import FashionMNISTDataModule
 from ganzoo.hub import save_generator
 from ganzoo.metrics import copying
 from ganzoo.metrics.copying import COPY_QUANTILE, copy_scores, nearest, training_images
-from ganzoo.metrics.images import SmallSampleWarning, compute_image_metrics, evaluate
+from ganzoo.metrics.fid_bias import SmallSampleWarning
+from ganzoo.metrics.images import compute_image_metrics, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_fmnist = pytest.mark.fashion_mnist
@@ -84,7 +85,7 @@ def test_a_copier_is_flagged_and_held_out_images_pass(data, tmp_path):
 def test_copy_beside_other_metrics_reuses_the_samples_features(data, tmp_path, monkeypatch):
     """With fid and copy, the samples' features are extracted once and FID is the one computed alone."""
     import ganzoo
-    from ganzoo.metrics.images import Extractor
+    from ganzoo.metrics.extractors import Extractor
 
     dm, copier, _, _ = data
     kw = dict(n=300, n_real=300, cache_dir=tmp_path)
@@ -271,8 +272,8 @@ def test_a_small_data_card_states_its_subset_augmentation_and_copy_check(data, t
 def test_the_feature_cache_tells_two_sets_of_one_name_and_size_apart(tmp_path):
     """Two folders of one's own images share a dataset name ("image_folder"), a split and a size: the cache of
     reference features must not hand the second the first one's features."""
+    from ganzoo.metrics.extractors import Extractor
     from ganzoo.metrics.features import real_features
-    from ganzoo.metrics.images import Extractor
 
     ex = Extractor("fmnist")
     g = torch.Generator().manual_seed(0)

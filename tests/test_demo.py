@@ -27,7 +27,7 @@ from browser import chromium  # noqa: E402
 
 import ganzoo  # noqa: E402
 from ganzoo.demo import CANDIDATES, launch  # noqa: E402
-from ganzoo.sampling import image_grid, to_pil  # noqa: E402
+from ganzoo.imageio import image_grid, to_pil  # noqa: E402
 
 pytestmark = [  # Gradio's queue calls pandas in ways pandas 3 deprecates; not ganzoo's to fix
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting.*"),

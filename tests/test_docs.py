@@ -88,7 +88,7 @@ def offline_folder(tmp_path, monkeypatch):
 def registries():
     """The examples may register a variant, an architecture or a piece: the registries are restored afterwards."""
     from ganzoo import constraints, objectives, registry
-    from ganzoo.variants import base
+    from ganzoo.variants import registry as base
 
     tables = [base._VARIANTS, registry._MODELS, objectives.OBJECTIVES, constraints.CONSTRAINTS]
     saved = [dict(t) for t in tables]
@@ -195,15 +195,12 @@ def test_the_zoo_page_is_generated_from_the_cards():
     finally:
         sys.path.remove(str(DOCS))
     assert (DOCS / "zoo.md").read_text(encoding="utf-8") == zoo_page.render(), \
-        "docs/zoo.md is stale: run python docs/zoo_page.py (or python bench/zoo_leaderboard.py)"
+        "docs/zoo.md is stale: run python docs/zoo_page.py (or python -m bench.zoo.leaderboard)"
 
 
 def test_each_benchmark_table_has_one_home():
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        from _readme import holders
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
+    from bench.common import holders
+
     for name in ("fmnist", "toy2d", "translation", "search", "speed", "speed-gpu", "ddp", "fgan-images"):
         assert [p.relative_to(ROOT).as_posix() for p in holders(name)] == ["docs/benchmarks.md"], name
     assert [p.relative_to(ROOT).as_posix() for p in holders("zoo")] == ["README.md"]

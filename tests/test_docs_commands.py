@@ -5,7 +5,7 @@ tests/test_docs.py runs the Python examples; this runs the shell ones. The ``gan
 the others through ``ganzoo.cli.main``, what the ``ganzoo`` script calls), in one fresh working folder per page
 that holds ``recipes/`` (a link to the repository's), offline.
 Continuation lines are joined, comments dropped, ``a && b`` runs the ganzoo part; other programs (``pip``,
-``python bench/...``, ``torchrun``) are not run. A block right after a ``<!-- not run: REASON -->`` line is skipped:
+``python -m bench...``, ``torchrun``) are not run. A block right after a ``<!-- not run: REASON -->`` line is skipped:
 it needs the network (the Hub, a dataset download), a GPU, or it serves until stopped (``ganzoo demo``).
 
 What the reader would bring is made by the test, only when a command names it as an input and it does not exist yet

@@ -1,5 +1,6 @@
-"""``bench/ema_gain.py``: the zoo protocol's FID of a run's trained generator and of its weight average, read from
-the run folder that ``bench/make_zoo_entry.py`` leaves (its recipe and last checkpoint), on a real 3-iteration fit."""
+"""``bench/quality/ema_gain.py``: the zoo protocol's FID of a run's trained generator and of its weight average, read
+from the run folder that ``bench/zoo/make_entry.py`` leaves (its recipe and last checkpoint), on a real 3-iteration
+fit."""
 
 import math
 from pathlib import Path
@@ -15,8 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 @pytest.mark.fashion_mnist
 def test_ema_gain_scores_the_trained_generator_and_its_average(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "bench"))
-    import ema_gain
+    from bench.quality import ema_gain
 
     run = tmp_path / "run"
     cfg = yaml.safe_load((ROOT / "recipes" / "dcgan" / "fashion_mnist.yaml").read_text())

@@ -1,6 +1,6 @@
 """Evaluation of images, not only of models (issue 24): ``ganzoo eval`` of a folder of PNGs or an ``.npy``/``.npz``
 array against a dataset, images or saved statistics (``ganzoo stats``); the protocol of every result; the FID bias
-warning below 2,048 images, with the numbers measured by ``bench/fid_bias.py``; bad input named in one line."""
+warning below 2,048 images, with the numbers measured by ``bench/quality/fid_bias.py``; bad input named in one line."""
 
 import json
 import re
@@ -12,18 +12,10 @@ import pytest
 import torch
 
 from ganzoo.cli import main
-from ganzoo.metrics.images import (
-    ReferenceStats,
-    SmallSampleWarning,
-    as_images,
-    evaluate,
-    fid_bias_note,
-    fid_bias_table,
-    load_stats,
-    read_image_set,
-    reference_stats,
-    save_stats,
-)
+from ganzoo.imageio import as_images, read_image_set
+from ganzoo.metrics.fid_bias import SmallSampleWarning, fid_bias_note, fid_bias_table
+from ganzoo.metrics.images import evaluate, reference_stats, save_stats
+from ganzoo.metrics.reference import ReferenceStats, load_stats
 from ganzoo.sampling import to_pil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,7 +161,7 @@ def test_raw_28x28_images_are_padded_as_the_datamodule_pads_them(fmnist, tmp_pat
         out, lines = run(["eval", str(folder), "--ref", str(ref), "--metrics", "fid"])
         assert abs(out["fid"]) < 1e-2 and lines, (ref, out["fid"])
 
-    from ganzoo.metrics.images import pad_for_fmnist
+    from ganzoo.metrics.extractors import pad_for_fmnist
 
     padded, said = pad_for_fmnist(read_image_set(folder)[0], "SOURCE")
     assert torch.equal(padded, uint8.float() / 255) and said == note  # the datamodule's own pixels: the same rule
@@ -177,7 +169,7 @@ def test_raw_28x28_images_are_padded_as_the_datamodule_pads_them(fmnist, tmp_pat
 
 def test_the_bias_numbers_come_from_the_bench_json():
     """The warning quotes the bias measured for both counts, generated and reference (the grid of
-    bench/fid_bias.py), and names no repository path (an installed package has none)."""
+    bench/quality/fid_bias.py), and names no repository path (an installed package has none)."""
     shipped = (ROOT / "ganzoo" / "metrics" / "fid_bias.json").read_bytes()
     assert shipped == (ROOT / "bench" / "results" / "fid_bias.json").read_bytes()  # the bench writes both
     table = fid_bias_table()
@@ -229,7 +221,7 @@ def test_small_sample_warning_quotes_the_bias_of_the_counts_used(capsys):
 
 
 def test_bias_warning_below_2048_images_and_none_from_2048():
-    from ganzoo.metrics.images import Extractor
+    from ganzoo.metrics.extractors import Extractor
 
     g = torch.Generator().manual_seed(0)
     fake = torch.randint(0, 256, (2048, 1, 32, 32), dtype=torch.uint8, generator=g).float() / 255

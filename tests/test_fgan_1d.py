@@ -1,24 +1,20 @@
-"""``bench/fgan_1d.py``: Nowozin et al.'s (f-GAN) Gaussian fitted to a Gaussian mixture. The quadrature that gives the
-true minimisers is checked against exact answers (KL's minimiser is moment matching; reverse KL's sits on a mode of a
-well-separated mixture; closed-form divergences between two Gaussians) and against the library's own definition of
-each f; the slow test trains KL and reverse KL through ``FGAN(..., saturating=True)`` and checks the paper's claim:
-the learned Gaussian is the divergence's minimiser (here within 2%)."""
+"""``bench/quality/fgan_1d.py``: Nowozin et al.'s (f-GAN) Gaussian fitted to a Gaussian mixture. The quadrature that
+gives the true minimisers is checked against exact answers (KL's minimiser is moment matching; reverse KL's sits on a
+mode of a well-separated mixture; closed-form divergences between two Gaussians) and against the library's own
+definition of each f; the slow test trains KL and reverse KL through ``FGAN(..., saturating=True)`` and checks the
+paper's claim: the learned Gaussian is the divergence's minimiser (here within 2%)."""
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture()
-def fgan_1d(monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "bench"))
-    import fgan_1d
+def fgan_1d():
+    from bench.quality import fgan_1d
 
     return fgan_1d
 
@@ -98,14 +94,8 @@ def test_gan_and_js_take_the_same_steps(fgan_1d):
 
 def test_table_in_the_docs_is_the_scripts(fgan_1d):
     """docs/benchmarks.md holds exactly what ``table()`` makes of the saved results."""
-    sys_bench = str(ROOT / "bench")
-    import sys
+    from bench.common import read_table
 
-    sys.path.insert(0, sys_bench)
-    try:
-        from _readme import read_table
-    finally:
-        sys.path.remove(sys_bench)
     res = json.loads(fgan_1d.RESULTS.read_text())
     assert read_table("fgan-1d") == fgan_1d.table(res)
     assert set(res["divergences"]) == set(fgan_1d.DIVERGENCES)

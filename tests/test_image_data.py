@@ -265,7 +265,7 @@ def test_ranks_read_disjoint_shards_that_side_by_side_are_one_process_batches(tm
     """Under DDP (the sampler's rank and world size; tests/test_ddp.py runs it on 2 real processes): every rank reads
     its own batch_size of each global batch, and the ranks' batches side by side are one process's batches of
     batch_size x ranks, epoch after epoch, also from a mid-epoch resume position."""
-    from ganzoo.data.images import EpochSampler
+    from ganzoo.data.base import EpochSampler
 
     idx_dir(tmp_path)  # 40 images
     dm = FashionMNISTDataModule(data_dir=str(tmp_path), batch_size=4, seed=1)

@@ -13,7 +13,8 @@ import torchvision.transforms.functional as TF
 
 from ganzoo.data.idx import default_fashion_mnist_dir, load_idx_split
 from ganzoo.metrics.classifier import class_coverage, load_fmnist_classifier, predict
-from ganzoo.metrics.images import Extractor, compute_image_metrics
+from ganzoo.metrics.extractors import Extractor
+from ganzoo.metrics.images import compute_image_metrics
 
 needs_fmnist = pytest.mark.fashion_mnist
 

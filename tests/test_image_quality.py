@@ -1,7 +1,7 @@
 """The images issue's "done" command: one epoch of the DCGAN Fashion-MNIST recipe on a 2-core CPU (slow: ~5 min).
 
 ``ganzoo fit --config recipes/dcgan/fashion_mnist.yaml --trainer.max_epochs 1`` must write a sample grid and an
-FID with its protocol. Measured in two runs on a 2-core CPU (``python bench/fmnist.py``): FID 105.7 and 110.6,
+FID with its protocol. Measured in two runs on a 2-core CPU (``python -m bench.quality.fmnist``): FID 105.7 and 110.6,
 KID 6.68 (10,000 vs 10,000 training images, shipped classifier's 128-d features), 10/10 and 9/10 classes
 covered; the callback's FID at 500 generator iterations (2,000 samples) was 171 and 166. The bounds below leave
 room for run-to-run variation, not for a broken model: untrained generators score several hundred.

@@ -94,7 +94,7 @@ def test_no_two_ganzoo_modules_import_each_other():
     """A package importing its own submodules (``ganzoo/__init__.py`` the sampling path, a submodule its package's
     name) is how packages are built, not a circle; every other circle is reported."""
     graph = {m: {t for t in ts if not m.startswith(t + ".")} for m, ts in _imports().items()}
-    assert "ganzoo.training.report" in graph["ganzoo.training.module"]  # the parser sees function-level imports
+    assert "ganzoo.training.report" in graph["ganzoo.training.latent_gan"]  # the parser sees function-level imports
     assert _cycles(graph) == []
 
 
@@ -106,14 +106,28 @@ def test_the_library_never_imports_the_command_line():
     assert {m: ts for m, ts in offenders.items() if ts} == {}
 
 
-OLD = ("cli_errors", "fit_cli", "eval_cli", "sample_cli", "search_cli", "translate_cli", "translation")
+OLD = ("cli_errors", "fit_cli", "eval_cli", "sample_cli", "search_cli", "translate_cli", "translation",
+       "training.base", "training.module", "training.schedule", "variants.base")  # issue 38: named for what they hold
 
 
 @pytest.mark.parametrize("old", OLD)
 def test_the_old_module_paths_are_gone(old):
-    assert not (PACKAGE / f"{old}.py").exists()
+    assert not (PACKAGE / f"{old.replace('.', '/')}.py").exists()
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module(f"ganzoo.{old}")
+
+
+def test_the_training_hierarchy_is_one_base_two_kinds_and_the_variants():
+    """GanModule -> {LatentGAN, TranslationGAN} -> variants: every variant's parent is one of the two kinds."""
+    import ganzoo
+    from ganzoo.training import LatentGAN, TranslationGAN
+    from ganzoo.training.gan_module import GanModule
+
+    assert LatentGAN.__bases__ == (GanModule,) and TranslationGAN.__bases__ == (GanModule,)
+    for name in ganzoo.list_variants():
+        cls = ganzoo.variants.get_variant(name)
+        assert cls.__bases__ in ((LatentGAN,), (TranslationGAN,)), name
+        assert "paper" in vars(cls), f"{name}: its paper's defaults are stated in a paper"
 
 
 def test_one_module_per_subcommand_and_python_dash_m_runs_the_command():
@@ -127,3 +141,17 @@ def test_one_module_per_subcommand_and_python_dash_m_runs_the_command():
     p = subprocess.run([sys.executable, "-m", "ganzoo.cli", "--help"], capture_output=True, text=True, timeout=120,
                        cwd=ROOT)
     assert p.returncode == 0 and p.stdout.startswith(f"usage: ganzoo {{fit,{','.join(SUBCOMMANDS)},list}}"), p
+
+
+BENCH = ROOT / "bench"
+
+
+def test_bench_scripts_are_modules_of_packages_and_never_edit_sys_path():
+    """bench/ (issue 38): every script is a module of a package (``bench.zoo``, ``bench.perf``, ``bench.quality``),
+    run from the repository root as ``python -m bench.<package>.<module>``, so ``import ganzoo`` and ``import bench``
+    need no path edits; the shared helpers are ``bench/common.py``."""
+    folders = sorted({p.parent for p in BENCH.rglob("*.py")})
+    assert {f.relative_to(BENCH).as_posix() for f in folders} >= {".", "zoo", "perf", "quality"}
+    assert [f for f in folders if not (f / "__init__.py").is_file()] == []
+    assert [p.relative_to(ROOT).as_posix() for p in BENCH.rglob("*.py") if "sys.path" in p.read_text()] == []
+    assert sorted(p.name for p in BENCH.glob("*.py")) == ["__init__.py", "common.py"]  # no script at the top

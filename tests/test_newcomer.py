@@ -113,7 +113,6 @@ def _console(monkeypatch, capsys, *args):
     (["--model.init_args.n_critic", "-1"], "--model.init_args.n_critic: n_critic must be an integer >= 1, got -1"),
     (["--data.init_args.dataset", "9gaussians"], "--data.init_args.dataset: dataset must be one of"),
     (["--model.init_args.constraint", "1"], "did you mean 'constraints'?"),
-    (["--model.init_args.gp_weight", "1"], "'gp_weight'; it is now set as constraints: [{name: gradient_penalty"),
     (["--trainer.max_steps", "200"], "use --model.init_args.max_gen_iters 200"),
 ])
 def test_bad_values_end_in_one_or_two_lines_naming_the_option(tmp_path, monkeypatch, capsys, args, expected):

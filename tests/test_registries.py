@@ -152,7 +152,7 @@ def test_the_readme_adding_a_variant_example_works(tmp_path):
     paper's defaults in the constructor, and trained a step by the registry-driven case."""
     page = Path(__file__).resolve().parents[1] / "docs" / "howto" / "add-variant.md"
     code = re.search(r"```python\n(.*?)```", page.read_text(), flags=re.S).group(1)
-    from ganzoo.variants import base
+    from ganzoo.variants import registry as base
 
     try:
         exec(compile(code, "docs/howto/add-variant.md", "exec"), {})

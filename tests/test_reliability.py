@@ -355,7 +355,7 @@ def test_float16_precision_is_refused_with_a_clear_message(tmp_path):
 
 
 def test_cpu_bf16_reads_the_instruction_flags(tmp_path):
-    from ganzoo.training.base import cpu_bf16
+    from ganzoo.hardware import cpu_bf16
 
     def info(text):
         (tmp_path / "cpuinfo").write_text(text)
@@ -370,7 +370,7 @@ def test_cpu_bf16_reads_the_instruction_flags(tmp_path):
 
 def test_cpu_precision_drops_bf16_only_where_it_is_emulated(tmp_path):
     """The zoo builds' and the speed rows' one rule: fp32 in place of bf16 on an x86 CPU without bf16 instructions."""
-    from ganzoo.training.base import cpu_precision
+    from ganzoo.hardware import cpu_precision
 
     without, amx, arm = (tmp_path / n for n in ("without", "amx", "arm"))
     without.write_text("flags\t\t: fpu avx512f avx512_vnni\n")
@@ -387,7 +387,7 @@ def test_cpu_precision_drops_bf16_only_where_it_is_emulated(tmp_path):
 
 def test_cpu_name_says_the_bf16_instructions(tmp_path):
     """The cards' hardware line: the model name with the bf16 instructions, or "no bf16" where they are missing."""
-    from ganzoo.training.base import cpu_name
+    from ganzoo.hardware import cpu_name
 
     def name(text):
         (tmp_path / "cpuinfo").write_text(text)

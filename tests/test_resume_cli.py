@@ -135,8 +135,8 @@ def test_ctrl_c_or_sigterm_saves_exports_and_says_how_to_resume(tmp_path, uninte
 @pytest.mark.slow  # 20-40 s each: keeps `pytest -m "not slow"` near 8 minutes
 @pytest.mark.parametrize("how", ["--ckpt_path", "--resume"])
 def test_extending_a_finished_run_with_ckpt_path_or_resume_takes_the_command_lines_budget(tmp_path, uninterrupted, how):
-    """Issue 23: Lightning's ``--ckpt_path`` used to read the checkpoint's hyperparameters over the command line's,
-    so a 20-iteration run continued with ``max_gen_iters 40`` trained to 21/20; it continues as ``--resume`` does."""
+    """Lightning's ``--ckpt_path`` would read the checkpoint's hyperparameters over the command line's (a
+    20-iteration run continued with ``max_gen_iters 40`` would stop at 21/20); it continues as ``--resume`` does."""
     weights, recipe, _ = uninterrupted
     root, half = tmp_path / "run", ITERS // 2
     _run([*_args(recipe, root), "--model.init_args.max_gen_iters", str(half)], tmp_path)

@@ -1,7 +1,7 @@
 """``ganzoo.sample``: per-sample streams, labels, output types and ranges, bad input, ``ganzoo sample`` CLI.
 
 The latent sampler (version 2): Philox-4x32-10 in torch integer ops against Random123's known answers, its
-counter layout, 64-bit seeds and indices, no duplicate latents, old folders keep version 1.
+counter layout, 64-bit seeds and indices, no duplicate latents; folders of an older sampler are refused.
 """
 
 import json
@@ -18,8 +18,9 @@ from tiny_image_generator import TinyImageGenerator
 
 import ganzoo
 from ganzoo.hub import save_generator
+from ganzoo.imageio import image_grid
+from ganzoo.latents import latents, philox4x32
 from ganzoo.nets import MLPGenerator
-from ganzoo.sampling import image_grid, latents, philox4x32
 
 
 def _toy(seed=0, **kw):
@@ -153,31 +154,17 @@ def test_cuda_latents_equal_cpu_latents():
     torch.testing.assert_close(ganzoo.sample(g, 20, seed=1, device="cuda"), ganzoo.sample(g.cpu(), 20, seed=1))
 
 
-def test_folders_keep_the_sampler_they_were_written_with(tmp_path):
+def test_folders_record_the_sampler_and_older_ones_are_refused(tmp_path):
     g = _toy()
     folder = save_generator(g, tmp_path / "new")
     assert json.loads((folder / "config.json").read_text())["sampling_version"] == 2
     torch.testing.assert_close(ganzoo.sample(folder, 9, seed=4), ganzoo.sample(g, 9, seed=4))
-    # a folder written before sampling version 2 (no field) is sampled with version 1, so its samples and its
-    # card's metrics stay what they were; sampling_version=2 opts into the fast sampler
+    # a folder written before the sampler's version 2 (no field, or 1) cannot be sampled as its card was: refused
     cfg = json.loads((folder / "config.json").read_text())
-    del cfg["sampling_version"]
-    (folder / "config.json").write_text(json.dumps(cfg))
-    old = ganzoo.load(folder)
-    assert old.sampling_version == 1
-    v1 = latents(range(9), 4, 3, version=1)
-    with torch.no_grad():
-        torch.testing.assert_close(ganzoo.sample(old, 9, seed=4), g(v1))
-        torch.testing.assert_close(ganzoo.sample(folder, 9, seed=4, batch_size=2), g(v1))
-    torch.testing.assert_close(ganzoo.sample(old, 9, seed=4, sampling_version=2), ganzoo.sample(g, 9, seed=4))
-    # version 1 is the per-sample NumPy Philox-4x64 stream of earlier releases
-    rng = np.random.Generator(np.random.Philox(key=4, counter=[0, 5, 0, 0]))
-    np.testing.assert_array_equal(v1[5].numpy(), rng.standard_normal(3, dtype=np.float32))
-    # re-saving keeps the version the weights' samples were made with
-    cfg2 = json.loads((save_generator(old, tmp_path / "resaved") / "config.json").read_text())
-    assert cfg2["sampling_version"] == 1
-    with pytest.raises(ValueError, match="sampling_version must be one of"):
-        ganzoo.sample(g, 2, seed=0, sampling_version=3)
+    for old in ({k: v for k, v in cfg.items() if k != "sampling_version"}, {**cfg, "sampling_version": 1}):
+        (folder / "config.json").write_text(json.dumps(old))
+        with pytest.raises(ValueError, match=r"sampling_version 1: the folder was written by a ganzoo before 0\.1"):
+            ganzoo.load(folder)
 
 
 def test_uniform_latent_generators_get_uniform_latents():

@@ -16,7 +16,7 @@ from ganzoo.sampling import class_grid, interpolate, latents
 
 @pytest.fixture(scope="module")
 def dcgan():
-    return ganzoo.load("dcgan-fashion_mnist")  # unconditional, sampling version 1 (NumPy streams)
+    return ganzoo.load("dcgan-fashion_mnist")  # unconditional
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +62,11 @@ def test_truncation_keeps_the_sampling_guarantees(dcgan):
 
 
 def test_truncation_none_is_todays_sampler_bitwise(dcgan):
-    for version in (1, 2):
-        plain = latents(range(50), 1, 100, version=version)
-        assert torch.equal(latents(range(50), 1, 100, version=version, truncation=None), plain)
-        assert torch.equal(latents(range(50), 1, 100, version=version, truncation=8.0), plain)  # nothing beyond 6.7
-        t = latents(range(50), 1, 100, version=version, truncation=0.5)
-        assert t.abs().max() <= 0.5 and torch.equal(t[plain.abs() <= 0.5], plain[plain.abs() <= 0.5])
+    plain = latents(range(50), 1, 100)
+    assert torch.equal(latents(range(50), 1, 100, truncation=None), plain)
+    assert torch.equal(latents(range(50), 1, 100, truncation=8.0), plain)  # nothing beyond 6.7
+    t = latents(range(50), 1, 100, truncation=0.5)
+    assert t.abs().max() <= 0.5 and torch.equal(t[plain.abs() <= 0.5], plain[plain.abs() <= 0.5])
     assert torch.equal(ganzoo.sample(dcgan, 9, seed=2, truncation=None), ganzoo.sample(dcgan, 9, seed=2))
 
 
@@ -100,8 +99,7 @@ def test_interpolation_ends_are_the_seeds_samples_bitwise(dcgan, method):
 
 
 def test_slerp_keeps_the_latent_norm_and_lerp_does_not(dcgan):
-    v = dcgan.sampling_version  # the entry's own sampler (version 2 since its CPU retraining)
-    a, b = latents([0], 3, 100, version=v)[0].double(), latents([0], 4, 100, version=v)[0].double()
+    a, b = latents([0], 3, 100)[0].double(), latents([0], 4, 100)[0].double()
     slerp, lerp = interpolate(dcgan, 3, 4, steps=3), interpolate(dcgan, 3, 4, steps=3, method="lerp")
     assert not torch.allclose(slerp[1], lerp[1], atol=1e-3)
     # lerp's midpoint is the generator at (a + b) / 2 (norm ~ 0.7 of a typical latent); slerp's is not

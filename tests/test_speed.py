@@ -1,4 +1,4 @@
-"""Start-up and speed plumbing: ``import ganzoo`` stays light; ``bench/speed.py`` runs end to end (quick)."""
+"""Start-up and speed plumbing: ``import ganzoo`` stays light; ``bench/perf/speed.py`` runs end to end (quick)."""
 
 import subprocess
 import sys
@@ -20,16 +20,11 @@ def test_import_ganzoo_imports_none_of_the_heavy_optional_modules():
 
 
 def test_speed_bench_runs_each_part_on_a_small_budget(tmp_path):
-    """``bench/speed.py``'s pieces run end to end (tiny budgets; the numbers themselves are not checked)."""
-    import importlib.util
-    from pathlib import Path
-
+    """``bench/perf/speed.py``'s pieces run end to end (tiny budgets; the numbers themselves are not checked)."""
     import torch
 
-    path = Path(__file__).resolve().parents[1] / "bench" / "speed.py"
-    spec = importlib.util.spec_from_file_location("speed_bench", path)
-    speed = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(speed)
+    from bench.perf import speed
+
     cpu = torch.device("cpu")
     r = speed.bench_training("wgan_gp_8gaussians", cpu, seg=2, pairs=2, warmup=1, workdir=tmp_path)
     assert r["segments"] == 2 and r["generator_iterations"] == 5 and r["ganzoo_ms"] > 0 and r["plain_ms"] > 0
@@ -64,18 +59,15 @@ def test_speed_cases_cover_every_latent_fashion_mnist_recipe_in_both_settings():
     """The training part's cases come from the recipe files: every latent Fashion-MNIST recipe in fp32 and, where it
     sets bf16 or channels-last, as written (on a CPU, at the zoo builds' precision there); the fp32 setting turns
     those two off and keeps the rest."""
-    import importlib.util
     from pathlib import Path
 
     import torch
     import yaml
 
-    from ganzoo.training.base import cpu_precision
+    from bench.perf import speed
+    from ganzoo.hardware import cpu_precision
 
     root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("speed_bench", root / "bench" / "speed.py")
-    speed = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(speed)
     from ganzoo import list_variants
 
     latent = set(list_variants("latent"))
@@ -110,17 +102,13 @@ def test_speed_plain_loop_does_ganzoos_math(tmp_path, recipe):
     RNG state, two generator iterations leave the same generator, critic and EMA (bitwise). The zoo setting where
     the recipe has one: bf16 autocast with the penalty, channels-last, labels, spectral norm, critic lr, EMA ramp."""
     import contextlib
-    import importlib.util
     import os
-    from pathlib import Path
 
     import lightning as L
     import torch
 
-    path = Path(__file__).resolve().parents[1] / "bench" / "speed.py"
-    spec = importlib.util.spec_from_file_location("speed_bench", path)
-    speed = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(speed)
+    from bench.perf import speed
+
     case = f"{recipe}-zoo" if f"{recipe}-zoo" in speed.CASES else f"{recipe}-fp32"
     cpu = torch.device("cpu")
     cfg = speed.recipe(case, torch.device("cuda"))  # as written (bf16 where it says so), even on a CPU whose zoo
@@ -154,35 +142,25 @@ def test_speed_plain_loop_does_ganzoos_math(tmp_path, recipe):
 
 
 def test_step_clock_times_every_training_step_and_the_fit_row_reads_it(tmp_path):
-    """``bench/speed.py``'s fit part: the callback counts and times each ``training_step`` of a real fit, and the
+    """``bench/perf/speed.py``'s fit part: the callback counts and times each ``training_step`` of a real fit, and the
     table row shows the share of the wall time outside the steps (the 1-epoch DCGAN fit itself is too long here)."""
-    import importlib.util
     import json
-    import sys
-    from pathlib import Path
 
     import lightning as L
     import torch
     from conftest import quiet_trainer
 
     import ganzoo
+    from bench.perf import speed
+    from bench.perf.callbacks import StepClock
     from ganzoo.data import Toy2DDataModule
 
-    bench = Path(__file__).resolve().parents[1] / "bench"
-    sys.path.insert(0, str(bench))
-    try:
-        from _first_step import StepClock
-    finally:
-        sys.path.remove(str(bench))
     L.seed_everything(0)
     path = tmp_path / "clock.json"
     model = ganzoo.WGANGP(hidden_dim=16, n_layers=2, n_critic=5, max_gen_iters=3)
     quiet_trainer(tmp_path, callbacks=[StepClock(str(path))]).fit(model, Toy2DDataModule(batch_size=32))
     c = json.loads(path.read_text())
     assert c["steps"] == 15 and 0 < c["steps_s"] < c["train_end"] - c["first_step"]
-    spec = importlib.util.spec_from_file_location("speed_bench", bench / "speed.py")
-    speed = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(speed)
     fit = {"recipe": "recipes/dcgan/fashion_mnist.yaml", "wall_s": 100.0, "steps": 937, "steps_s": 80.0,
            "startup_s": 5.0, "between_steps_s": 6.0, "in_training_eval_s": 3.0, "in_training_evals": 2,
            "after_training_s": 9.0, "outside_fraction": 0.2}

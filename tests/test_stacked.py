@@ -13,9 +13,11 @@ from torch import nn
 
 from ganzoo.cli import main
 from ganzoo.data import FashionMNISTDataModule, StackedFashionMNISTDataModule
-from ganzoo.data.images import EpochSampler, stacked_triples, to_unit
+from ganzoo.data.base import EpochSampler
+from ganzoo.data.images import stacked_triples, to_unit
 from ganzoo.metrics.classifier import predict
-from ganzoo.metrics.images import Extractor, default_extractor, evaluate
+from ganzoo.metrics.extractors import Extractor, default_extractor
+from ganzoo.metrics.images import evaluate
 from ganzoo.metrics.modes import NUM_MODES, modes_and_kl, real_floor, stacked_modes, triple_labels
 from ganzoo.nets import Generator
 

@@ -64,7 +64,7 @@ def test_lazy_regularisation_computes_the_penalty_every_k_steps_weighted_by_k(tm
 
 def test_anneal_shapes_at_start_middle_and_end():
     """The schedules' shared path (R3GAN's cosine_decay_with_warmup without warm-up, and the linear one)."""
-    from ganzoo.training.schedule import anneal
+    from ganzoo.schedules import anneal
 
     assert [anneal("cosine", t, 0, 100) for t in (0, 50, 100, 101)] == pytest.approx([0.0, 0.5, 1.0, 1.0])
     assert anneal("cosine", 25, 0, 100) == pytest.approx((1 - 2**-0.5) / 2)  # (1 - cos(pi / 4)) / 2
@@ -293,12 +293,6 @@ def test_ema_tracks_generator_and_copies_buffers(tmp_path):
 def test_invalid_hyperparameters_fail_at_construction(make, param):
     with pytest.raises(ValueError, match=param):
         make()
-
-
-@pytest.mark.parametrize("old", ["gp_weight", "wgan_warmup", "divergence", "feature_dim"])
-def test_moved_arguments_say_where_they_went(old):
-    with pytest.raises(TypeError, match=f"'{old}' is now set as"):
-        ganzoo.WGANGP(**{old: 1})
 
 
 def test_unknown_objective_name():

@@ -2,7 +2,7 @@
 
 Both run the demo recipes unchanged through ``ganzoo fit`` with a short budget; the recipe's evaluation callback
 scores the untrained model (generator iteration 0) and the end-of-fit report scores the test split. Numbers
-measured on a 2-core CPU are in the assertions' comments; ``python bench/translation.py``
+measured on a 2-core CPU are in the assertions' comments; ``python -m bench.quality.translation``
 makes the table in docs/benchmarks.md.
 """
 

@@ -205,7 +205,8 @@ def test_the_entrys_repo_id_falls_back_to_the_bundled_copy_offline(tmp_path, mon
 
 @pytest.mark.parametrize("name", NAMES)
 def test_zoo_entry_pushes_with_its_card(tmp_path, monkeypatch, name):
-    """What ``bench/make_zoo_entry.py NAME --push_to_hub`` does, against the Hub test double (network boundary)."""
+    """What ``python -m bench.zoo.make_entry NAME --push_to_hub`` does, against the Hub test double (network
+    boundary)."""
     api = install_fake_hf_api(monkeypatch, tmp_path / "remote")
     e = ganzoo.zoo.get_entry(name)
     push_to_hub(ZOO_DIR / name, e.repo_id)
@@ -223,8 +224,7 @@ def test_zoo_entry_pushes_with_its_card(tmp_path, monkeypatch, name):
 def test_the_cards_training_note_says_when_a_run_was_resumed(monkeypatch):
     """A card's "Trained for" line: the time limit (not an override worth listing), the budget, and a resumed run
     (its seconds are the sum of its parts)."""
-    monkeypatch.syspath_prepend(str(ROOT / "bench"))
-    from make_zoo_entry import training_note
+    from bench.zoo.make_entry import training_note
 
     info = {"train_seconds": 2540, "hardware": "CPU: X (no bf16), 2 cores", "threads": 2, "recipe_max_gen_iters": 60000,
             "overrides": ["trainer.max_time=00:00:45:00", "trainer.precision=32-true"]}

@@ -51,12 +51,6 @@ def _accepted(class_path: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _moved() -> dict[str, str]:
-    from ganzoo.variants.base import MOVED
-
-    return MOVED
-
-
 def _real_errors(message: str) -> list[str]:
     """The informative lines of a jsonargparse Union error (drops "Expected a <class 'NoneType'>" etc.)."""
     out = []
@@ -83,8 +77,6 @@ def describe(exc: BaseException, config: Any = None) -> str:
         accepted = _accepted(class_path)
         close = difflib.get_close_matches(key, accepted, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        if class_path.startswith("ganzoo.") and key in _moved():
-            hint = f"; it is now set as {_moved()[key]}"
         return f"{where}: {class_path} has no argument '{key}'{hint}\n  accepted: {', '.join(accepted)}"
     m = re.search(r"invalid choice: '?(\w+)'?", message)
     if m and "choose from" in message:

@@ -2,7 +2,7 @@
 
 SOURCE is a generator (a local folder with ``config.json``, a zoo name or a Hub repository id, loaded as by
 ``ganzoo.load``) or images: a folder of PNG/JPEG/BMP/WebP files, or a ``.npy``/``.npz`` array (uint8 in 0..255 or
-floats in [0, 1]; ``(N, C, H, W)``, ``(N, H, W, C)`` or ``(N, H, W)``; see ``ganzoo.metrics.images.as_images``).
+floats in [0, 1]; ``(N, C, H, W)``, ``(N, H, W, C)`` or ``(N, H, W)``; see ``ganzoo.imageio.as_images``).
 
 The reference is one of:
 
@@ -16,7 +16,7 @@ The reference is one of:
 The printed JSON holds the metrics and their protocol (extractor, weights hash, resize mode, counts of both sets,
 the reference split or path, which set precision/recall treat as real); ``--out`` also writes it to a file. With
 fewer than 2,048 images in either set, a warning on stderr says how far FID is biased upward at those two counts
-(measured on Fashion-MNIST; ``ganzoo.metrics.images.fid_bias_note``). Raw 28x28 Fashion-MNIST images (SOURCE or
+(measured on Fashion-MNIST; ``ganzoo.metrics.fid_bias.fid_bias_note``). Raw 28x28 Fashion-MNIST images (SOURCE or
 ``--ref``) are padded to 32x32 for the fmnist extractor as the datamodule pads them, said in one line on stderr.
 
 ``--metrics copy`` asks whether the generator copies its training images (``ganzoo.metrics.copying``): each
@@ -39,53 +39,18 @@ for unpaired data (see ``ganzoo.metrics.translation``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
+from ganzoo.cli import api_defaults, command_parser, run
 from ganzoo.io import atomic_write_bytes
+from ganzoo.metrics.evaluate import evaluate
 from ganzoo.nets.base import ImageTranslator
 
 DEFAULT_DATA = "fashion_mnist"
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ganzoo eval",
-                                description="FID/KID/IS/PRDC of a generator or of images, printed as JSON.")
-    p.add_argument("source", metavar="SOURCE",
-                   help="a generator (local folder, zoo name, Hub repo id org/name) or images (a folder, .npy, .npz)")
-    p.add_argument("--data", default=None,
-                   help="reference dataset (default when --ref is not given: the one a generator's config.json records "
-                   f"it was trained on, else {DEFAULT_DATA})")
-    p.add_argument("--ref", default=None,
-                   help="reference images (a folder, .npy, .npz) or statistics from `ganzoo stats` (.safetensors)")
-    p.add_argument("--data_dir", default=None, help="folder of the reference data (default: the dataset's own)")
-    p.add_argument("--split", default="train", help="reference split of --data (default train)")
-    p.add_argument("--metrics", default="fid,kid",
-                   help="comma-separated subset of fid,kid,is,prdc,copy (default fid,kid); copy: is it copying the "
-                   "training images (needs --data)")
-    p.add_argument("--n", type=int, default=None,
-                   help="generated images (default 10000; 26000 for stacked_fashion_mnist, the modes protocol), or "
-                   "the first N of SOURCE's images (default all)")
-    p.add_argument("--n_real", type=int, default=None,
-                   help="reference images: from --data default --n for a generator, else 10000 (or the whole "
-                   "split); from --ref images the first N (default all)")
-    p.add_argument("--extractor", default=None,
-                   help="fmnist (the shipped classifier; default for 1x32x32 images) or inception; with --ref "
-                   "statistics, theirs")
-    p.add_argument("--weights_path", default=None, help="local weights file of the FID Inception network")
-    p.add_argument("--seed", type=int, default=0, help="sample seed; sample i depends only on (seed, i)")
-    p.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
-    p.add_argument("--device", default=None,
-                   help="where sampling and feature extraction run: cpu, cuda, cuda:1, ... (default: cuda when "
-                   "available)")
-    p.add_argument("--out", default=None, help="also write the JSON to this file")
-    p.add_argument("--nearest-grid", default=None, metavar="PATH",
-                   help="with --metrics copy: write a PNG of the 8 samples nearest to a training image, each beside "
-                   "that image")
-    return p
 
 
 def source_kind(source: str) -> str:
@@ -97,13 +62,62 @@ def source_kind(source: str) -> str:
     return "images" if path.suffix.lower() in (".npy", ".npz", ".safetensors") else "model"
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """Run ``ganzoo eval``; prints and returns the metrics with their protocol."""
-    args = _parser().parse_args(argv)
+_API = api_defaults(evaluate)
+
+
+def eval_command(
+    source: str,
+    *,
+    data: str | None = None,
+    ref: str | None = None,
+    data_dir: str | None = None,
+    split: str = _API["split"],
+    metrics: str = ",".join(_API["metrics"]),
+    n: int | None = _API["n"],
+    n_real: int | None = _API["n_real"],
+    extractor: str | None = _API["extractor"],
+    weights_path: str | None = _API["weights_path"],
+    seed: int = _API["seed"],
+    revision: str | None = None,
+    device: str | None = _API["device"],
+    out: str | None = None,
+    nearest_grid: str | None = _API["nearest_grid"],
+) -> dict:
+    """Image metrics as JSON, of a generator or of images (FID, KID, IS, PRDC, copying).
+
+    Prints and returns the metrics with their protocol.
+
+    Args:
+        source: a generator (local folder, zoo name, Hub repo id org/name) or images (a folder, .npy, .npz)
+        data: reference dataset (default when --ref is not given: the one a generator's config.json records it was
+            trained on, else fashion_mnist)
+        ref: reference images (a folder, .npy, .npz) or statistics from `ganzoo stats` (.safetensors)
+        data_dir: folder of the reference data (default: the dataset's own)
+        split: reference split of --data
+        metrics: comma-separated subset of fid,kid,is,prdc,copy; copy: is it copying the training images (needs
+            --data)
+        n: generated images (default 10000; 26000 for stacked_fashion_mnist, the modes protocol), or the first N of
+            SOURCE's images (default all)
+        n_real: reference images: from --data default --n for a generator, else 10000 (or the whole split); from
+            --ref images the first N (default all)
+        extractor: fmnist (the shipped classifier; default for 1x32x32 images) or inception; with --ref
+            statistics, theirs
+        weights_path: local weights file of the FID Inception network
+        seed: sample seed; sample i depends only on (seed, i)
+        revision: Hub revision (branch, tag or commit)
+        device: where sampling and feature extraction run: cpu, cuda, cuda:1, ... (default: cuda when available)
+        out: also write the JSON to this file
+        nearest_grid: with --metrics copy: write a PNG of the 8 samples nearest to a training image, each beside
+            that image
+
+    Examples:
+        ganzoo eval MODEL_DIR_OR_NPY --data fashion_mnist --metrics fid,kid --n 10000
+    """
+    args = SimpleNamespace(**locals())
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     try:
-        from ganzoo.metrics.images import SmallSampleWarning, evaluate
-        from ganzoo.training.image_eval import check_metrics
+        from ganzoo.metrics.fid_bias import SmallSampleWarning
+        from ganzoo.metrics.scores import check_metrics
 
         check_metrics(metrics)
         for name in ("n", "n_real"):
@@ -123,7 +137,7 @@ def main(argv: list[str] | None = None) -> dict:
             fake = args.source
             head = {"source": str(args.source)}
         else:
-            from ganzoo.sampling import load
+            from ganzoo.loading import load
 
             try:
                 fake = load(args.source, args.revision, device=_device(args.device))
@@ -200,7 +214,7 @@ TRANSLATION_DATA = {
 }
 
 
-def _translation(args: argparse.Namespace, model, metrics: list[str]) -> dict:
+def _translation(args: SimpleNamespace, model, metrics: list[str]) -> dict:
     from ganzoo import data
     from ganzoo.training.translation_eval import evaluate_translation
 
@@ -223,6 +237,17 @@ def _translation(args: argparse.Namespace, model, metrics: list[str]) -> dict:
     if args.out:
         atomic_write_bytes(Path(args.out), text.encode())
     return out
+
+
+def _parser():
+    # --nearest-grid keeps its dash (jsonargparse would spell it --nearest_grid)
+    return command_parser(eval_command, argparse_style={
+        "source": {"metavar": "SOURCE"}, "nearest_grid": {"option": "--nearest-grid", "metavar": "PATH"}})
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run ``ganzoo eval``; prints and returns the metrics with their protocol."""
+    return run(eval_command, _parser(), argv)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
-"""The training command line (LightningCLI): ``ganzoo fit --config recipes/<variant>/<dataset>.yaml``.
+"""Train a GAN from a recipe (Lightning's CLI: ganzoo.cli.fit.GanzooCLI).
 
 After ``fit`` the generator is exported to ``<default_root_dir>/generator/`` with its model card; for 2-D data
 a figure and exact metrics are written beside it and go into the card. ``--push_to_hub org/name`` then
-uploads the exported folder (weights, config, card, sample figure) in one commit.
+uploads the exported folder (weights, config, card, sample figure) in one commit. ``ganzoo --help`` shows the first
+line and the example of this docstring.
+
+Examples:
+    ganzoo fit --config recipes/<variant>/<dataset>.yaml [--model.init_args.max_gen_iters N] [--overwrite]
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shlex
@@ -16,95 +19,15 @@ from pathlib import Path
 
 import lightning as L
 from jsonargparse import ActionYesNo
-from lightning.fabric.loggers.logger import rank_zero_experiment
-from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.cli import LightningCLI
-from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 from ganzoo.cli.errors import CommandError, ConfigError, describe
 from ganzoo.training.checkpoints import GanCheckpoint, last_checkpoint, previous_checkpoint, read_counters
+from ganzoo.training.loggers import default_loggers, log_version
 from ganzoo.training.progress import GeneratorIterationBar
-
-
-def _config_files(argv: list[str]) -> list[str]:
-    files = []
-    for i, a in enumerate(argv):
-        if a == "--config" and i + 1 < len(argv):
-            files.append(argv[i + 1])
-        elif a.startswith("--config="):
-            files.append(a.split("=", 1)[1])
-    return files
-
 
 _BOOLS = ("true", "false", "yes", "no", "1", "0")
 _LIGHTNING_CKPT_NAMES = ("last", "best", "hpc", "registry")  # trainer.fit(ckpt_path=...) resolves these itself
-
-
-def _log_version(ckpt_path: str | None) -> int | None:
-    """The ``logs/version_N`` of the run a checkpoint was saved by (``None``: a new version)."""
-    if not ckpt_path or not os.path.isfile(ckpt_path):
-        return None
-    import torch
-
-    try:
-        ck = torch.load(ckpt_path, map_location="cpu", weights_only=True, mmap=True)
-    except Exception:
-        return None
-    version = ck.get("ganzoo_log_version") if isinstance(ck, dict) else None
-    return version if isinstance(version, int) else None
-
-
-class _AppendingCSVLogger(CSVLogger):
-    """CSVLogger that appends to the ``metrics.csv`` of an existing version folder (a resumed run) instead of
-    deleting it, as Lightning's writer does (it warns "Previous log files ... will be deleted")."""
-
-    @property
-    @rank_zero_experiment
-    def experiment(self):
-        if self._experiment is None:
-            from lightning.pytorch.loggers.csv_logs import ExperimentWriter
-
-            class _Writer(ExperimentWriter):
-                def _check_log_dir_exists(self) -> None:
-                    if self._fs.isfile(self.metrics_file_path):  # keep its header: new keys extend it
-                        with self._fs.open(self.metrics_file_path, "r", newline="") as f:
-                            self.metrics_keys = list(csv.DictReader(f).fieldnames or [])
-
-            self._fs.makedirs(self.root_dir, exist_ok=True)
-            self._experiment = _Writer(log_dir=self.log_dir)
-        return self._experiment
-
-
-class SummaryTensorBoardLogger(TensorBoardLogger):
-    """TensorBoardLogger that writes each ``log_metrics`` call as one event holding all its scalars, instead of one
-    event per scalar. TensorBoard's writer checksums every event in pure Python, so logging each critic step's
-    four values cost about 0.23 ms; as one event it costs about 0.08 ms. TensorBoard reads both the same way.
-
-    Its writer thread's queue holds 1,000 events instead of torch's 10 (``max_queue``): a log flush hands over
-    ``log_every_n_steps`` events at once, and with a queue of 10 the training thread waited for the writer after
-    every 10th, 0.08 ms a row in all; now it queues them (0.03 ms a row) and the writer checksums them while the
-    training thread is inside torch ops (which release the GIL)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_queue", 1000)
-        super().__init__(*args, **kwargs)
-
-    @rank_zero_only
-    def log_metrics(self, metrics, step: int | None = None) -> None:
-        from tensorboard.compat.proto.summary_pb2 import Summary
-
-        if self._prefix or not all(isinstance(v, (int, float)) for v in metrics.values()):
-            return super().log_metrics(metrics, step)  # prefixes, dicts and tensors: Lightning's way
-        summary = Summary(value=[Summary.Value(tag=k, simple_value=float(v)) for k, v in metrics.items()])
-        self.experiment._get_file_writer().add_summary(summary, step)  # torch's SummaryWriter (tensorboard is a
-        # dependency, so Lightning never falls back to tensorboardX)
-
-
-def default_loggers(root: str, version: int | None = None) -> list:
-    """``ganzoo fit``'s loggers: CSV (``logs/version_N/metrics.csv``, appended to when resuming) and TensorBoard
-    in the same folder."""
-    csv = _AppendingCSVLogger(root, name="logs", version=version)
-    return [csv, SummaryTensorBoardLogger(root, name="logs", version=csv.version)]
 
 
 class GanzooCLI(LightningCLI):
@@ -122,7 +45,7 @@ class GanzooCLI(LightningCLI):
         argv = kwargs.get("args")
         self._argv = [str(a) for a in (argv if isinstance(argv, (list, tuple)) else sys.argv[1:])]
         self._complete: str | None = None  # set by _check_resume: the checkpoint is at the budget, nothing to run
-        super().__init__(L.LightningModule, *args, **kwargs)  # ganzoo.AdversarialModule or TranslationGAN
+        super().__init__(L.LightningModule, *args, **kwargs)  # a LatentGAN or a TranslationGAN
 
     @staticmethod
     def subcommands() -> dict[str, set[str]]:
@@ -136,6 +59,11 @@ class GanzooCLI(LightningCLI):
         would keep a saved ``max_gen_iters`` of 20 against ``--model.init_args.max_gen_iters 40 --ckpt_path
         last.ckpt``. Here the recipe and the command line define the run; the checkpoint gives its weights,
         optimizer states and counters.
+
+        A private method replaced: no public hook exists. LightningCLI.__init__ calls it between the public
+        parse_arguments and before_instantiate_classes, with no argument to turn it off (Lightning 2.6); undoing its
+        merge in before_instantiate_classes would still load the whole checkpoint and fail on hyperparameters that
+        no longer parse.
         """
 
     def init_parser(self, **kwargs):
@@ -198,7 +126,7 @@ class GanzooCLI(LightningCLI):
             )
         self._check_resume()
         self._check_run_folder()
-        from ganzoo.training.image_eval import check_metrics
+        from ganzoo.metrics.scores import check_metrics
 
         if self._get(self.config, "eval_metrics"):
             check_metrics(self._get(self.config, "eval_metrics"))
@@ -303,7 +231,7 @@ class GanzooCLI(LightningCLI):
             self.trainer_defaults["callbacks"] = []
         if cfg.get("logger") in (None, True):
             root = cfg.get("default_root_dir") or os.getcwd()
-            version = _log_version(self._get(self.config, "ckpt_path"))  # a resumed run keeps its logs/version_N
+            version = log_version(self._get(self.config, "ckpt_path"))  # a resumed run keeps its logs/version_N
             kwargs["logger"] = default_loggers(root, version)
         return super().instantiate_trainer(**kwargs)
 
@@ -361,7 +289,7 @@ class GanzooCLI(LightningCLI):
             return
         folder = Path(out) / model.export_dir
         repo_id = self._get(self.config, "push_to_hub")
-        recipes = [Path(p) for p in _config_files(self._argv)]
+        recipes = [Path(os.fspath(p)) for p in self._get(self.config, "config") or []]  # the --config files
         from ganzoo.cards import write_card
 
         write_card(

@@ -9,49 +9,66 @@ Prints one line: the mean PSNR. Does not import Lightning.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Literal
 
+from ganzoo.cli import api_defaults, command_parser, run
+from ganzoo.imageio import read_examples
 from ganzoo.io import atomic_write_bytes
+from ganzoo.loading import load
 from ganzoo.nets.base import require_generator
-from ganzoo.projection import CANDIDATES, FEATURE_WEIGHT, FEATURES, LR, comparison_png, project
-from ganzoo.sampling import load
-from ganzoo.search import read_examples
+from ganzoo.projection import FEATURES, comparison_png, project
 
 LATENTS_FILE = "latents.safetensors"
 GRID_FILE = "comparison.png"
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="ganzoo project",
-        description="Find latents (and classes) of a pretrained generator whose samples reconstruct given images.",
-    )
-    p.add_argument("model", help="local folder, zoo name (ganzoo.list_pretrained()) or Hub repo id org/name")
-    p.add_argument("--input", required=True, help="folder of images, or a .npy file (n, C, H, W) / (n, H, W)")
-    p.add_argument("--out", required=True, help=f"output folder ({LATENTS_FILE}, {GRID_FILE})")
-    p.add_argument("--steps", type=int, default=200, help="Adam steps on the latents (default 200)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the candidate latents (default 0)")
-    p.add_argument("--candidates", type=int, default=CANDIDATES,
-                   help=f"start from the best of this many of the model's samples (default {CANDIDATES})")
-    p.add_argument("--features", default="auto", choices=[*FEATURES, "none"],
-                   help="perceptual term: the shipped Fashion-MNIST classifier's features, or none (default auto)")
-    p.add_argument("--feature_weight", type=float, default=FEATURE_WEIGHT,
-                   help=f"weight of the feature term against the pixel MSE (default {FEATURE_WEIGHT})")
-    p.add_argument("--lr", type=float, default=LR, help=f"Adam learning rate (default {LR})")
-    p.add_argument("--labels", type=int, nargs="+", default=None,
-                   help="classes for a conditional model: one for all images, or one per image (default: chosen)")
-    p.add_argument("--batch_size", type=int, default=128, help="images optimised at once (default 128)")
-    p.add_argument("--nrow", type=int, default=16, help="images per row of the comparison grid (default 16)")
-    p.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
-    p.add_argument("--device", default="cpu", help="torch device (default cpu)")
-    return p
+_API = api_defaults(project)
 
 
-def main(argv: list[str] | None = None) -> Path:
-    """Run ``ganzoo project``; returns the output folder."""
-    args = _parser().parse_args(argv)
+def project_command(
+    model: str,
+    *,
+    input: str,
+    out: str,
+    steps: int = _API["steps"],
+    seed: int = _API["seed"],
+    candidates: int = _API["candidates"],
+    features: Literal[(*FEATURES, "none")] = _API["features"],
+    feature_weight: float = _API["feature_weight"],
+    lr: float = _API["lr"],
+    labels: list[int] | None = None,
+    batch_size: int = 128,
+    nrow: int = 16,
+    revision: str | None = None,
+    device: str = "cpu",
+) -> Path:
+    """Latents (and classes) of a pretrained generator that reconstruct real images.
+
+    Writes latents.safetensors and comparison.png into --out; returns that folder.
+
+    Args:
+        model: local folder, zoo name (ganzoo.list_pretrained()) or Hub repo id org/name
+        input: folder of images, or a .npy file (n, C, H, W) / (n, H, W)
+        out: output folder (latents.safetensors, comparison.png)
+        steps: Adam steps on the latents
+        seed: random seed of the candidate latents
+        candidates: start from the best of this many of the model's samples
+        features: perceptual term: the shipped Fashion-MNIST classifier's features, or none
+        feature_weight: weight of the feature term against the pixel MSE
+        lr: Adam learning rate
+        labels: classes for a conditional model: one for all images, or one per image (default: chosen)
+        batch_size: images optimised at once
+        nrow: images per row of the comparison grid
+        revision: Hub revision (branch, tag or commit)
+        device: torch device
+
+    Examples:
+        ganzoo project MODEL --input DIR --out DIR
+    """
+    args = SimpleNamespace(**locals())
 
     def fail(msg: str) -> SystemExit:
         return SystemExit(f"ganzoo project: {msg}")
@@ -97,6 +114,15 @@ def main(argv: list[str] | None = None) -> Path:
           f"{float(res.start_psnr.mean()):.2f} dB), {res.steps} steps, {res.seconds:.1f} s; wrote "
           f"{out / LATENTS_FILE}, {out / GRID_FILE}")
     return out
+
+
+def _parser():
+    return command_parser(project_command, argparse_style={"labels": {"nargs": "+"}})
+
+
+def main(argv: list[str] | None = None) -> Path:
+    """Run ``ganzoo project``; returns the output folder."""
+    return run(project_command, _parser(), argv)
 
 
 if __name__ == "__main__":

@@ -10,26 +10,21 @@ redraws latent coordinates outside +-PSI; ``--interpolate A B`` writes the path 
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
 
+from ganzoo.cli import api_defaults, command_parser, run
+from ganzoo.imageio import grid_png, npy_bytes, to_pil
 from ganzoo.io import atomic_write, atomic_write_bytes
-from ganzoo.sampling import (
-    INTERPOLATION_METHODS,
-    class_grid,
-    grid_png,
-    interpolate,
-    load,
-    sample,
-    sample_batches,
-    to_pil,
-)
+from ganzoo.loading import load
+from ganzoo.sampling import INTERPOLATION_METHODS, class_grid, sample, sample_batches
+from ganzoo.sampling import interpolate as interpolate_path
 
 OUT_SUFFIXES = (".png", ".npy", ".gif")
 GIF_FRAME_MS = 120
@@ -37,31 +32,12 @@ MAX_PLOTTED = 10_000  # samples in one .png grid or scatter plot, .gif frames, -
 PNG_MIN_BYTES = 67  # the smallest PNG file (signature, IHDR, one IDAT, IEND): a lower bound on a folder's size
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="ganzoo sample", description="Sample a pretrained generator (folder, zoo name or Hub repo id).",
-    )
-    p.add_argument("model", help="local folder, zoo name (ganzoo.list_pretrained()) or Hub repo id org/name")
-    p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
-    p.add_argument("--seed", type=int, default=0, help="random seed; sample i depends only on (seed, i)")
-    p.add_argument("--out", default="grid.png",
-                   help="output: a .png (grid or scatter plot), a .npy, a .gif (an --interpolate animation), or a "
-                   "folder DIR/ (one PNG per sample: 000000.png, ...); .npy and DIR/ are streamed to disk")
-    p.add_argument("--labels", type=int, nargs="+", default=None,
-                   help="class labels for a conditional model: one for all samples, or one per sample")
-    p.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
-    p.add_argument("--device", default="cpu", help="torch device (default cpu)")
-    p.add_argument("--batch_size", type=int, default=256)
-    p.add_argument("--nrow", type=int, default=None, help="images per grid row (default sqrt(n))")
-    p.add_argument("--truncation", type=float, default=None, metavar="PSI",
-                   help="redraw latent coordinates outside +-PSI (a truncated normal; default: off)")
-    p.add_argument("--interpolate", type=int, nargs=2, default=None, metavar=("A", "B"),
-                   help="interpolate from sample 0 of seed A to sample 0 of seed B (--out .png: one row; .gif)")
-    p.add_argument("--steps", type=int, default=8, help="frames of --interpolate, ends included (default 8)")
-    p.add_argument("--method", default="slerp", help=f"--interpolate path: {' or '.join(INTERPOLATION_METHODS)}")
-    p.add_argument("--grid", default=None, help="'classes': one column per class of a conditional model")
-    p.add_argument("--n_per_class", type=int, default=8, help="rows of --grid classes (default 8)")
-    return p
+ARGPARSE_STYLE = {"labels": {"nargs": "+"}, "interpolate": {"nargs": 2, "metavar": ("A", "B")}}
+_API = api_defaults(sample)
+
+
+def _parser():
+    return command_parser(sample_command, argparse_style=ARGPARSE_STYLE)
 
 
 def is_folder(out: str) -> bool:
@@ -69,7 +45,7 @@ def is_folder(out: str) -> bool:
     return out.endswith(("/", os.sep)) or Path(out).is_dir() or not Path(out).suffix
 
 
-def _check(args: argparse.Namespace, out: Path, folder: bool) -> None:
+def _check(args: SimpleNamespace, out: Path, folder: bool) -> None:
     """Every flag error, as one line naming the flag, before any model is loaded."""
     def fail(msg: str) -> None:
         raise SystemExit(f"ganzoo sample: {msg}")
@@ -188,7 +164,7 @@ def _write_npy(f, batches, shape: tuple[int, ...], done: list[int]) -> None:
         done[0] = start + len(x)
 
 
-def _stream(args: argparse.Namespace, model, out: Path, folder: bool, labels) -> str:
+def _stream(args: SimpleNamespace, model, out: Path, folder: bool, labels) -> str:
     """Sample ``--n`` samples to a folder of PNGs or a ``.npy``, ``--batch_size`` at a time (constant memory)."""
     shape = tuple(int(d) for d in model.output_shape)
     if folder and not (len(shape) == 3 and shape[0] in (1, 3)):
@@ -218,9 +194,52 @@ def _stream(args: argparse.Namespace, model, out: Path, folder: bool, labels) ->
     return f"{args.n} samples"
 
 
-def main(argv: list[str] | None = None) -> Path:
-    """Run ``ganzoo sample``; returns the path written (a file, or the folder of PNGs)."""
-    args = _parser().parse_args(argv)
+def sample_command(
+    model: str,
+    *,
+    n: int = 64,
+    seed: int = 0,
+    out: str = "grid.png",
+    labels: list[int] | None = None,
+    revision: str | None = None,
+    device: str = "cpu",
+    batch_size: int = _API["batch_size"],
+    nrow: int | None = None,
+    truncation: float | None = None,
+    interpolate: tuple[int, int] | None = None,
+    steps: int = 8,
+    method: str = "slerp",
+    grid: str | None = None,
+    n_per_class: int = 8,
+) -> Path:
+    """Sample a pretrained generator: a local folder, a zoo name or a Hub repo id.
+
+    A .png is a grid (a scatter plot for 2-D samples); a .npy or a folder is written --batch_size samples at a
+    time, so --n is bounded by the disk, not the memory. Returns the path written; a bad option ends it with one line
+    naming the option.
+
+    Args:
+        model: local folder, zoo name (ganzoo.list_pretrained()) or Hub repo id org/name
+        n: number of samples
+        seed: random seed; sample i depends only on (seed, i)
+        out: output: a .png (grid or scatter plot), a .npy, a .gif (an --interpolate animation), or a folder DIR/
+            (one PNG per sample: 000000.png, ...); .npy and DIR/ are streamed to disk
+        labels: class labels for a conditional model: one for all samples, or one per sample
+        revision: Hub revision (branch, tag or commit)
+        device: torch device
+        batch_size: samples drawn at once
+        nrow: images per grid row (default sqrt(n))
+        truncation: PSI: redraw latent coordinates outside +-PSI (a truncated normal; default: off)
+        interpolate: interpolate from sample 0 of seed A to sample 0 of seed B (--out .png: one row; .gif)
+        steps: frames of --interpolate, ends included
+        method: --interpolate path: slerp or lerp
+        grid: 'classes': one column per class of a conditional model
+        n_per_class: rows of --grid classes
+
+    Examples:
+        ganzoo sample MODEL --n 64 --seed 0 --out grid.png    (or --out DIR/: one PNG per sample)
+    """
+    args = SimpleNamespace(**locals())  # the options, for the checks below
     out, folder = Path(args.out), is_folder(args.out)
     _check(args, out, folder)
     labels = args.labels[0] if args.labels is not None and len(args.labels) == 1 else args.labels
@@ -242,7 +261,7 @@ def main(argv: list[str] | None = None) -> Path:
             return out
         if args.interpolate is not None:
             a, b = args.interpolate
-            x = interpolate(model, a, b, steps=args.steps, method=args.method, labels=labels,
+            x = interpolate_path(model, a, b, steps=args.steps, method=args.method, labels=labels,
                             truncation=args.truncation, device=args.device)
             nrow, what = args.steps, f"{args.steps}-step {args.method} from seed {a} to seed {b}"
             if (out.suffix == ".gif" or folder) and x.dim() != 4:
@@ -268,9 +287,7 @@ def main(argv: list[str] | None = None) -> Path:
     if out.suffix == ".gif":
         data = gif_bytes(x)
     elif out.suffix == ".npy":
-        buf = io.BytesIO()
-        np.save(buf, x.numpy())
-        data = buf.getvalue()
+        data = npy_bytes(x)
     elif x.dim() == 4:
         data = grid_png(x, nrow)
     elif x.dim() == 2 and x.shape[1] == 2:
@@ -280,6 +297,11 @@ def main(argv: list[str] | None = None) -> Path:
     atomic_write_bytes(out, data)
     print(f"wrote {out} ({what} of {args.model}{seed}{psi})")
     return out
+
+
+def main(argv: list[str] | None = None) -> Path:
+    """Run ``ganzoo sample``; returns the path written (a file, or the folder of PNGs)."""
+    return run(sample_command, _parser(), argv)
 
 
 if __name__ == "__main__":

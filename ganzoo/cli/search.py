@@ -8,41 +8,28 @@ examples on the left, the found samples on the right, MMD^2 before (random sampl
 
 from __future__ import annotations
 
-import argparse
 import io
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Literal
 
-import numpy as np
 import torch
 
+from ganzoo.cli import api_defaults, command_parser, run
+from ganzoo.imageio import image_grid, npy_bytes, read_examples
 from ganzoo.io import atomic_write_bytes
-from ganzoo.sampling import image_grid, load
-from ganzoo.search import FEATURES, KERNELS, read_examples, search
+from ganzoo.loading import load
+from ganzoo.search import FEATURES, KERNELS, search
 
 OUT_SUFFIXES = (".png", ".npy")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="ganzoo search",
-        description="Find samples of a pretrained generator that match example images (MMD^2 over the latents, "
-                    "Jitkrittum et al. 2019).",
-    )
-    p.add_argument("model", help="local folder, zoo name (ganzoo.list_pretrained()) or Hub repo id org/name")
-    p.add_argument("--examples", required=True, help="folder of example images, or a .npy file")
-    p.add_argument("--n", type=int, default=64, help="number of samples to find (default 64)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (the starting latents)")
-    p.add_argument("--steps", type=int, default=100, help="Adam steps on the latents (default 100)")
-    p.add_argument("--lr", type=float, default=0.05, help="Adam learning rate (default 0.05)")
-    p.add_argument("--pool", type=int, default=16, help="start from the best n of pool*n candidates (default 16)")
-    p.add_argument("--features", default="auto", choices=FEATURES, help="feature space of the kernel")
-    p.add_argument("--kernel", default="rq", choices=KERNELS, help="kernel on the features (default rq)")
-    p.add_argument("--labels", type=int, nargs="+", default=None,
-                   help="class labels for a conditional model: one for all samples, or one per sample")
-    p.add_argument("--out", default="search.png", help="output file: .png (figure) or .npy (the found samples)")
-    p.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
-    p.add_argument("--device", default="cpu", help="torch device (default cpu)")
-    return p
+ARGPARSE_STYLE = {"labels": {"nargs": "+"}}
+_API = api_defaults(search)
+
+
+def _parser():
+    return command_parser(search_command, argparse_style=ARGPARSE_STYLE)
 
 
 def figure_png(examples: torch.Tensor, found: torch.Tensor, title: str) -> bytes:
@@ -75,9 +62,45 @@ def figure_png(examples: torch.Tensor, found: torch.Tensor, title: str) -> bytes
     return buf.getvalue()
 
 
-def main(argv: list[str] | None = None) -> Path:
-    """Run ``ganzoo search``; returns the path written."""
-    args = _parser().parse_args(argv)
+def search_command(
+    model: str,
+    *,
+    examples: str,
+    n: int = _API["n"],
+    seed: int = 0,
+    steps: int = _API["steps"],
+    lr: float = _API["lr"],
+    pool: int = _API["pool"],
+    features: Literal[FEATURES] = _API["features"],
+    kernel: Literal[KERNELS] = _API["kernel"],
+    labels: list[int] | None = None,
+    out: str = "search.png",
+    revision: str | None = None,
+    device: str = "cpu",
+) -> Path:
+    """Samples of a pretrained generator like the examples (MMD^2 over the latents).
+
+    Jitkrittum et al. 2019. Returns the path written.
+
+    Args:
+        model: local folder, zoo name (ganzoo.list_pretrained()) or Hub repo id org/name
+        examples: folder of example images, or a .npy file
+        n: number of samples to find
+        seed: random seed (the starting latents)
+        steps: Adam steps on the latents
+        lr: Adam learning rate
+        pool: start from the best n of pool*n candidates
+        features: feature space of the kernel
+        kernel: kernel on the features
+        labels: class labels for a conditional model: one for all samples, or one per sample
+        out: output file: .png (figure) or .npy (the found samples)
+        revision: Hub revision (branch, tag or commit)
+        device: torch device
+
+    Examples:
+        ganzoo search MODEL --examples DIR_OR_NPY --n 64 --seed 0 --out grid.png
+    """
+    args = SimpleNamespace(**locals())
     out = Path(args.out)
     if out.suffix not in OUT_SUFFIXES:
         raise SystemExit(f"ganzoo search: --out must end in {' or '.join(OUT_SUFFIXES)}, got {str(out)!r}")
@@ -94,14 +117,17 @@ def main(argv: list[str] | None = None) -> Path:
     summary = (f"MMD^2 {info['mmd2_before']:.4f} (random samples) -> {info['mmd2_after']:.4f} (found); "
                f"{info['features']} features, {info['kernel']} kernel, {info['seconds']:.1f} s")
     if out.suffix == ".npy":
-        buf = io.BytesIO()
-        np.save(buf, found.numpy())
-        data = buf.getvalue()
+        data = npy_bytes(found)
     else:
         data = figure_png(examples, found, f"{args.model}: {args.n} samples like {len(examples)} examples\n{summary}")
     atomic_write_bytes(out, data)
     print(f"wrote {out}: {summary}")
     return out
+
+
+def main(argv: list[str] | None = None) -> Path:
+    """Run ``ganzoo search``; returns the path written."""
+    return run(search_command, _parser(), argv)
 
 
 if __name__ == "__main__":

@@ -12,40 +12,56 @@ fmnist: 5.2 MB for 10,000 images; D = 2048 for inception: 115 MB for 10,000, 443
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+
+from ganzoo.cli import api_defaults, command_parser, run
+from ganzoo.metrics.reference import reference_stats
+
+_API = api_defaults(reference_stats)
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ganzoo stats", description="Reference statistics of images for ganzoo eval.")
-    p.add_argument("source", metavar="SOURCE", nargs="?", default=None,
-                   help="images: a folder (PNG/JPEG/...), a .npy or a .npz file (or --data NAME instead)")
-    p.add_argument("--data", default=None,
-                   help="a dataset instead of SOURCE, named as by ganzoo eval --data (fashion_mnist, "
-                   "stacked_fashion_mnist, mnist, cifar10, celeba, image_folder with --data_dir)")
-    p.add_argument("--data_dir", default=None, help="folder of --data's files (default: the dataset's own)")
-    p.add_argument("--split", default="train", help="split of --data (default train)")
-    p.add_argument("--out", required=True, help="statistics file to write (.safetensors)")
-    p.add_argument("--extractor", default=None,
-                   help="fmnist (the shipped classifier; default for 1x32x32 images), fmnist_stacked (the same per "
-                   "channel; default for --data stacked_fashion_mnist) or inception")
-    p.add_argument("--weights_path", default=None, help="local weights file of the FID Inception network")
-    p.add_argument("--n", type=int, default=None,
-                   help="use the first N images (default: all of SOURCE; of --data, 10000 or the whole split, as "
-                   "ganzoo eval --data)")
-    p.add_argument("--device", default=None,
-                   help="where feature extraction runs: cpu, cuda, ... (default: cuda when available)")
-    return p
+def stats_command(
+    source: str | None = None,
+    *,
+    data: str | None = None,
+    data_dir: str | None = None,
+    split: str = "train",
+    out: str,
+    extractor: str | None = _API["extractor"],
+    weights_path: str | None = _API["weights_path"],
+    n: int | None = _API["n"],
+    device: str | None = None,
+) -> dict:
+    """Write reference statistics for ganzoo eval --ref, of images or of a dataset.
 
+    The statistics are a .safetensors file; prints and returns its protocol.
 
-def main(argv: list[str] | None = None) -> dict:
-    """Run ``ganzoo stats``; writes the file, prints and returns its protocol."""
-    args = _parser().parse_args(argv)
+    Args:
+        source: images: a folder (PNG/JPEG/...), a .npy or a .npz file (or --data NAME instead)
+        data: a dataset instead of SOURCE, named as by ganzoo eval --data (fashion_mnist, stacked_fashion_mnist,
+            mnist, cifar10, celeba, image_folder with --data_dir)
+        data_dir: folder of --data's files (default: the dataset's own)
+        split: split of --data
+        out: statistics file to write (.safetensors)
+        extractor: fmnist (the shipped classifier; default for 1x32x32 images), fmnist_stacked (the same per
+            channel; default for --data stacked_fashion_mnist) or inception
+        weights_path: local weights file of the FID Inception network
+        n: use the first N images (default: all of SOURCE; of --data, 10000 or the whole split, as ganzoo eval
+            --data)
+        device: where feature extraction runs: cpu, cuda, ... (default: cuda when available)
+
+    Examples:
+        ganzoo stats DIR_OR_NPY --out ref.safetensors         (or: ganzoo stats --data fashion_mnist --out ...)
+    """
+    args = SimpleNamespace(**locals())
     try:
         from ganzoo.cli.eval import _device
-        from ganzoo.metrics.images import EXTRACTORS, check_path, reference_stats, save_stats
+        from ganzoo.metrics.evaluate import check_path
+        from ganzoo.metrics.extractors import EXTRACTORS
+        from ganzoo.metrics.reference import save_stats
 
         out = Path(args.out)
         if out.suffix != ".safetensors":
@@ -81,12 +97,22 @@ def main(argv: list[str] | None = None) -> dict:
     return result
 
 
-def _dataset_images(args: argparse.Namespace):
+def _parser():
+    return command_parser(stats_command, argparse_style={"source": {"nargs": "?", "metavar": "SOURCE"}})
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run ``ganzoo stats``; writes the file, prints and returns its protocol."""
+    return run(stats_command, _parser(), argv)
+
+
+def _dataset_images(args: SimpleNamespace):
     """``--data``'s first ``--n`` images of ``--split`` (default 10,000 or the whole split, as ``ganzoo eval --data``
     takes them), in [0, 1], with their description and the extractor (``--extractor``, else the dataset's default:
     ``fmnist_stacked`` for stacked_fashion_mnist)."""
     from ganzoo.data.images import image_datamodule
-    from ganzoo.metrics.images import REFERENCE_N, default_extractor
+    from ganzoo.metrics.extractors import default_extractor
+    from ganzoo.metrics.fid_bias import REFERENCE_N
 
     dm = image_datamodule(args.data, **({"data_dir": args.data_dir} if args.data_dir else {}))
     size = len(dm.dataset(args.split))

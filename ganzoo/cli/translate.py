@@ -7,48 +7,63 @@ and written to ``--output`` as PNG under the same stem. Does not import Lightnin
 
 from __future__ import annotations
 
-import argparse
 import io
 from pathlib import Path
 
+from ganzoo.checks import check_direction
+from ganzoo.cli import api_defaults, command_parser, run
+from ganzoo.imageio import read_images, to_pil
 from ganzoo.io import atomic_write_bytes
+from ganzoo.loading import load
 from ganzoo.nets.base import ImageTranslator
-from ganzoo.sampling import load, read_images, to_pil
-from ganzoo.translators import DIRECTIONS, check_direction, translate
+from ganzoo.translators import translate
+
+_API = api_defaults(translate)
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ganzoo translate", description="Translate a folder of images.")
-    p.add_argument("model", help="exported translation model: folder, zoo name or Hub repo id org/name")
-    p.add_argument("--input", required=True, help="folder of input images")
-    p.add_argument("--output", required=True, help="folder for the translated PNGs (created)")
-    p.add_argument("--direction", default="AtoB", help=f"one of {list(DIRECTIONS)} (default AtoB)")
-    p.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
-    p.add_argument("--device", default="cpu", help="torch device (default cpu)")
-    p.add_argument("--batch_size", type=int, default=16)
-    return p
+def translate_command(
+    model: str,
+    *,
+    input: str,
+    output: str,
+    direction: str = _API["direction"],
+    revision: str | None = None,
+    device: str = "cpu",
+    batch_size: int = 16,
+) -> list[Path]:
+    """Translate a folder of images with a pix2pix or CycleGAN model.
 
+    Returns the written files.
 
-def main(argv: list[str] | None = None) -> list[Path]:
-    """Run ``ganzoo translate``; returns the written files."""
-    args = _parser().parse_args(argv)
+    Args:
+        model: exported translation model: folder, zoo name or Hub repo id org/name
+        input: folder of input images
+        output: folder for the translated PNGs (created)
+        direction: AtoB or BtoA
+        revision: Hub revision (branch, tag or commit)
+        device: torch device
+        batch_size: images translated at once
+
+    Examples:
+        ganzoo translate MODEL --input DIR --output DIR [--direction AtoB]
+    """
     try:
-        check_direction(args.direction)
-        src = Path(args.input)
+        check_direction(direction)
+        src = Path(input)
         if not src.is_dir():
             raise FileNotFoundError(f"--input {src}: not a folder")
-        model = load(args.model, args.revision, device=args.device)
-        if not isinstance(model, ImageTranslator):
-            raise ValueError(f"{args.model} is not a translation model (use ganzoo sample for generators)")
-        check_direction(args.direction, model.directions)
+        net = load(model, revision, device=device)
+        if not isinstance(net, ImageTranslator):
+            raise ValueError(f"{model} is not a translation model (use ganzoo sample for generators)")
+        check_direction(direction, net.directions)
         try:
-            stems, x = read_images(src, model.channels(args.direction)[0])
+            stems, x = read_images(src, net.channels(direction)[0])
         except ValueError as e:
             raise ValueError(f"--input {e}") from None
-        y = translate(model, x, args.direction, batch_size=args.batch_size, device=args.device)
+        y = translate(net, x, direction, batch_size=batch_size, device=device)
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(f"ganzoo translate: {e}") from None
-    out = Path(args.output)
+    out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for stem, img in zip(stems, to_pil(y)):
@@ -56,8 +71,17 @@ def main(argv: list[str] | None = None) -> list[Path]:
         img.save(buf, format="png")
         atomic_write_bytes(out / f"{stem}.png", buf.getvalue())
         written.append(out / f"{stem}.png")
-    print(f"translated {len(written)} images ({args.direction}) into {out}")
+    print(f"translated {len(written)} images ({direction}) into {out}")
     return written
+
+
+def _parser():
+    return command_parser(translate_command)
+
+
+def main(argv: list[str] | None = None) -> list[Path]:
+    """Run ``ganzoo translate``; returns the written files."""
+    return run(translate_command, _parser(), argv)
 
 
 if __name__ == "__main__":

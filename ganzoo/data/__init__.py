@@ -1,3 +1,4 @@
+from .fashion_pairs import EdgesToFashionDataModule, SneakerToBootDataModule, edge_map
 from .images import (
     IMAGE_DATAMODULES,
     CelebADataModule,
@@ -9,14 +10,7 @@ from .images import (
     StackedFashionMNISTDataModule,
     image_datamodule,
 )
-from .pairs import (
-    EdgesToFashionDataModule,
-    PairedImageDataModule,
-    SneakerToBootDataModule,
-    TranslationDataModule,
-    UnpairedImageDataModule,
-    edge_map,
-)
+from .pairs import PairedImageDataModule, TranslationDataModule, UnpairedImageDataModule
 from .toy2d import DATASETS, Toy2DDataModule, ToySampler, line_samples, mode_centers, toy_samples
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""Image-to-image data: paired (pix2pix) and unpaired (CycleGAN) datamodules, and two offline Fashion-MNIST demos.
+"""Image-to-image data: paired (pix2pix) and unpaired (CycleGAN) datamodules; the two offline Fashion-MNIST demos
+built on them are :mod:`ganzoo.data.fashion_pairs`.
 
 Batches are ``(a, b)``: float32 ``(B, C, H, W)`` in [-1, 1]. ``shape_a``/``shape_b``, ``paired`` and ``dataset_name``
 are known after construction; bad input (a missing folder or split, an empty domain folder, an AB image whose width
@@ -26,46 +27,17 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from ganzoo.checks import check_int
+from ganzoo.checks import check_direction, check_int
+from ganzoo.imageio import IMAGE_EXTENSIONS, image_files, read_image
 
-from .idx import default_fashion_mnist_dir, load_idx_split
-from .images import IMAGE_EXTENSIONS, EpochSampler, ImageDataModule, to_unit
+from .base import EpochSampler, ImageDataModule
 
-DIRECTIONS = ("AtoB", "BtoA")
 SPLITS_PAIRED = ("train", "val", "test")
 
 
 def _rng(seed: int, idx: Sequence[int], salt: int = 0) -> torch.Generator:
     key = np.asarray([seed, salt, *idx], dtype=np.int64).tobytes()
     return torch.Generator().manual_seed(zlib.crc32(key))
-
-
-def _images(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
-
-
-def _require_mode(path: Path, mode: str, channels: int) -> None:
-    """A grey image where ``channels=3`` is expected (or a colour one where 1 is) is an error naming the file."""
-    grey = mode in ("L", "LA", "I", "I;16", "1")
-    if channels == 3 and grey or channels == 1 and not grey:
-        raise ValueError(f"image {path} has mode {mode!r} but channels={channels}; set channels="
-                         f"{1 if grey else 3} or convert the images")
-
-
-def _read(path: Path, channels: int, decode: bool = True) -> Tensor | None:
-    """uint8 ``(C, H, W)`` (``decode=False``: only the header is read and checked; returns ``None``)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            _require_mode(path, im.mode, channels)
-            if not decode:
-                return None
-            arr = np.asarray(im.convert("L" if channels == 1 else "RGB"), dtype=np.uint8)
-    except (UnidentifiedImageError, OSError) as e:
-        raise ValueError(f"image {path} cannot be read: {e}") from e
-    arr = arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
-    return torch.from_numpy(arr.copy())
 
 
 def _resize(x: Tensor, size: int) -> Tensor:
@@ -100,7 +72,7 @@ class _EpochTaggedSampler(EpochSampler):
 
 def _check_mode(path: Path, channels: int) -> None:
     """Read only the header of ``path``: an unreadable file or a grey/colour mismatch is an error naming it."""
-    _read(path, channels, decode=False)
+    read_image(path, channels, decode=False)
 
 
 class _PairData(Dataset):
@@ -229,8 +201,7 @@ class PairedImageDataModule(TranslationDataModule):
         super().__init__(batch_size, num_workers, seed)
         if layout not in ("AB", "folders"):
             raise ValueError(f"layout must be 'AB' or 'folders', got {layout!r}")
-        if direction not in DIRECTIONS:
-            raise ValueError(f"direction must be one of {list(DIRECTIONS)}, got {direction!r}")
+        check_direction(direction)
         if channels not in (1, 3):
             raise ValueError(f"channels must be 1 or 3, got {channels!r}")
         self._check_sizes(load_size, crop_size, flip)
@@ -252,7 +223,7 @@ class PairedImageDataModule(TranslationDataModule):
         if self.layout == "AB":
             from PIL import Image
 
-            items: list[tuple[Path, Path | None]] = [(p, None) for p in _images(folder)]
+            items: list[tuple[Path, Path | None]] = [(p, None) for p in image_files(folder)]
             for p, _ in items:
                 _check_mode(p, self.channels)
                 with Image.open(p) as im:
@@ -267,7 +238,7 @@ class PairedImageDataModule(TranslationDataModule):
                     raise FileNotFoundError(f"folder {f} does not exist (layout='folders' needs {split}/A and "
                                             f"{split}/B)")
             items = []
-            for p in _images(fa):
+            for p in image_files(fa):
                 _check_mode(p, self.channels)
                 q = next((fb / (p.stem + s) for s in IMAGE_EXTENSIONS if (fb / (p.stem + s)).is_file()), None)
                 if q is None:
@@ -282,11 +253,11 @@ class PairedImageDataModule(TranslationDataModule):
     def _pair(self, split: str, i: int) -> tuple[Tensor, Tensor]:
         pa, pb = self._scan(split)[i]
         if pb is None:
-            ab = _read(pa, self.channels)
+            ab = read_image(pa, self.channels)
             w = ab.shape[-1] // 2
             a, b = ab[..., :w], ab[..., w:]
         else:
-            a, b = _read(pa, self.channels), _read(pb, self.channels)
+            a, b = read_image(pa, self.channels), read_image(pb, self.channels)
             if a.shape != b.shape:
                 raise ValueError(f"images {pa} and {pb} of a pair differ in size: {tuple(a.shape)} vs {tuple(b.shape)}")
         return (b, a) if self.direction == "BtoA" else (a, b)
@@ -327,7 +298,7 @@ class UnpairedImageDataModule(TranslationDataModule):
             folder = self.root / name
             if not folder.is_dir():
                 raise FileNotFoundError(f"folder {folder} does not exist (expected trainA, trainB, testA, testB)")
-            files = _images(folder)
+            files = image_files(folder)
             if not files:
                 raise ValueError(f"folder {folder} holds no images ({', '.join(IMAGE_EXTENSIONS)})")
             self._files[name] = files
@@ -337,123 +308,5 @@ class UnpairedImageDataModule(TranslationDataModule):
         if split not in ("train", "test"):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         fa, fb = self._domain(f"{split}A"), self._domain(f"{split}B")
-        return len(fa), len(fb), (lambda i: _read(fa[i], self.channels)), (lambda i: _read(fb[i], self.channels))
-
-
-# ---------------------------------------------------------------------------------------------- Fashion-MNIST demos
-SOBEL_THRESHOLD = 1.0
-
-
-def edge_map(images01: Tensor, threshold: float = SOBEL_THRESHOLD) -> Tensor:
-    """Binary edges of images ``(N, 1, H, W)`` in [0, 1]: 1 where the Sobel gradient magnitude exceeds ``threshold``.
-
-    The Sobel kernels weigh a 3x3 neighbourhood ([1, 2, 1] x [-1, 0, 1]), so a full black-to-white step gives a
-    magnitude of 4; the default 1.0 marks changes of a quarter of the range. Zero padding: a garment touching the
-    border is outlined there. Returns float ``(N, 1, H, W)`` in {0, 1}.
-    """
-    kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
-    k = torch.stack([kx, kx.T])[:, None]
-    g = F.conv2d(images01.float(), k, padding=1)
-    return (g.pow(2).sum(1, keepdim=True).sqrt() > threshold).float()
-
-
-def _fmnist(data_dir: str | None, split: str) -> tuple[Tensor, Tensor]:
-    folder = Path(data_dir).expanduser() if data_dir is not None else default_fashion_mnist_dir()
-    if folder is None:
-        raise FileNotFoundError("Fashion-MNIST IDX files not found: apt-get install dataset-fashion-mnist, or pass "
-                                "data_dir (a folder of the standard IDX files)")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"data_dir {folder} does not exist")
-    x, y = load_idx_split(folder, split)
-    return F.pad(torch.from_numpy(x)[:, None], (2, 2, 2, 2)), torch.from_numpy(y).long()  # uint8 (N, 1, 32, 32)
-
-
-class _FashionDemo(TranslationDataModule):
-    def __init__(self, data_dir: str | None, batch_size: int, num_workers: int, seed: int):
-        super().__init__(batch_size, num_workers, seed)
-        self.data_dir = data_dir
-        self.shape_a = self.shape_b = self.data_shape = (1, 32, 32)
-        self.num_classes = 0
-        self._cache: dict[str, tuple[Tensor, Tensor]] = {}
-        self._labels: dict[str, Tensor] = {}
-        self._arrays("train")  # fails now, naming what is missing
-
-    def _arrays(self, split: str) -> tuple[Tensor, Tensor]:
-        if split not in ("train", "test"):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        if split not in self._cache:
-            x, y = _fmnist(self.data_dir, split)
-            self._labels[split] = y
-            self._cache[split] = self._build(x, y)
-        return self._cache[split]
-
-    def _build(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        raise NotImplementedError
-
-
-class EdgesToFashionDataModule(_FashionDemo):
-    """Paired demo "edges -> garment": A = :func:`edge_map` of the garment (white edges on black), B = the garment;
-    Fashion-MNIST 28x28 padded to 32x32, 60,000 training and 10,000 test pairs, built in memory."""
-
-    dataset_name = "edges2fashion"
-
-    def __init__(self, data_dir: str | None = None, batch_size: int = 64, num_workers: int = 0, seed: int = 0,
-                 flip: bool = False):
-        super().__init__(data_dir, batch_size, num_workers, seed)
-        self.flip = bool(flip)
-
-    def _build(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        edges = torch.cat([edge_map(x[i:i + 5000].float() / 255) for i in range(0, len(x), 5000)])
-        return (edges * 255).to(torch.uint8), x
-
-    def labels(self, split: str = "train") -> Tensor:
-        """Fashion-MNIST classes of the split's pairs (for analysis)."""
-        self._arrays(split)
-        return self._labels[split]
-
-    def _sources(self, split: str):
-        a, b = self._arrays(split)
-        return len(a), len(b), (lambda i: (a[i], b[i])), None
-
-    def _load(self, split: str) -> Dataset:
-        if split == "train" and not self.flip:  # 32 px: no jitter; flips optional
-            return _ArrayPairs(self, *self._arrays(split))
-        return super()._load(split)
-
-
-class _ArrayPairs(Dataset):
-    """In-memory uint8 pairs, fetched a batch at a time; optional identical flips."""
-
-    def __init__(self, dm: TranslationDataModule, a: Tensor, b: Tensor):
-        self.dm, self.a, self.b = dm, a, b
-
-    def __len__(self) -> int:
-        return len(self.a)
-
-    def __getitems__(self, idx: Sequence[int]) -> tuple[Tensor, Tensor]:
-        i = torch.as_tensor(list(idx), dtype=torch.long) % len(self.a)  # training indices carry the epoch
-        return to_unit(self.a[i]), to_unit(self.b[i])
-
-    def __getitem__(self, i: int) -> tuple[Tensor, Tensor]:
-        a, b = self.__getitems__([i])
-        return a[0], b[0]
-
-
-class SneakerToBootDataModule(_FashionDemo):
-    """Unpaired demo "sneaker <-> ankle boot": A = Fashion-MNIST sneakers (class 7), B = ankle boots (class 9), 32x32;
-    6,000 + 6,000 training and 1,000 + 1,000 test images. ``target_class`` names each domain's class for the
-    classifier-based score."""
-
-    paired = False
-    dataset_name = "sneaker2boot"
-    target_class = {"A": 7, "B": 9}
-
-    def __init__(self, data_dir: str | None = None, batch_size: int = 64, num_workers: int = 0, seed: int = 0):
-        super().__init__(data_dir, batch_size, num_workers, seed)
-
-    def _build(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        return x[y == 7], x[y == 9]
-
-    def _sources(self, split: str):
-        a, b = self._arrays(split)
-        return len(a), len(b), (lambda i: a[i]), (lambda i: b[i])
+        channels = self.channels
+        return len(fa), len(fb), (lambda i: read_image(fa[i], channels)), (lambda i: read_image(fb[i], channels))

@@ -1,7 +1,7 @@
 """The shipped Fashion-MNIST classifier: an offline feature extractor for FID/KID/IS on Fashion-MNIST-like data,
 and the class-coverage metric.
 
-The weights (``weights/fmnist_classifier.safetensors``) are trained by ``bench/train_fmnist_classifier.py``; its
+The weights (``weights/fmnist_classifier.safetensors``) are trained by ``bench/zoo/classifier.py``; its
 test accuracy is stored in the file's metadata.
 """
 
@@ -80,7 +80,7 @@ def load_fmnist_classifier(path: str | Path | None = None) -> FashionMNISTClassi
 
     path = Path(path) if path is not None else WEIGHTS
     if not path.is_file():
-        hint = " (run bench/train_fmnist_classifier.py)" if path == WEIGHTS else ""
+        hint = " (run python -m bench.zoo.classifier in a checkout)" if path == WEIGHTS else ""
         raise FileNotFoundError(f"classifier weights {path} not found{hint}")
     key = str(path.resolve())
     if key not in _CACHE:

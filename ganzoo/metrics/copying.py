@@ -16,7 +16,7 @@ its samples as far from the training images as fresh real images are; a generato
   the same on both sides). About 0 for a generator of the distribution; negative when the samples resemble the
   training images more than the distribution they were drawn from.
 
-:func:`copy_check` computes these from features; :func:`ganzoo.metrics.images.evaluate` (``metrics=("copy",)``,
+:func:`copy_check` computes these from features; :func:`ganzoo.metrics.evaluate.evaluate` (``metrics=("copy",)``,
 ``ganzoo eval --metrics copy``) from a generator or images and an image datamodule (its training images, or the
 ``limit`` subset a run trained on, and its test split), and :func:`nearest_grid` draws the samples closest to a
 training image beside that image (``ganzoo eval --nearest-grid PATH``).
@@ -89,7 +89,7 @@ def copy_check(fake: Tensor, train: Tensor, heldout: Tensor, *, quantile: float 
 
         >>> from ganzoo.data import FashionMNISTDataModule
         >>> from ganzoo.metrics.copying import copy_check
-        >>> from ganzoo.metrics.images import Extractor
+        >>> from ganzoo.metrics.extractors import Extractor
         >>> dm, extractor = FashionMNISTDataModule(), Extractor("fmnist")
         >>> train = extractor.extract((dm.reference_images("train", 1000)[0] + 1) / 2)[0]
         >>> test = extractor.extract((dm.reference_images("test", 1000)[0] + 1) / 2)[0]
@@ -124,7 +124,7 @@ def nearest_grid(fake: Tensor, train: Tensor, d_fake: Tensor, index: Tensor, row
     """A PNG of the ``rows`` samples nearest to a training image, closest first, each beside that training image
     (two columns: sample | training image). ``fake`` and ``train`` are images ``(N, C, H, W)`` in [0, 1];
     ``d_fake`` and ``index`` what :func:`nearest` returned for the samples' features against the training images'."""
-    from ganzoo.sampling import grid_png
+    from ganzoo.imageio import grid_png
 
     order = torch.argsort(d_fake.cpu(), stable=True)[:rows]
     pairs = torch.stack([fake[order], train[index.cpu()[order]]], 1)  # (rows, 2, C, H, W)
@@ -134,7 +134,7 @@ def nearest_grid(fake: Tensor, train: Tensor, d_fake: Tensor, index: Tensor, row
 def training_images(datamodule: Any) -> tuple[Tensor, str, str]:
     """The images a run on ``datamodule`` trained on, in [0, 1]: its training set (the whole training split, or the
     ``limit`` images of it), with a description and the name its features are cached under."""
-    from ganzoo.data.images import LIMIT_SEED
+    from ganzoo.data.base import LIMIT_SEED
 
     name = getattr(datamodule, "dataset_name", type(datamodule).__name__)
     subset = getattr(datamodule, "training_set", None)
@@ -163,7 +163,7 @@ def check_datamodule(
     progress: bool = False, grid: Any = None,
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """The copy check of samples (images ``fake`` in [0, 1] and their features ``f_fake`` by ``extractor``, an
-    :class:`ganzoo.metrics.images.Extractor`) against ``datamodule``'s training set (:func:`training_images`) and
+    :class:`ganzoo.metrics.extractors.Extractor`) against ``datamodule``'s training set (:func:`training_images`) and
     the first ``n_heldout`` images of its test split (at most the split): :func:`copy_check`'s scores and their
     protocol. The features of both real sets come from the cache of :func:`ganzoo.metrics.features.real_features`.
     ``grid``: a path where :func:`nearest_grid` is written."""

@@ -1,5 +1,5 @@
 """The reference images' features, cached on disk, and the FID of two feature sets: shared by the image metrics
-(:mod:`ganzoo.metrics.images`), the modes count (:mod:`ganzoo.metrics.modes`) and the copy check
+(:mod:`ganzoo.metrics.scores`), the modes count (:mod:`ganzoo.metrics.modes`) and the copy check
 (:mod:`ganzoo.metrics.copying`)."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ classified by the shipped Fashion-MNIST classifier (:mod:`ganzoo.metrics.classif
 for a generator of one mode.
 
 The real-data floor, :func:`real_floor`, is the same protocol on ``N`` real stacked *test* images;
-:func:`ganzoo.metrics.images.evaluate` reports it beside a stacked generator's modes (``"modes_floor"``). The
+:func:`ganzoo.metrics.evaluate.evaluate` reports it beside a stacked generator's modes (``"modes_floor"``). The
 classifier is 92.2% accurate on Fashion-MNIST's test images, so it reads about 0.922³ = 78% of real triples
 correctly, but its errors are nearly symmetric (shirts, T-shirts, pullovers and coats swapped both ways) and barely
 move the histogram: at 26,000 images the floor is 1,000 modes and KL 0.0205 (``bench/results/stacked_floor.json``),
@@ -78,7 +78,7 @@ def modes_and_kl(counts: Tensor) -> dict[str, Any]:
 
 def stacked_modes(images: Tensor, classifier: Any = None) -> dict[str, Any]:
     """:func:`modes_and_kl` of stacked images ``(N, 3, 32, 32)`` in [0, 1] (every channel classified:
-    :func:`triple_labels`). For a generator, :func:`ganzoo.metrics.images.evaluate` does this with FID and the
+    :func:`triple_labels`). For a generator, :func:`ganzoo.metrics.evaluate.evaluate` does this with FID and the
     real-data floor (``ganzoo eval``).
 
     Example:
@@ -119,7 +119,7 @@ def real_floor(n: int = STACKED_N, *, datamodule: Any = None, split: str = "test
         >>> floor["modes"], round(floor["modes_kl"], 3), floor["split"]
         (263, 1.382, 'test')
     """
-    from ganzoo.data.images import to_unit
+    from ganzoo.data.base import to_unit
     from ganzoo.io import atomic_write_bytes
     from ganzoo.io import cache_dir as ganzoo_cache_dir
 

@@ -5,7 +5,7 @@
 * unpaired (CycleGAN): the fraction of translated images a classifier assigns to the target class, the cycle
   reconstruction L1 ``||F(G(a)) - a||_1`` and FID of ``{G(a)}`` to real images of the target domain.
 
-FID uses :func:`ganzoo.metrics.images.compute_image_metrics` (torchmetrics; for 1x32x32 images the shipped
+FID uses :func:`ganzoo.metrics.scores.compute_image_metrics` (torchmetrics; for 1x32x32 images the shipped
 Fashion-MNIST classifier's features) and records its protocol.
 """
 
@@ -20,7 +20,7 @@ from ganzoo.translators import translate
 
 
 def _fid(fake: Tensor, real: Tensor, dataset: str, extractor: str | None) -> dict[str, Any]:
-    from ganzoo.metrics.images import compute_image_metrics
+    from ganzoo.metrics.scores import compute_image_metrics
 
     ex = extractor or ("fmnist" if tuple(real.shape[1:]) == (1, 32, 32) else "inception")
     out = compute_image_metrics(fake, real, metrics=("fid",), extractor=ex, dataset=dataset, split="test")

@@ -23,7 +23,6 @@ class Generator(nn.Module):
     num_classes: int = 0  # > 0: class-conditional, called as generator(z, labels)
     output_shape: tuple[int, ...]
     output_range: tuple[float, float] | None = None  # (lo, hi) of the raw output (images), None for points
-    sampling_version: int | None = None  # the latent sampler its folder records (set by ganzoo.load); None: current
 
     def sample_latent(self, n: int, generator: torch.Generator | None = None, device=None) -> Tensor:
         """``n`` latent vectors ``(n, latent_dim)`` from the generator's latent distribution."""
@@ -42,13 +41,12 @@ class ImageTranslator(nn.Module):
     in_channels: int
     out_channels: int
     output_range: tuple[float, float] = (-1.0, 1.0)
-    sampling_version: int | None = None  # recorded by the folder format like a generator's (unused: no latents)
 
 
 class Exportable:
     """A training module that exports a network: ``export_model`` (a :class:`Generator` or an
     :class:`ImageTranslator`). ``ganzoo.sample``, ``ganzoo.translate`` and ``ganzoo.search`` accept one and use its
-    exported network; every ganzoo LightningModule is one (:class:`ganzoo.training.base.GanModule`)."""
+    exported network; every ganzoo LightningModule is one (:class:`ganzoo.training.gan_module.GanModule`)."""
 
     @property
     def export_model(self) -> nn.Module:

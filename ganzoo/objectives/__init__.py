@@ -6,7 +6,7 @@ from ganzoo.registry import build_spec
 
 from .base import Objective, scalar
 from .energy import Energy, energy_distance_sq
-from .fdiv import F_DIVERGENCES, FGAN, FDivergence, variational_bound
+from .fdiv import F_DIVERGENCES, FGAN, FDivergence
 from .mmd import KERNELS, MMD, Kernel, MixRBF, MixRQ, make_kernel, mmd2
 from .reconstruction import cycle_loss, identity_loss, l1
 from .simple import Hinge, LeastSquares, Logistic, RelativisticAverage, RelativisticPairing, Wasserstein
@@ -35,7 +35,7 @@ def make_objective(spec: str | dict[str, Any] | Objective) -> Objective:
 
 __all__ = [
     "Objective", "scalar", "Energy", "energy_distance_sq", "F_DIVERGENCES", "FGAN", "FDivergence",
-    "variational_bound", "KERNELS", "MMD", "Kernel", "MixRBF", "MixRQ", "make_kernel", "mmd2", "Hinge",
+    "KERNELS", "MMD", "Kernel", "MixRBF", "MixRQ", "make_kernel", "mmd2", "Hinge",
     "LeastSquares", "Logistic", "RelativisticAverage", "RelativisticPairing",
     "Wasserstein", "OBJECTIVES", "make_objective", "cycle_loss", "identity_loss", "l1",
 ]

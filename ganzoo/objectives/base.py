@@ -1,7 +1,7 @@
 """The objective interface: a divergence seen through the critic's outputs.
 
 An objective is a small stateless object. It never touches optimizers or networks' parameters; the
-shared :class:`~ganzoo.training.AdversarialModule` orchestrates, the objective only turns critic
+shared :class:`~ganzoo.training.LatentGAN` orchestrates, the objective only turns critic
 outputs into losses.
 
 Shapes: ``real_out`` is the critic's output on a real batch, ``fake_outs`` a list of outputs on

@@ -91,11 +91,6 @@ F_DIVERGENCES: dict[str, FDivergence] = {
 }
 
 
-def variational_bound(div: FDivergence, t_real: Tensor, t_fake: Tensor) -> Tensor:
-    """E_P[T] - E_Q[f*(T)] for test-function values T on real and generated samples."""
-    return t_real.mean() - div.f_star(t_fake).mean()
-
-
 class FGAN(Objective):
     """Variational divergence minimisation with a named f-divergence.
 
@@ -128,7 +123,7 @@ class FGAN(Objective):
         self.name = f"f-gan:{divergence}"
 
     def critic_loss(self, real_out: Tensor, fake_outs: Sequence[Tensor]) -> Tensor:
-        # = -variational_bound(div, g_f(V_real), g_f(V_fake)), with f*(g_f(.)) evaluated stably
+        # minus the bound E_P[T] - E_Q[f*(T)] at T = g_f(V), with f*(g_f(.)) evaluated stably
         t_real = self.div.activation(scalar(real_out))
         return -(t_real.mean() - self.div.conjugate_of_activation(scalar(fake_outs[0])).mean())
 

@@ -4,7 +4,7 @@
 ``<default_root_dir>/checkpoints/last.ckpt`` every N generator iterations and at the end of training, atomically
 (through :class:`~ganzoo.training.checkpoint_io.AtomicCheckpointIO`, which ganzoo's modules install), keeping the
 one it replaces as ``last.prev.ckpt`` (resume from it if ``last.ckpt`` is damaged later). A checkpoint
-holds everything an exact resume needs (see :class:`~ganzoo.training.module.AdversarialModule`) plus the log
+holds everything an exact resume needs (see :class:`~ganzoo.training.latent_gan.LatentGAN`) plus the log
 version, so ``ganzoo fit ... --resume`` continues in the same ``logs/version_N`` folder.
 
 Ctrl-C (SIGINT) during training is deferred to the end of the current training step; SIGTERM is handled there by

@@ -12,7 +12,7 @@ critic), which plain DDP rejects. Two ways are supported:
   trainer recipes serve every variant.
 
 Both give the same parameters as one process on the concatenated batch for per-sample-mean losses
-(tests/test_ddp.py); ``bench/ddp_overhead.py`` measures their cost.
+(tests/test_ddp.py); ``bench/perf/ddp_overhead.py`` measures their cost.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 
 class GanDDPStrategy(DDPStrategy):
-    """DDP with separate wrappers for the generator and the critic of an ``AdversarialModule``.
+    """DDP with separate wrappers for the generator and the critic of a ``LatentGAN``.
 
     Accepts every argument of Lightning's ``DDPStrategy``; ``find_unused_parameters`` is not needed.
     """

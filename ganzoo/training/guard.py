@@ -7,7 +7,7 @@ leaves NaN or infinite weights: Adam, RMSprop, SGD, clipping and spectral norm a
 buffered losses and of the weights, every ``log_every_n_steps`` critic steps and before every checkpoint and
 export, sees every divergence since the last check. The EMA update is masked on the device (it keeps its last
 finite value while the generator's weights are not finite). Every ganzoo module checks this way
-(:class:`~ganzoo.training.base.GanModule`).
+(:class:`~ganzoo.training.gan_module.GanModule`).
 """
 
 from __future__ import annotations

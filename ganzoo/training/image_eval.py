@@ -18,18 +18,13 @@ from lightning.pytorch.callbacks import Callback
 from torch import nn
 
 from ganzoo.checks import check_int
+from ganzoo.imageio import grid_png
 from ganzoo.io import atomic_write_bytes
-from ganzoo.metrics.images import METRICS, default_extractor
-from ganzoo.sampling import grid_png, sample
+from ganzoo.metrics.extractors import default_extractor
+from ganzoo.metrics.scores import check_metrics
+from ganzoo.sampling import sample
 
 PRDC = ("precision", "recall", "density", "coverage")
-
-
-def check_metrics(metrics: Sequence[str]) -> list[str]:
-    bad = [m for m in metrics if m not in METRICS]
-    if bad or not metrics:
-        raise ValueError(f"metrics must be a non-empty subset of {METRICS}, got {list(metrics)!r}")
-    return list(metrics)
 
 
 def evaluate_images(
@@ -49,8 +44,8 @@ def evaluate_images(
     """FID/KID/IS of ``n`` samples of ``generator`` (seed ``seed``) against ``n_real`` (default ``n``, at most the
     split) images of the datamodule's ``split``, with the protocol under ``"protocol"``; for a conditional
     generator also the classifier's class coverage and per-class accuracy (Fashion-MNIST extractor only). The
-    metrics run where the generator is. :func:`ganzoo.metrics.images.evaluate` with a datamodule as the reference."""
-    from ganzoo.metrics.images import evaluate
+    metrics run where the generator is. :func:`ganzoo.metrics.evaluate.evaluate` with a datamodule as the reference."""
+    from ganzoo.metrics.evaluate import evaluate
 
     check_int("n", n)
     return evaluate(
@@ -149,7 +144,7 @@ class ImageEvalCallback(Callback):
         for lg in trainer.loggers:
             exp = getattr(lg, "experiment", None)
             if hasattr(exp, "add_image"):  # TensorBoard
-                from ganzoo.sampling import image_grid
+                from ganzoo.imageio import image_grid
 
                 exp.add_image("samples", image_grid(images, nrow=classes or None), g_iter)
         record: dict[str, Any] = {"generator_iterations": g_iter, "critic_iterations": pl_module.critic_iters,

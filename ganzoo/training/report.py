@@ -1,14 +1,15 @@
-"""End-of-fit report for 2-D models: exact metrics (JSON) and a figure of samples over the critic.
+"""The latent GAN's end-of-fit report (:func:`latent_report`): for 2-D models exact metrics (JSON) and a figure of
+samples over the critic; for images the metrics of :mod:`ganzoo.training.image_eval`.
 
-:meth:`ganzoo.training.AdversarialModule.report` calls it; it reads the module through :class:`ToyModule` and does
-not import :mod:`ganzoo.training.module`.
+:meth:`ganzoo.training.LatentGAN.report` calls it; it reads the module through :class:`ToyModule` and does
+not import :mod:`ganzoo.training.latent_gan`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Protocol
+from typing import Any, Protocol
 
 import matplotlib.pyplot as plt
 import torch
@@ -21,9 +22,11 @@ from ganzoo.objectives import Objective
 from ganzoo.plots import plot_toy, save_figure
 from ganzoo.sampling import sample
 
+from .gan_module import Report
+
 
 class ToyModule(Protocol):
-    """What the report reads of a trained :class:`~ganzoo.training.AdversarialModule` on 2-D data."""
+    """What the report reads of a trained :class:`~ganzoo.training.LatentGAN` on 2-D data."""
 
     generator: nn.Module
     critic: nn.Module
@@ -72,3 +75,22 @@ def toy_report(
     module.critic.train(was)
     save_figure(fig, os.path.join(out_dir, "samples.png"))
     return metrics
+
+
+def latent_report(module: Any, datamodule: Any, out_dir: str, *, n: int, metrics: list[str] | None) -> Report | None:
+    """2-D data: the exact metrics against the known density (:func:`toy_report`); images with reference images:
+    FID/KID and the other image metrics (:func:`~ganzoo.training.image_eval.image_report`); else ``None``."""
+    shape = tuple(getattr(datamodule, "data_shape", ()))
+    if len(shape) == 1 and hasattr(datamodule, "dataset"):
+        from ganzoo.cards import toy_results
+
+        m = toy_report(module, datamodule.dataset, out_dir)
+        return Report(m, datamodule.dataset, toy_results(m, datamodule.dataset), os.path.join(out_dir, "samples.png"))
+    if len(shape) == 3 and hasattr(datamodule, "reference_images"):
+        from .image_eval import image_report, image_results
+
+        device = module.trainer.strategy.root_device if module._trainer is not None else None  # the training device
+        m = image_report(module, datamodule, out_dir, n=n, metrics=metrics, device=device)
+        return Report(m, datamodule.dataset_name, image_results(m, conditional=bool(module.num_classes)),
+                      os.path.join(out_dir, "samples.png"))
+    return None

@@ -52,7 +52,7 @@ def seed_rank(rank: int) -> int:
 
     Lightning seeds every rank alike, so without this the ranks draw the same latents, penalty weights and dropout
     masks: N copies of one fake batch per step. Deterministic for a given seed and world size; a resumed run then
-    restores each rank's saved states over it (:meth:`GanModule.begin_step <ganzoo.training.base.GanModule>`)."""
+    restores each rank's saved states over it (:meth:`GanModule.begin_step <ganzoo.training.gan_module.GanModule>`)."""
     seed = rank_seed(torch.initial_seed(), rank)
     torch.manual_seed(seed)
     np.random.seed(seed)

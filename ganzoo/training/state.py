@@ -1,5 +1,5 @@
 """Per-rank state in checkpoints: every rank's tensors gathered so that rank 0 writes all of them, and each rank's
-row read back on resume (RNG states in :class:`~ganzoo.training.base.GanModule`, CycleGAN's image pools).
+row read back on resume (RNG states in :class:`~ganzoo.training.gan_module.GanModule`, CycleGAN's image pools).
 Checkpoints stay loadable with ``torch.load(weights_only=True)``."""
 
 from __future__ import annotations

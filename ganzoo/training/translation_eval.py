@@ -29,7 +29,7 @@ def _unit(x: Tensor) -> Tensor:
 
 def translation_grid(columns: list[Tensor], nrow: int | None = None) -> Tensor:
     """Images ``(N, C, H, W)`` in [0, 1] side by side: row ``i`` is ``columns[0][i] | columns[1][i] | ...``."""
-    from ganzoo.sampling import image_grid
+    from ganzoo.imageio import image_grid
 
     c = max(x.shape[1] for x in columns)
     cols = [x.expand(-1, c, -1, -1) for x in columns]

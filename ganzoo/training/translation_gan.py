@@ -1,38 +1,56 @@
-"""What pix2pix and CycleGAN share: the translator/discriminator pair of optimizers, the reference LR schedule,
-the image history pool and patch-wise adversarial losses.
+"""The translation GAN: images -> images, the base of pix2pix and CycleGAN, with the translator/discriminator pair of
+optimizers, the reference LR schedule, the image history pool and patch-wise adversarial losses.
 
-The unconditional :class:`~ganzoo.training.AdversarialModule` draws latents; translation GANs map images to
-images and add reconstruction terms, so they override the critic and generator steps on this small base
-(manual optimization, one discriminator step and one generator step per batch: ``n_critic = 1``, as both
-papers) instead of bending the latent-sampling step. Objectives are the core ones (``ganzoo.objectives``),
-applied to every patch of a PatchGAN's output map.
+:class:`~ganzoo.training.LatentGAN` draws latents; translation GANs map images to images and add reconstruction
+terms, so they implement their own steps on :class:`GanModule` (manual optimization, one discriminator step and one
+generator step per batch: ``n_critic = 1``, as both papers). Objectives are the core ones (``ganzoo.objectives``),
+applied to every patch of a PatchGAN's output map. A translation variant states its paper's values in a
+:class:`TranslationPaper`, which become its constructor's defaults (:func:`~ganzoo.variants.register_variant`).
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor, nn
 
 from ganzoo.checks import check_int
 from ganzoo.objectives import make_objective
+from ganzoo.registry import NetSpec
 from ganzoo.translators import Translator
 
-from .base import GanModule, Report
-from .module import OptimizerSpec
+from .gan_module import GanModule, Report
+from .optim import OptimizerSpec, reference_lr_factor
 
 
-def reference_lr_factor(epoch: int, n_epochs: int, n_epochs_decay: int) -> float:
-    """LR factor of the pix2pix/CycleGAN reference ``linear`` policy for 0-based ``epoch``.
+@dataclass(frozen=True)
+class TranslationPaper:
+    """What an image-to-image translation paper states: the defaults of its variant's constructor.
 
-    ``1 - max(0, epoch + 1 - n_epochs) / (n_epochs_decay + 1)``: 1 for the first ``n_epochs`` epochs, then a
-    linear decay whose last epoch (``n_epochs + n_epochs_decay - 1``) trains at ``1 / (n_epochs_decay + 1)``; 0
-    after that.
+    ``generator`` and ``critic`` are the paper's networks, built where the constructor's ``generator`` and ``critic``
+    are ``None`` (their defaults). ``options`` are the paper's values of the variant's own arguments (pix2pix:
+    ``lambda_l1``; CycleGAN: ``lambda_cycle``, ``lambda_identity``, ``pool_size``). ``lr``, ``betas``, ``n_epochs``
+    and ``n_epochs_decay``: Adam's and the reference schedule's (:class:`TranslationGAN`).
     """
-    return max(0.0, 1.0 - max(0, epoch + 1 - n_epochs) / float(n_epochs_decay + 1))
+
+    generator: NetSpec
+    critic: NetSpec
+    objective: str
+    options: dict[str, Any] = field(default_factory=dict)
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    n_epochs: int = 100
+    n_epochs_decay: int = 100
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The constructor defaults this paper sets (the variant's arguments of the same names)."""
+        return {"generator": None, "critic": None, "objective": self.objective, **self.options, "lr": self.lr,
+                "betas": self.betas, "n_epochs": self.n_epochs, "n_epochs_decay": self.n_epochs_decay}
 
 
 class ImagePool:
@@ -84,10 +102,15 @@ class TranslationGAN(GanModule):
 
     Holds ``translator`` (a :class:`~ganzoo.translators.Translator`, one generator per direction, all trained by
     one Adam optimizer) and ``critics`` (a ``ModuleDict`` of discriminators, one Adam optimizer). Training runs
-    ``n_epochs + n_epochs_decay`` epochs with the reference LR schedule (:func:`reference_lr_factor`), stepped at
-    every epoch end (a Trainer with ``max_epochs=-1``, the CLI's default, gets this length; ``--trainer.max_epochs``
-    or ``max_gen_iters`` stop earlier). Subclasses implement ``translation_step(batch)`` using
-    :meth:`adversarial_d`, :meth:`adversarial_g`, :meth:`step` and the batch ``(a, b)``.
+    ``n_epochs + n_epochs_decay`` epochs with the reference LR schedule
+    (:func:`~ganzoo.training.optim.reference_lr_factor`), stepped at every epoch end (a Trainer with
+    ``max_epochs=-1``, the CLI's default, gets this length; ``--trainer.max_epochs`` or ``max_gen_iters`` stop
+    earlier).
+
+    A subclass states a ``paper`` (:class:`TranslationPaper`) and writes its constructor's arguments (without
+    defaults: they are the paper's); the constructor builds the networks, calls ``GanModule.__init__(max_gen_iters)``,
+    then :meth:`assemble`, and ends with ``self.save_hyperparameters()``. It implements ``translation_step(a, b)``
+    using :meth:`adversarial_d`, :meth:`adversarial_g` and :meth:`step`.
 
     Losses follow the reference implementation: the discriminator loss is the objective's real + fake terms
     halved, the generator's adversarial term is the objective's generator loss, both on every patch of the
@@ -97,21 +120,13 @@ class TranslationGAN(GanModule):
 
     generator_log_keys = ("g_adv", "l1", "cycle", "identity")
     progress_keys = ("g_adv", "d_loss", "l1", "cycle")
+    paper: ClassVar[TranslationPaper]
+    variant_name: ClassVar[str] = ""
 
-    def __init__(
-        self,
-        directions: dict[str, dict[str, Any]],
-        critics: dict[str, nn.Module],
-        objective: str,
-        lr: float,
-        betas: tuple[float, float],
-        n_epochs: int,
-        n_epochs_decay: int,
-        max_gen_iters: int | None = None,
-        export_dir: str | None = "generator",
-        check_finite: bool = True,
-    ):
-        super().__init__(max_gen_iters, export_dir, check_finite)
+    def assemble(self, directions: dict[str, NetSpec], critics: dict[str, nn.Module], objective: str, lr: float,
+                 betas: tuple[float, float], n_epochs: int, n_epochs_decay: int) -> None:
+        """Check the schedule and the objective, build the translator and set the pieces up (after
+        :class:`GanModule`'s ``__init__``)."""
         check_int("n_epochs", n_epochs, 0)
         check_int("n_epochs_decay", n_epochs_decay, 0)
         if n_epochs + n_epochs_decay < 1:

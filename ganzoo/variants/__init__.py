@@ -6,13 +6,15 @@ Every module of this package is imported here, so a new variant file is picked u
 import importlib
 import pkgutil
 
-from .base import LatentGAN, Paper, get_variant, list_variants, register_variant, variant_kind
+from ganzoo.training import LatentGAN, Paper, TranslationGAN, TranslationPaper
+
+from .registry import get_variant, list_variants, register_variant, variant_kind
 
 for _m in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_m.name}")
 
-__all__ = ["LatentGAN", "Paper", "get_variant", "list_variants", "register_variant", "variant_kind",
-           *(get_variant(_n).__name__ for _n in list_variants())]
+__all__ = ["LatentGAN", "Paper", "TranslationGAN", "TranslationPaper", "get_variant", "list_variants",
+           "register_variant", "variant_kind", *(get_variant(_n).__name__ for _n in list_variants())]
 
 
 def __getattr__(name: str) -> type:

@@ -5,15 +5,12 @@ from typing import Any
 from torch import Tensor
 
 from ganzoo.objectives import cycle_loss, identity_loss
+from ganzoo.registry import NetSpec, build_net
 from ganzoo.training.rng import rank_seed
 from ganzoo.training.state import gather_ranks, this_rank
-from ganzoo.training.translation_gan import ImagePool, TranslationGAN
+from ganzoo.training.translation_gan import ImagePool, TranslationGAN, TranslationPaper
 
-from .base import NetSpec, build_net, register_variant
-
-# Zhu et al. (2017) and their reference code: ResNet generators (9 blocks), 70x70 PatchGANs, instance norm
-DEFAULT_GENERATOR: NetSpec = {"arch": "resnet_translator", "in_channels": 3, "out_channels": 3, "n_blocks": 9}
-DEFAULT_CRITIC: NetSpec = {"arch": "patch_discriminator", "in_channels": 3, "n_layers": 3, "norm": "instance"}
+from .registry import register_variant
 
 
 @register_variant("cyclegan")
@@ -51,36 +48,31 @@ class CycleGAN(TranslationGAN):
         torch.Size([3, 1, 16, 16])
     """
 
-    def __init__(
-        self,
-        generator: NetSpec | None = None,
-        critic: NetSpec | None = None,
-        objective: str = "least_squares",
-        lambda_cycle: float = 10.0,
-        lambda_identity: float = 0.5,
-        pool_size: int = 50,
-        lr: float = 2e-4,
-        betas: tuple[float, float] = (0.5, 0.999),
-        n_epochs: int = 100,
-        n_epochs_decay: int = 100,
-        max_gen_iters: int | None = None,
-        critic_b: NetSpec | None = None,
-        seed: int = 0,
-    ):
+    # Zhu et al. (2017) and their reference code: ResNet generators (9 blocks), 70x70 PatchGANs, instance norm
+    paper = TranslationPaper(
+        generator={"arch": "resnet_translator", "in_channels": 3, "out_channels": 3, "n_blocks": 9},
+        critic={"arch": "patch_discriminator", "in_channels": 3, "n_layers": 3, "norm": "instance"},
+        objective="least_squares", options={"lambda_cycle": 10.0, "lambda_identity": 0.5, "pool_size": 50},
+    )
+
+    # its arguments; the defaults of those up to n_epochs_decay are the paper's (register_variant)
+    def __init__(self, generator: NetSpec | None, critic: NetSpec | None, objective: str, lambda_cycle: float,
+                 lambda_identity: float, pool_size: int, lr: float, betas: tuple[float, float], n_epochs: int,
+                 n_epochs_decay: int, max_gen_iters: int | None = None, critic_b: NetSpec | None = None, seed: int = 0):
         for name, v in (("lambda_cycle", lambda_cycle), ("lambda_identity", lambda_identity)):
             if v < 0:
                 raise ValueError(f"{name} must be >= 0, got {v!r}")
-        g_ab = dict(generator if generator is not None else DEFAULT_GENERATOR)
+        g_ab = dict(generator if generator is not None else self.paper.generator)
         g_ba = {**g_ab, "in_channels": g_ab.get("out_channels", 3), "out_channels": g_ab.get("in_channels", 3)}
         if lambda_identity > 0 and g_ab.get("in_channels", 3) != g_ab.get("out_channels", 3):
             raise ValueError("lambda_identity > 0 needs domains with the same channel count (G(b) must be defined); "
                              "set lambda_identity=0")
-        spec_a = dict(critic if critic is not None else DEFAULT_CRITIC)
+        spec_a = dict(critic if critic is not None else self.paper.critic)
         spec_b = dict(critic_b) if critic_b is not None else {**spec_a, "in_channels": g_ab.get("out_channels", 3)}
         spec_a.setdefault("in_channels", g_ab.get("in_channels", 3))
         critics = {"A": build_net(spec_a, "critic"), "B": build_net(spec_b, "critic_b")}
-        super().__init__({"AtoB": g_ab, "BtoA": g_ba}, critics, objective, lr, betas, n_epochs, n_epochs_decay,
-                         max_gen_iters)
+        super().__init__(max_gen_iters)
+        self.assemble({"AtoB": g_ab, "BtoA": g_ba}, critics, objective, lr, betas, n_epochs, n_epochs_decay)
         self.lambda_cycle, self.lambda_identity = float(lambda_cycle), float(lambda_identity)
         self.pools = {"A": ImagePool(pool_size, seed), "B": ImagePool(pool_size, seed + 1)}
         self.save_hyperparameters()
@@ -122,16 +114,12 @@ class CycleGAN(TranslationGAN):
         pools = {}
         for k, p in self.pools.items():  # every rank's pool (same sizes on every rank: full batches)
             state = p.state_dict()
-            pools[k] = {"size": state["size"], "per_rank": True,
-                        **gather_ranks(self, {"images": state["images"], "rng": state["rng"]})}
+            pools[k] = {"size": state["size"], **gather_ranks(self, {"images": state["images"], "rng": state["rng"]})}
         checkpoint["ganzoo_image_pools"] = pools
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         super().on_load_checkpoint(checkpoint)
         for k, state in checkpoint.get("ganzoo_image_pools", {}).items():
-            if state.get("per_rank"):  # else a checkpoint of one rank's pools, from before every rank's were kept
-                row = this_rank(self, {"images": state["images"], "rng": state["rng"]})
-                if row is None:
-                    continue
-                state = {"size": state["size"], **row}
-            self.pools[k].load_state_dict(state)
+            row = this_rank(self, {"images": state["images"], "rng": state["rng"]})
+            if row is not None:
+                self.pools[k].load_state_dict({"size": state["size"], **row})

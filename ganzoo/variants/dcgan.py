@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from .base import LatentGAN, Paper, register_variant
+from ganzoo.training import LatentGAN, Paper
+
+from .registry import register_variant
 
 
 @register_variant("dcgan")

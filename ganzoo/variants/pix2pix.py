@@ -4,13 +4,10 @@ import torch
 from torch import Tensor
 
 from ganzoo.objectives import l1
-from ganzoo.training.translation_gan import TranslationGAN
+from ganzoo.registry import NetSpec, build_net
+from ganzoo.training.translation_gan import TranslationGAN, TranslationPaper
 
-from .base import NetSpec, build_net, register_variant
-
-# Isola et al. (2017) and their reference code: U-Net 256 with batch norm and dropout, 70x70 PatchGAN on (A, B)
-DEFAULT_GENERATOR: NetSpec = {"arch": "unet_generator", "in_channels": 3, "out_channels": 3, "num_downs": 8}
-DEFAULT_CRITIC: NetSpec = {"arch": "patch_discriminator", "in_channels": 6, "n_layers": 3, "norm": "batch"}
+from .registry import register_variant
 
 
 @register_variant("pix2pix")
@@ -47,22 +44,20 @@ class Pix2Pix(TranslationGAN):
         torch.Size([3, 1, 16, 16])
     """
 
-    def __init__(
-        self,
-        generator: NetSpec | None = None,
-        critic: NetSpec | None = None,
-        objective: str = "nonsaturating",
-        lambda_l1: float = 100.0,
-        lr: float = 2e-4,
-        betas: tuple[float, float] = (0.5, 0.999),
-        n_epochs: int = 100,
-        n_epochs_decay: int = 100,
-        max_gen_iters: int | None = None,
-    ):
+    # Isola et al. (2017) and their reference code: U-Net 256 with batch norm and dropout, 70x70 PatchGAN on (A, B)
+    paper = TranslationPaper(
+        generator={"arch": "unet_generator", "in_channels": 3, "out_channels": 3, "num_downs": 8},
+        critic={"arch": "patch_discriminator", "in_channels": 6, "n_layers": 3, "norm": "batch"},
+        objective="nonsaturating", options={"lambda_l1": 100.0},
+    )
+
+    # its arguments; their defaults are the paper's (register_variant)
+    def __init__(self, generator: NetSpec | None, critic: NetSpec | None, objective: str, lambda_l1: float, lr: float,
+                 betas: tuple[float, float], n_epochs: int, n_epochs_decay: int, max_gen_iters: int | None = None):
         if lambda_l1 < 0:
             raise ValueError(f"lambda_l1 must be >= 0, got {lambda_l1!r}")
-        g_spec = dict(generator if generator is not None else DEFAULT_GENERATOR)
-        d = build_net(critic if critic is not None else DEFAULT_CRITIC, "critic")
+        g_spec = dict(generator if generator is not None else self.paper.generator)
+        d = build_net(critic if critic is not None else self.paper.critic, "critic")
         g = build_net(g_spec, "generator")
         pair_channels = getattr(g, "in_channels", 0) + getattr(g, "out_channels", 0)
         if getattr(d, "in_channels", pair_channels) != pair_channels:
@@ -70,7 +65,8 @@ class Pix2Pix(TranslationGAN):
                 f"critic: the pix2pix discriminator sees (input, output) stacked on channels, so its in_channels must "
                 f"be {g.in_channels} + {g.out_channels} = {pair_channels}, got {d.in_channels}"
             )
-        super().__init__({"AtoB": g_spec}, {"pair": d}, objective, lr, betas, n_epochs, n_epochs_decay, max_gen_iters)
+        super().__init__(max_gen_iters)
+        self.assemble({"AtoB": g_spec}, {"pair": d}, objective, lr, betas, n_epochs, n_epochs_decay)
         self.lambda_l1 = float(lambda_l1)
         self.save_hyperparameters()
 

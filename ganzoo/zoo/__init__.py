@@ -3,7 +3,7 @@
 ``index.json`` lists the entries (name, Hub repository id, dataset, variant, metrics, recipe). Entries whose
 folder ships inside the package (``ganzoo/zoo/<name>/``: ``config.json``, ``model.safetensors``, ``README.md``,
 ``samples.png``) load without any network access; the entries' cards are also kept in ``model_cards/<name>/``.
-Entries are produced by ``bench/make_zoo_entry.py``.
+Entries are produced by ``bench/zoo/make_entry.py``.
 """
 
 from __future__ import annotations

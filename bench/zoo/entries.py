@@ -1,0 +1,111 @@
+"""The zoo's entries: which recipe builds each, on which data, under which Hub repository id.
+
+Names follow ``<variant>-<dataset>``. ``kind`` is ``toy`` (2-D points, exact metrics), ``image`` (a latent image
+generator, FID/KID/IS/precision/recall/density/coverage with the shipped Fashion-MNIST classifier) or ``translation``
+(an image-to-image translator, scored on the test split).
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from bench.common import ROOT
+
+_PAPERS = {
+    "dcgan": "DCGAN (Radford et al. 2016)", "wgan": "WGAN (Arjovsky et al. 2017)",
+    "wgan_gp": "WGAN-GP (Gulrajani et al. 2017)", "sngan": "SN-GAN (Miyato et al. 2018)",
+    "cramer_gan": "Cramer GAN (Bellemare et al. 2017)", "mmd_gan": "MMD GAN (Binkowski et al. 2018)",
+    "cgan": "class-conditional GAN with projection discriminator (Miyato & Koyama 2018)",
+    "fgan": "f-GAN, Jensen-Shannon divergence (Nowozin et al. 2016)", "lsgan": "LSGAN (Mao et al. 2017)",
+    "ragan": "RaGAN, relativistic average standard GAN (Jolicoeur-Martineau 2018)",
+    "r3gan": "R3GAN, relativistic pairing loss with R1 + R2 (Huang et al. 2024)",
+}
+
+# FID targets of the latent Fashion-MNIST entries (classifier FID, 10,000 samples; issue 22)
+TARGET_FID = {"dcgan": 10, "wgan_gp": 10, "sngan": 10, "lsgan": 10, "ragan": 10, "fgan": 10, "cramer_gan": 12,
+              "mmd_gan": 12, "wgan": 20, "cgan": 6, "r3gan": 6}  # R3GAN: issue 36's target
+
+# the order of a rebuild (python -m bench.zoo.make_entry --all): the Wasserstein and kernel critics first, then DCGAN
+# and cGAN, then the rest
+ZOO_ORDER = [f"{v}-fashion_mnist" for v in ("wgan_gp", "sngan", "mmd_gan", "cramer_gan", "wgan", "dcgan", "cgan",
+                                            "lsgan", "ragan", "fgan", "r3gan")]
+
+
+def _generator_shape(variant: str) -> str:
+    """``latent L, width W`` as ``recipes/<variant>/fashion_mnist.yaml`` sets them for its generator."""
+    cfg = yaml.safe_load((ROOT / "recipes" / variant / "fashion_mnist.yaml").read_text())
+    g = cfg["model"]["init_args"]["generator"]
+    width = f"width {g['width']}" if "width" in g else f"widths {g['widths']}"
+    return f"latent {g['latent_dim']}, {width}"
+
+
+ENTRIES: dict[str, dict] = {
+    "wgan_gp-8gaussians": {
+        "kind": "toy", "recipe": "recipes/wgan_gp/8gaussians.yaml", "dataset": "8gaussians",
+        "description": (
+            "WGAN-GP (Gulrajani et al. 2017) generator for the 8 Gaussians of the WGAN-GP toy code: a 3-layer "
+            "ReLU MLP (width 128) mapping 2-d normal noise to points in the plane, trained on a 2-core CPU with "
+            "the recipe below; the exported weights are an exponential moving average of the generator."
+        ),
+    },
+    **{
+        f"{v}-fashion_mnist": {
+            "kind": "image", "recipe": f"recipes/{v}/fashion_mnist.yaml", "dataset": "fashion_mnist",
+            "target_fid": TARGET_FID[v],
+            "description": (
+                f"{paper} generator for Fashion-MNIST padded to 32x32: the "
+                f"{'R3GAN ResNeXt' if v == 'r3gan' else 'DCGAN'} generator ({_generator_shape(v)}) "
+                f"trained with `recipes/{v}/fashion_mnist.yaml`" + (
+                    ", conditional on the 10 classes (conditional batch norm)" if v == "cgan" else "") + "."
+            ),
+        }
+        for v, paper in _PAPERS.items()
+    },
+    "pix2pix-edges2fashion": {
+        "kind": "translation", "recipe": "recipes/pix2pix/edges2fashion.yaml", "dataset": "edges2fashion",
+        "description": ("pix2pix (Isola et al. 2017) translator from Sobel edge maps of Fashion-MNIST garments to the "
+                        "garments (32x32): U-Net with 5 downsamplings, 34x34 PatchGAN."),
+    },
+    "cyclegan-sneaker2boot": {
+        "kind": "translation", "recipe": "recipes/cyclegan/sneaker2boot.yaml", "dataset": "sneaker2boot",
+        "description": ("CycleGAN (Zhu et al. 2017) translators between Fashion-MNIST sneakers (class 7) and ankle "
+                        "boots (class 9), unpaired, 32x32: ResNet translators with 6 blocks, 34x34 PatchGANs."),
+    },
+}
+# f-GAN with each divergence but JS (the ``fgan-fashion_mnist`` entry, which is the DCGAN loss up to constants):
+# the f-GAN recipe with ``set`` applied (dotted recipe keys), each for the JS entry's number of generator iterations
+# (17,975 in its 45 minutes), about 20 minutes on an idle 2-core AMD EPYC (64 ms an iteration)
+FGAN_DIVERGENCES = ("kl", "reverse_kl", "pearson", "hellinger")
+FGAN_ITERS = 18000
+FGAN_TARGET_FID = 15
+# squared Hellinger weighs each fake in the generator's gradient by exp(-v): in the first ~150 iterations one fake the
+# critic rejects hard makes a gradient spike that fills Adam's second moment (beta2 = 0.999 remembers it for ~10^4
+# steps), and the generator's step falls to ~1e-6 of its learning rate: frozen (bench/quality/fgan_hellinger.py
+# measures it).
+# beta2 = 0.9 (WGAN-GP's Adam) forgets a spike in tens of steps
+FGAN_EXTRA = {"hellinger": {"model.init_args.betas": [0.5, 0.9]}}
+_DIV_WORDS = {"kl": "Kullback-Leibler KL(P||Q)", "reverse_kl": "reverse Kullback-Leibler KL(Q||P)",
+              "pearson": "Pearson chi-squared", "hellinger": "squared Hellinger"}
+for _d in FGAN_DIVERGENCES:
+    ENTRIES[f"fgan_{_d}-fashion_mnist"] = {
+        "kind": "image", "recipe": "recipes/fgan/fashion_mnist.yaml", "dataset": "fashion_mnist",
+        "target_fid": FGAN_TARGET_FID,
+        "set": {"model.init_args.objective": {"name": "fgan", "divergence": _d},
+                "model.init_args.max_gen_iters": FGAN_ITERS, **FGAN_EXTRA.get(_d, {})},
+        "description": (
+            f"f-GAN (Nowozin et al. 2016) generator trained by minimising the {_DIV_WORDS[_d]} divergence through "
+            f"its variational bound, for Fashion-MNIST padded to 32x32: the DCGAN generator "
+            f"({_generator_shape('fgan')}) trained with `recipes/fgan/fashion_mnist.yaml` and the divergence "
+            f"`{_d}`, {FGAN_ITERS:,} generator iterations."
+        ),
+    }
+
+ENTRIES["fgan-fashion_mnist"]["description"] += (
+    " With the alternative (non-saturating) generator update, the Jensen-Shannon f-GAN is the DCGAN loss "
+    "up to constants: the critic's output v enters the generator's loss as -(log 2 - softplus(-v)) here a"
+    "nd as softplus(-v) in DCGAN, so the gradients are the same; with the same networks and seed this ent"
+    "ry and `dcgan-fashion_mnist` agree to the third digit (FID 6.588 vs 6.574). The f-GAN family's other"
+    " divergences are the `fgan_<divergence>-fashion_mnist` entries.")
+
+for _name, _e in ENTRIES.items():
+    _e.setdefault("repo_id", f"ganzoo/{_name}")
