@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from ganzoo.imageio import grid_image, read_upload, read_uploads, to_pil, upload_path
 from ganzoo.loading import load
+from ganzoo.metrics.display import format_metric
 from ganzoo.zoo import PretrainedEntry, get_entry, list_pretrained
 
 MAX_COUNT = 64  # samples a Sample / More-like-these request may ask for
@@ -119,9 +120,6 @@ def _truncation(psi: Any) -> float | None:
 
 
 # ---------------------------------------------------------------------------------------------------- model cards
-_METRIC_FORMAT = {"fid": ".2f", "kid": ".3f", "is": ".2f", "precision": ".3f", "recall": ".3f", "density": ".3f",
-                  "coverage": ".3f", "classes_covered": ".0f", "l1": ".4f", "psnr_db": ".2f", "cycle_l1": ".4f",
-                  "target_fraction": ".3f", "class_accuracy": ".3f"}
 _PROTOCOL_SKIP = {"kid_std", "is_std", "k", "direction", "rule", "num_classes"}  # shown with the score, or not needed
 
 
@@ -145,10 +143,10 @@ def card_markdown(name: str) -> str:
         common["split"] = splits.pop()
     scores = []
     for r, a in zip(results, args):
-        fmt = _METRIC_FORMAT.get(r.metric_type, ".4g")
         std = (r.metric_args or {}).get(f"{r.metric_type}_std")
         own = ", ".join(f"{k} {_short(v)}" for k, v in a.items() if k not in common)
-        scores.append(f"{r.metric_name} {format(r.metric_value, fmt)}" + (f" ± {format(std, fmt)}" if std else "")
+        value, spread = (format_metric(r.metric_type, v) for v in (r.metric_value, std))
+        scores.append(f"{r.metric_name} {value}" + (f" ± {spread}" if std else "")
                       + (f" ({own})" if own else ""))
     protocol = ", ".join(f"{k} {_short(v)}" for k, v in common.items())
     lines = [head, "", "**Card scores**: " + " · ".join(scores)]

@@ -8,11 +8,14 @@ Entries are produced by ``bench/zoo/make_entry.py``.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from ganzoo.metrics.display import format_metric
 
 ZOO_DIR = Path(__file__).resolve().parent
 INDEX_PATH = ZOO_DIR / "index.json"
@@ -81,6 +84,10 @@ def entry_for_repo(repo_id: str) -> PretrainedEntry | None:
     return next((e for e in _entries().values() if e.repo_id == repo_id), None)
 
 
+def _metric(m: dict[str, Any], name: str) -> str:
+    return format_metric(name, m.get(name))
+
+
 def _fmt(v: Any, spec: str = "") -> str:
     return "–" if v is None else format(v, spec) if spec else str(v)
 
@@ -106,12 +113,13 @@ def leaderboard(entries: list[PretrainedEntry] | None = None) -> str:
                 "trained on | time | to FID 20 | to target |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for e in images:
             m = e.metrics
-            kid = f"{m['kid']:.3f} ± {m['kid_std']:.3f}" if "kid" in m else "–"
+            metric = functools.partial(_metric, m)
+            kid = f"{metric('kid')} ± {metric('kid_std')}" if "kid" in m else "–"
             classes = f"{m.get('classes_covered')}/10" + (
                 f" (acc. {100 * m['class_accuracy']:.1f}%)" if "class_accuracy" in m else "")
             out.append(
-                f"| `{e.name}` | {_fmt(m.get('fid'), '.2f')} | {kid} | {_fmt(m.get('precision'), '.3f')} | "
-                f"{_fmt(m.get('recall'), '.3f')} | {_fmt(m.get('density'), '.3f')} | {_fmt(m.get('coverage'), '.3f')} "
+                f"| `{e.name}` | {metric('fid')} | {kid} | {metric('precision')} | "
+                f"{metric('recall')} | {metric('density')} | {metric('coverage')} "
                 f"| {classes} | {_fmt(m.get('generator_iterations'), ',')} | {_fmt(m.get('hardware'))} | "
                 f"{_fmt(m.get('train_seconds'))} s | {_seconds(m, 'seconds_to_fid20')} | "
                 f"{_seconds(m, 'seconds_to_target', m.get('target_fid'))} |"
@@ -121,11 +129,13 @@ def leaderboard(entries: list[PretrainedEntry] | None = None) -> str:
         out += ["", "| entry | scores on the test split | G iters | trained on | time |", "|---|---|---|---|---|"]
         for e in translators:
             m = e.metrics
+            metric = functools.partial(_metric, m)
             if "l1" in m:
-                scores = f"L1 {m['l1']:.4f}, PSNR {m['psnr_db']:.2f} dB, FID {_fmt(m.get('fid'), '.2f')}"
+                scores = f"L1 {metric('l1')}, PSNR {metric('psnr_db')} dB, FID {metric('fid')}"
             else:
                 scores = "; ".join(
-                    f"{d}: {100 * m[f'{d}/target_fraction']:.1f}% target class, FID {_fmt(m.get(f'{d}/fid'), '.2f')}"
+                    f"{d}: {100 * m[f'{d}/target_fraction']:.1f}% target class, "
+                    f"FID {format_metric('fid', m.get(f'{d}/fid'))}"
                     for d in ("AtoB", "BtoA") if f"{d}/target_fraction" in m)
             out.append(f"| `{e.name}` | {scores} | {_fmt(m.get('generator_iterations'), ',')} | "
                        f"{_fmt(m.get('hardware'))} | {_fmt(m.get('train_seconds'))} s |")
@@ -134,6 +144,7 @@ def leaderboard(entries: list[PretrainedEntry] | None = None) -> str:
         out += ["", "| entry | W1 (real vs real) | modes | G iters | time |", "|---|---|---|---|---|"]
         for e in toys:
             m = e.metrics
-            out.append(f"| `{e.name}` | {m['w1']:.3f} ({m['w1_real_vs_real']:.3f}) | {m['modes']}/{m['n_modes']} | "
+            metric = functools.partial(_metric, m)
+            out.append(f"| `{e.name}` | {metric('w1')} ({metric('w1_real_vs_real')}) | {m['modes']}/{m['n_modes']} | "
                        f"{_fmt(m.get('generator_iterations'), ',')} | {_fmt(m.get('train_seconds'))} s |")
     return "\n".join(out)
