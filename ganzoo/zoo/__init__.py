@@ -8,7 +8,6 @@ Entries are produced by ``bench/zoo/make_entry.py``.
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -113,13 +112,12 @@ def leaderboard(entries: list[PretrainedEntry] | None = None) -> str:
                 "trained on | time | to FID 20 | to target |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for e in images:
             m = e.metrics
-            metric = functools.partial(_metric, m)
-            kid = f"{metric('kid')} ± {metric('kid_std')}" if "kid" in m else "–"
+            kid = f"{_metric(m, 'kid')} ± {_metric(m, 'kid_std')}" if "kid" in m else "–"
             classes = f"{m.get('classes_covered')}/10" + (
                 f" (acc. {100 * m['class_accuracy']:.1f}%)" if "class_accuracy" in m else "")
             out.append(
-                f"| `{e.name}` | {metric('fid')} | {kid} | {metric('precision')} | "
-                f"{metric('recall')} | {metric('density')} | {metric('coverage')} "
+                f"| `{e.name}` | {_metric(m, 'fid')} | {kid} | {_metric(m, 'precision')} | "
+                f"{_metric(m, 'recall')} | {_metric(m, 'density')} | {_metric(m, 'coverage')} "
                 f"| {classes} | {_fmt(m.get('generator_iterations'), ',')} | {_fmt(m.get('hardware'))} | "
                 f"{_fmt(m.get('train_seconds'))} s | {_seconds(m, 'seconds_to_fid20')} | "
                 f"{_seconds(m, 'seconds_to_target', m.get('target_fid'))} |"
@@ -129,9 +127,8 @@ def leaderboard(entries: list[PretrainedEntry] | None = None) -> str:
         out += ["", "| entry | scores on the test split | G iters | trained on | time |", "|---|---|---|---|---|"]
         for e in translators:
             m = e.metrics
-            metric = functools.partial(_metric, m)
             if "l1" in m:
-                scores = f"L1 {metric('l1')}, PSNR {metric('psnr_db')} dB, FID {metric('fid')}"
+                scores = f"L1 {_metric(m, 'l1')}, PSNR {_metric(m, 'psnr_db')} dB, FID {_metric(m, 'fid')}"
             else:
                 scores = "; ".join(
                     f"{d}: {100 * m[f'{d}/target_fraction']:.1f}% target class, "
@@ -144,7 +141,7 @@ def leaderboard(entries: list[PretrainedEntry] | None = None) -> str:
         out += ["", "| entry | W1 (real vs real) | modes | G iters | time |", "|---|---|---|---|---|"]
         for e in toys:
             m = e.metrics
-            metric = functools.partial(_metric, m)
-            out.append(f"| `{e.name}` | {metric('w1')} ({metric('w1_real_vs_real')}) | {m['modes']}/{m['n_modes']} | "
+            w1 = f"{_metric(m, 'w1')} ({_metric(m, 'w1_real_vs_real')})"
+            out.append(f"| `{e.name}` | {w1} | {m['modes']}/{m['n_modes']} | "
                        f"{_fmt(m.get('generator_iterations'), ',')} | {_fmt(m.get('train_seconds'))} s |")
     return "\n".join(out)
