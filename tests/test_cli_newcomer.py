@@ -195,3 +195,17 @@ def test_cifar10_without_network_says_where_to_put_it_in_one_line(tmp_path, monk
     folder = tmp_path / "data" / "cifar-10-batches-bin"
     assert err.startswith(f"ganzoo fit: error: CIFAR-10 is not in {folder} and could not be downloaded ("), err
     assert "on a machine with network" in err and "data_dir" in err and "$GANZOO_DATA" in err
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["sample", "wgan_gp-8gaussians", "--n", "abc"], "ganzoo sample: error: --n: expects an integer, got 'abc'"),
+    (["sample", "wgan_gp-8gaussians", "--truncation", "x"], "ganzoo sample: error: argument --truncation: invalid"),
+    (["search", "wgan_gp-8gaussians", "--examples", "x.npy", "--kernel", "foo"],
+     "ganzoo search: error: --kernel: must be one of rq, rbf, got 'foo'"),
+])
+def test_a_value_of_the_wrong_type_is_named_in_plain_words(monkeypatch, capsys, args, expected):
+    """The inference commands' parsers are generated (jsonargparse); their type errors read as a person writes them,
+    after the usage, not as Python's type names."""
+    code, err = _console(monkeypatch, capsys, *args)
+    assert code == 2 and err.splitlines()[-1].startswith(expected), err
+    assert "<class" not in err and "typing." not in err

@@ -83,9 +83,25 @@ def describe(exc: BaseException, config: Any = None) -> str:
         return f"'{m.group(1)}' is not a ganzoo fit subcommand; the training subcommand is 'fit' (also: sample, " \
                f"eval, translate; see ganzoo --help)"
     lines = _real_errors(message) or [message.splitlines()[0] if message else type(exc).__name__]
-    first = lines[0]
+    first = _plain_type_error(lines[0])
     option = _option_for(first, config) or (f"--{group}" if group else None)
     return f"{option}: {first}" if option and not first.startswith(option) else first
+
+
+_TYPE_WORDS = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}
+
+
+def _plain_type_error(line: str) -> str:
+    """jsonargparse's "Expected a <class 'int'>. Got value: abc" and "Expected a typing.Literal['rq', 'rbf']. Got
+    value: foo" as "expects an integer, got 'abc'" and "must be one of rq, rbf, got 'foo'"."""
+    m = re.search(r"Expected a <class '(\w+)'>\. Got value: (.*)$", line)
+    if m and m.group(1) in _TYPE_WORDS:
+        return line[:m.start()] + f"expects {_TYPE_WORDS[m.group(1)]}, got {m.group(2).strip()!r}"
+    m = re.search(r"Expected a typing\.Literal\[(.*)\]\. Got value: (.*)$", line)
+    if m:
+        choices = ", ".join(c.strip().strip("'\"") for c in m.group(1).split(","))
+        return line[:m.start()] + f"must be one of {choices}, got {m.group(2).strip()!r}"
+    return line
 
 
 def _option_for(message: str, config: Any) -> str | None:
