@@ -3,6 +3,7 @@
     python -m bench.zoo.make_entry NAME                  # e.g. dcgan-fashion_mnist (default: wgan_gp-8gaussians)
     python -m bench.zoo.make_entry NAME --skip_train     # re-evaluate and re-bundle the run in runs/zoo/NAME
     python -m bench.zoo.make_entry NAME --resume         # continue a cut-off training from its last checkpoint
+    python -m bench.zoo.make_entry NAME --card_only      # rewrite the bundled entry's card (a new description)
     python -m bench.zoo.make_entry --all --max_time 2700 # every latent Fashion-MNIST entry, 45 minutes each, in order
     python -m bench.zoo.make_entry NAME --push_to_hub    # also upload the entry (one commit) to its Hub repository
     python -m bench.zoo.gpu --out OUT                    # the training step of every image entry at once on one GPU
@@ -174,9 +175,15 @@ def main() -> None:
     p.add_argument("--eval_every", type=int, default=None,
                    help="override the recipe's evaluation interval in generator iterations")
     p.add_argument("--push_to_hub", action="store_true", help="upload the entry to its Hub repository")
+    p.add_argument("--card_only", action="store_true",
+                   help="rewrite the bundled entry's card and index description from entries.py, keeping the "
+                        "scores, pictures, recipe and training note the card records (no run folder needed)")
     args = p.parse_args()
     if args.all:
         build_all(args)
+        return
+    if args.card_only:
+        recard(args.name, ENTRIES[args.name])
         return
     spec = ENTRIES[args.name]
     work = Path(args.work or ROOT / "runs" / "zoo" / args.name)
@@ -217,26 +224,17 @@ def main() -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    cards = ROOT / "model_cards" / name
-    cards.mkdir(parents=True, exist_ok=True)
-    for f in ("README.md", "samples.png", "curve.png"):
-        if (ZOO_DIR / name / f).is_file():
-            shutil.copyfile(ZOO_DIR / name / f, cards / f)
-
     index = json.loads(INDEX_PATH.read_text()) if INDEX_PATH.is_file() else {"format_version": INDEX_VERSION}
-    entries = {e["name"]: e for e in index.get("entries", [])}
-    old = entries.get(name, {}).get("metrics", {})
+    old = next((e["metrics"] for e in index.get("entries", []) if e["name"] == name), {})
     for k in ("train_seconds", "hardware", "threads"):  # a re-evaluation keeps the training facts
         if index_metrics.get(k) is None and old.get(k) is not None:
             index_metrics[k] = old[k]
-    entries[name] = {
+    publish_entry(name, {
         "name": name, "repo_id": spec["repo_id"], "dataset": spec["dataset"], "kind": spec["kind"],
         "variant": training.get("variant"), "architecture": read_config(exported)["architecture"],
         "description": spec["description"], "recipe": spec["recipe"], "metrics": index_metrics,
-    }
-    index = {"format_version": INDEX_VERSION, "entries": [entries[k] for k in sorted(entries)]}
-    atomic_write_bytes(INDEX_PATH, (json.dumps(index, indent=2) + "\n").encode())
-    print(f"bundled {ZOO_DIR / name}, card in {cards}, index {INDEX_PATH}")
+    })
+    print(f"bundled {ZOO_DIR / name}, card in {ROOT / 'model_cards' / name}, index {INDEX_PATH}")
 
     # load by name and sample (or translate) in a fresh process without network
     use = (f"ganzoo.translate({name!r}, torch.zeros(2, 1, 32, 32))" if spec["kind"] == "translation"
@@ -248,6 +246,43 @@ def main() -> None:
     print(f"{use} -> {check.stdout.strip()}")
     if args.push_to_hub:
         print(ganzoo.push_to_hub(ZOO_DIR / name, spec["repo_id"]))
+
+
+def publish_entry(name: str, entry: dict) -> None:
+    """The bundled entry's card and pictures copied to ``model_cards/<name>/``, and ``entry`` (its index record) put
+    into ``ganzoo/zoo/index.json``."""
+    cards = ROOT / "model_cards" / name
+    cards.mkdir(parents=True, exist_ok=True)
+    for f in ("README.md", "samples.png", "curve.png"):
+        if (ZOO_DIR / name / f).is_file():
+            shutil.copyfile(ZOO_DIR / name / f, cards / f)
+    index = json.loads(INDEX_PATH.read_text()) if INDEX_PATH.is_file() else {"format_version": INDEX_VERSION}
+    entries = {e["name"]: e for e in index.get("entries", [])} | {name: entry}
+    index = {"format_version": INDEX_VERSION, "entries": [entries[k] for k in sorted(entries)]}
+    atomic_write_bytes(INDEX_PATH, (json.dumps(index, indent=2) + "\n").encode())
+
+
+def recard(name: str, spec: dict) -> None:
+    """``--card_only``: the bundled entry's card written again with ``spec``'s description; its scores (the card's
+    ``model-index``), pictures, recipe copy and training note are kept as the card records them. Rewriting an entry
+    whose description has not changed gives the same bytes."""
+    from huggingface_hub import ModelCard
+
+    folder = ZOO_DIR / name
+    if not (folder / "README.md").is_file():
+        sys.exit(f"--card_only: {name} is not bundled (no {folder / 'README.md'}); build it first")
+    card = ModelCard.load(folder / "README.md")
+    training = card.text.split("\n## Training\n\n", 1)[1]
+    note = None if training.startswith("Command: ") else training.split("\n\nCommand: ", 1)[0]
+    recipe = training.split("```yaml\n", 1)[1].split("\n```", 1)[0] if "```yaml\n" in training else None
+    pictures = {k: folder / f for k, f in (("sample_grid", "samples.png"), ("curve", "curve.png"))
+                if (folder / f).is_file()}
+    write_card(folder, **pictures, name=name, repo_id=spec["repo_id"], load_id=name,
+               description=spec["description"], dataset=spec["dataset"], results=card.data.eval_results or (),
+               recipe=recipe, command=f"python -m bench.zoo.make_entry {name}", training_note=note)
+    entry = next(e for e in json.loads(INDEX_PATH.read_text())["entries"] if e["name"] == name)
+    publish_entry(name, {**entry, "description": spec["description"]})
+    print(f"rewrote the card of {folder} (and model_cards/{name}/, the index's description)")
 
 
 def build_all(args: argparse.Namespace) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Literal
 
-from ganzoo.checks import check_direction
+from ganzoo.checks import DIRECTIONS, check_direction
 from ganzoo.cli import api_defaults, command_parser, run
 from ganzoo.imageio import read_images, to_pil
 from ganzoo.io import atomic_write_bytes
@@ -26,7 +27,7 @@ def translate_command(
     *,
     input: str,
     output: str,
-    direction: str = _API["direction"],
+    direction: Literal[DIRECTIONS] = _API["direction"],
     revision: str | None = None,
     device: str = "cpu",
     batch_size: int = 16,
@@ -39,7 +40,7 @@ def translate_command(
         model: exported translation model: folder, zoo name or Hub repo id org/name
         input: folder of input images
         output: folder for the translated PNGs (created)
-        direction: AtoB or BtoA
+        direction: which way to translate: A to B or B to A
         revision: Hub revision (branch, tag or commit)
         device: torch device
         batch_size: images translated at once

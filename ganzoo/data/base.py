@@ -13,6 +13,7 @@ ranks with ``batch_size`` each read, together, what one process reads with ``bat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,17 @@ def to_unit(x: Tensor) -> Tensor:
 
 def _identity(batch: Any) -> Any:  # the datasets below return whole batches
     return batch
+
+
+def given_data_dir(data_dir: str | os.PathLike | None, how: str = "") -> Path | None:
+    """``data_dir`` as a path (``None``: not given), or a ``FileNotFoundError`` that names it, and says ``how`` to
+    provide the dataset, when it is not a folder."""
+    if data_dir is None:
+        return None
+    path = Path(data_dir).expanduser()
+    if not path.is_dir():
+        raise FileNotFoundError(f"data_dir {path} does not exist" + (f". {how}" if how else ""))
+    return path
 
 
 class ArrayImages(Dataset):

@@ -24,7 +24,7 @@ from torch.utils.data import Dataset
 
 from ganzoo.checks import check_int
 
-from .base import ArrayImages, FileImages, ImageDataModule, to_unit
+from .base import ArrayImages, FileImages, ImageDataModule, given_data_dir, to_unit
 from .folder import ImageFolderDataModule
 from .idx import FASHION_MNIST_CLASSES, default_fashion_mnist_dir, find_idx_pair, load_idx_split
 
@@ -59,8 +59,8 @@ class _IDXDataModule(ImageDataModule):
 
     torchvision_name = ""
 
-    def __init__(self, data_dir: str | None, resolution: int, resize: str, download: bool, batch_size: int,
-                 num_workers: int, seed: int, limit: int | None = None):
+    def __init__(self, data_dir: str | None = None, resolution: int = 32, resize: str = "pad", download: bool = True,
+                 batch_size: int = 64, num_workers: int = 0, seed: int = 0, limit: int | None = None):
         super().__init__(batch_size, num_workers, seed, limit)
         check_int("resolution", resolution, 8)
         if resize not in ("pad", "resize"):
@@ -68,10 +68,8 @@ class _IDXDataModule(ImageDataModule):
         self.resolution, self.resize, self.download = resolution, resize, download
         self.data_shape = (1, resolution, resolution)
         self.num_classes = 10
-        self.data_dir = Path(data_dir).expanduser() if data_dir is not None else None
+        self.data_dir = given_data_dir(data_dir, self._missing_message())
         if self.data_dir is not None:
-            if not self.data_dir.is_dir():
-                raise FileNotFoundError(f"data_dir {self.data_dir} does not exist. {self._missing_message()}")
             find_idx_pair(self.data_dir, "train")  # names the missing file
 
     def _system_dir(self) -> Path | None:
@@ -125,10 +123,6 @@ class FashionMNISTDataModule(_IDXDataModule):
     class_names = FASHION_MNIST_CLASSES
     torchvision_name = "FashionMNIST"
 
-    def __init__(self, data_dir: str | None = None, resolution: int = 32, resize: str = "pad", download: bool = True,
-                 batch_size: int = 64, num_workers: int = 0, seed: int = 0, limit: int | None = None):
-        super().__init__(data_dir, resolution, resize, download, batch_size, num_workers, seed, limit)
-
     def _system_dir(self) -> Path | None:
         return default_fashion_mnist_dir()
 
@@ -144,10 +138,6 @@ class MNISTDataModule(_IDXDataModule):
     dataset_name = "mnist"
     class_names = MNIST_CLASSES
     torchvision_name = "MNIST"
-
-    def __init__(self, data_dir: str | None = None, resolution: int = 32, resize: str = "pad", download: bool = True,
-                 batch_size: int = 64, num_workers: int = 0, seed: int = 0, limit: int | None = None):
-        super().__init__(data_dir, resolution, resize, download, batch_size, num_workers, seed, limit)
 
 
 class StackedImages(Dataset):
@@ -263,10 +253,8 @@ class CIFAR10DataModule(ImageDataModule):
                  num_workers: int = 0, seed: int = 0, limit: int | None = None):
         super().__init__(batch_size, num_workers, seed, limit)
         self.data_shape, self.num_classes, self.download = (3, 32, 32), 10, download
-        self.data_dir = Path(data_dir).expanduser() if data_dir is not None else None
-        if self.data_dir is not None and not self.data_dir.is_dir():
-            raise FileNotFoundError(f"data_dir {self.data_dir} does not exist. CIFAR-10: pass data_dir (a folder "
-                                    "holding cifar-10-batches-bin, the binary version) or download=True")
+        self.data_dir = given_data_dir(data_dir, "CIFAR-10: pass data_dir (a folder holding cifar-10-batches-bin, "
+                                                 "the binary version) or download=True")
 
     def _folder(self) -> Path:
         base = self.data_dir if self.data_dir is not None else data_root()
@@ -316,10 +304,8 @@ class CelebADataModule(ImageDataModule):
         check_int("resolution", resolution, 8)
         self.resolution, self.download = resolution, download
         self.data_shape, self.num_classes = (3, resolution, resolution), 0
-        self.data_dir = Path(data_dir).expanduser() if data_dir is not None else None
-        if self.data_dir is not None and not self.data_dir.is_dir():
-            raise FileNotFoundError(f"data_dir {self.data_dir} does not exist. CelebA: pass data_dir (holding "
-                                    "celeba/img_align_celeba/*.jpg, celeba/list_eval_partition.txt) or download=True")
+        self.data_dir = given_data_dir(data_dir, "CelebA: pass data_dir (holding celeba/img_align_celeba/*.jpg, "
+                                                 "celeba/list_eval_partition.txt) or download=True")
 
     def _folder(self) -> Path:
         base = self.data_dir if self.data_dir is not None else data_root()

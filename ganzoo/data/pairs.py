@@ -30,7 +30,7 @@ from torch.utils.data import Dataset
 from ganzoo.checks import check_direction, check_int
 from ganzoo.imageio import IMAGE_EXTENSIONS, image_files, read_image
 
-from .base import EpochSampler, ImageDataModule
+from .base import EpochSampler, ImageDataModule, given_data_dir
 
 SPLITS_PAIRED = ("train", "val", "test")
 
@@ -177,13 +177,6 @@ class TranslationDataModule(ImageDataModule):
         self.load_size, self.crop_size, self.flip = load_size, crop_size, bool(flip)
 
 
-def _check_dir(data_dir: str | Path) -> Path:
-    root = Path(data_dir).expanduser()
-    if not root.is_dir():
-        raise FileNotFoundError(f"data_dir {root} does not exist")
-    return root
-
-
 class PairedImageDataModule(TranslationDataModule):
     """Paired images for pix2pix.
 
@@ -205,7 +198,7 @@ class PairedImageDataModule(TranslationDataModule):
         if channels not in (1, 3):
             raise ValueError(f"channels must be 1 or 3, got {channels!r}")
         self._check_sizes(load_size, crop_size, flip)
-        self.root, self.layout, self.direction, self.channels = _check_dir(data_dir), layout, direction, channels
+        self.root, self.layout, self.direction, self.channels = given_data_dir(data_dir), layout, direction, channels
         self.dataset_name = self.root.name
         self.shape_a = self.shape_b = self.data_shape = (channels, crop_size, crop_size)
         self.num_classes = 0
@@ -284,7 +277,7 @@ class UnpairedImageDataModule(TranslationDataModule):
         if channels not in (1, 3):
             raise ValueError(f"channels must be 1 or 3, got {channels!r}")
         self._check_sizes(load_size, crop_size, flip)
-        self.root, self.channels = _check_dir(data_dir), channels
+        self.root, self.channels = given_data_dir(data_dir), channels
         self.dataset_name = self.root.name
         self.shape_a = self.shape_b = self.data_shape = (channels, crop_size, crop_size)
         self.num_classes = 0

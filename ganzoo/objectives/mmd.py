@@ -24,43 +24,54 @@ def _sqdist(x: Tensor, y: Tensor) -> Tensor:
     return d.clamp_min(0)
 
 
-class MixRBF(Kernel):
-    """sum_s exp(-||x - y||^2 / (2 s^2)) (+ <x, y> if ``linear``)."""
+class _Mixture(Kernel):
+    """A sum of one kernel family over its parameters: sum_p term(||x - y||^2, p) (+ <x, y> if ``linear``), all
+    parameters in one broadcast op. Subclasses name the parameters (``param``) and give ``term``."""
 
-    def __init__(self, sigmas: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0), linear: bool = False):
-        for s in sigmas:
-            check_positive("sigmas", s)
-        self.sigmas, self.linear = tuple(float(s) for s in sigmas), linear
+    param = ""
+
+    def __init__(self, params: Sequence[float], linear: bool):
+        for v in params:
+            check_positive(self.param, v)
+        self.params, self.linear = tuple(float(v) for v in params), linear
+
+    def term(self, d: Tensor, p: Tensor) -> Tensor:
+        raise NotImplementedError
 
     def __call__(self, x: Tensor, y: Tensor) -> Tensor:
         d = _sqdist(x, y).unsqueeze(0)
-        two_s2 = 2 * torch.tensor(self.sigmas, dtype=d.dtype, device=d.device).pow(2).view(-1, 1, 1)
-        k = torch.exp(-d / two_s2).sum(0)  # all bandwidths in one broadcast op
+        k = self.term(d, torch.tensor(self.params, dtype=d.dtype, device=d.device).view(-1, 1, 1)).sum(0)
         return k + x @ y.T if self.linear else k
 
     def __repr__(self) -> str:
-        return f"MixRBF(sigmas={self.sigmas}, linear={self.linear})"
+        return f"{type(self).__name__}({self.param}={self.params}, linear={self.linear})"
 
 
-class MixRQ(Kernel):
+class MixRBF(_Mixture):
+    """sum_s exp(-||x - y||^2 / (2 s^2)) (+ <x, y> if ``linear``)."""
+
+    param = "sigmas"
+
+    def __init__(self, sigmas: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0), linear: bool = False):
+        super().__init__(sigmas, linear)
+
+    def term(self, d: Tensor, s: Tensor) -> Tensor:
+        return torch.exp(-d / (2 * s.pow(2)))
+
+
+class MixRQ(_Mixture):
     """Rational quadratic mixture sum_a (1 + ||x - y||^2 / (2a))^(-a) (+ <x, y> if ``linear``).
 
     The default alphas (0.2, 0.5, 1, 2, 5) with the linear term are Binkowski et al.'s "rq*" kernel.
     """
 
+    param = "alphas"
+
     def __init__(self, alphas: Sequence[float] = (0.2, 0.5, 1.0, 2.0, 5.0), linear: bool = True):
-        for a in alphas:
-            check_positive("alphas", a)
-        self.alphas, self.linear = tuple(float(a) for a in alphas), linear
+        super().__init__(alphas, linear)
 
-    def __call__(self, x: Tensor, y: Tensor) -> Tensor:
-        d = _sqdist(x, y).unsqueeze(0)
-        a = torch.tensor(self.alphas, dtype=d.dtype, device=d.device).view(-1, 1, 1)
-        k = torch.exp(-a * torch.log1p(d / (2 * a))).sum(0)  # (1 + d / 2a)^-a, all alphas at once
-        return k + x @ y.T if self.linear else k
-
-    def __repr__(self) -> str:
-        return f"MixRQ(alphas={self.alphas}, linear={self.linear})"
+    def term(self, d: Tensor, a: Tensor) -> Tensor:
+        return torch.exp(-a * torch.log1p(d / (2 * a)))  # (1 + d / 2a)^-a
 
 
 KERNELS = {"rbf": MixRBF, "rq": MixRQ}

@@ -12,7 +12,7 @@ class DCGAN(LatentGAN):
 
     Example:
         The paper's setup, then one generator iteration on the 2-D toy data (without network specs a variant builds
-        the WGAN-GP code's toy MLPs; ``hidden_dim=16`` keeps them tiny):
+        the WGAN-GP code's toy MLPs; ``hidden_dim=16`` keeps them tiny). Every latent variant trains this way:
 
         >>> import lightning as L
         >>> import ganzoo
