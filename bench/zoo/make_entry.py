@@ -282,7 +282,8 @@ def recard(name: str, spec: dict) -> None:
                recipe=recipe, command=f"python -m bench.zoo.make_entry {name}", training_note=note)
     entry = next(e for e in json.loads(INDEX_PATH.read_text())["entries"] if e["name"] == name)
     publish_entry(name, {**entry, "description": spec["description"]})
-    print(f"rewrote the card of {folder} (and model_cards/{name}/, the index's description)")
+    print(f"rewrote the card of {folder} (and model_cards/{name}/, the index's description); the zoo page and the "
+          "README's leaderboard: python -m bench.zoo.leaderboard")
 
 
 def build_all(args: argparse.Namespace) -> None:
