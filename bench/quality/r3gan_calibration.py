@@ -1,8 +1,8 @@
 """R3GAN's gamma for a small unconditional network on a CPU: the zoo recipe (``recipes/r3gan/fashion_mnist.yaml``)
 trained for the same time with R1 + R2 at the official presets' gammas (CIFAR-10, class-conditional: 0.05;
-ImageNet-32: 0.5; FFHQ-64, unconditional: 2), and the middle one in float32 and on the DCGAN recipe's networks (the
-critic without batch norm) instead of R3GAN's, each with the recipe's cosine decay to a tenth; the FID of 2,000
-samples over training, the critic's loss at the end.
+ImageNet-32: 0.5; FFHQ-64, unconditional: 2) on the paper's simplified ResNeXt at a CPU width, and the middle one in
+float32 and on the DCGAN recipe's networks (the critic without batch norm; what the recipe trains now), each with the
+recipe's cosine decay to a tenth; the FID of 2,000 samples over training, the critic's loss at the end.
 
     python -m bench.quality.r3gan_calibration                      # every setting, 10 minutes each, one after the other
     python -m bench.quality.r3gan_calibration --only gamma_0.5 --minutes 10
@@ -33,17 +33,18 @@ def _gamma(g: float) -> dict:
     return {"model.init_args.constraints": [{"name": "r1_r2", "gamma": g}]}
 
 
-# the DCGAN recipe's networks (recipes/dcgan/fashion_mnist.yaml), the critic without batch norm (R3GAN's critic has
-# no normalisation, and the penalties are per-sample gradients)
-DCGAN_NETS = {
-    "model.init_args.generator": {"arch": "dcgan_generator", "latent_dim": 100, "channels": 1, "resolution": 32,
-                                  "width": 64},
-    "model.init_args.critic": {"arch": "dcgan_critic", "channels": 1, "resolution": 32, "width": 64, "norm": "none"},
+# the networks of the first zoo recipe: the paper's simplified ResNeXt at a CPU width (stages of 128, 64, 32 and 16
+# channels, one block each); the recipe now trains the DCGAN recipe's networks (the critic without batch norm)
+RESNEXT = {
+    "model.init_args.generator": {"arch": "r3gan_generator", "latent_dim": 64, "channels": 1, "resolution": 32,
+                                  "widths": [128, 64, 32, 16], "blocks": 1},
+    "model.init_args.critic": {"arch": "r3gan_critic", "channels": 1, "resolution": 32, "widths": [128, 64, 32, 16],
+                               "blocks": 1},
 }
 SETTINGS = {
-    "gamma_0.05": _gamma(0.05), "gamma_0.5": _gamma(0.5), "gamma_2": _gamma(2.0),
-    "gamma_0.5_fp32": {**_gamma(0.5), "trainer.precision": "32-true"},
-    "gamma_0.5_dcgan_nets": {**_gamma(0.5), **DCGAN_NETS},
+    "gamma_0.05": {**_gamma(0.05), **RESNEXT}, "gamma_0.5": {**_gamma(0.5), **RESNEXT},
+    "gamma_2": {**_gamma(2.0), **RESNEXT}, "gamma_0.5_fp32": {**_gamma(0.5), **RESNEXT, "trainer.precision": "32-true"},
+    "gamma_0.5_dcgan_nets": _gamma(0.5),  # the recipe's networks
 }
 
 

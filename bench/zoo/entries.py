@@ -56,7 +56,7 @@ ENTRIES: dict[str, dict] = {
             "target_fid": TARGET_FID[v],
             "description": (
                 f"{paper} generator for Fashion-MNIST padded to 32x32: the "
-                f"{'R3GAN ResNeXt' if v == 'r3gan' else 'DCGAN'} generator ({_generator_shape(v)}) "
+                f"DCGAN generator ({_generator_shape(v)}) "
                 f"trained with `recipes/{v}/fashion_mnist.yaml`" + (
                     ", conditional on the 10 classes (conditional batch norm)" if v == "cgan" else "") + "."
             ),
