@@ -40,10 +40,13 @@ def gather() -> dict[str, dict]:
             fid=m["fid"], precision=m["precision"], recall=m["recall"], zoo_hardware=m.get("hardware"))
     for d, r in _load(RESULTS / "fgan_divergences.json").items():  # divergences that did not make the zoo
         rows.setdefault(f"fgan_{d}", {}).update(
-            {k: r[k] for k in ("fid", "precision", "recall") if f"fgan_{d}" not in rows or k not in rows[f"fgan_{d}"]},
-            zoo_hardware=r["hardware"])
+            {k: r[k] for k in ("fid", "precision", "recall")
+             if k in r and (f"fgan_{d}" not in rows or k not in rows[f"fgan_{d}"])},
+            zoo_hardware=r["hardware"], diverged=r.get("diverged_after"))
     for r in _load(RESULTS / "stacked_modes.json").values():
-        if r.get("critic_width", 1) == 1:
+        if r.get("critic_width", 1) == 1 and "diverged_after" in r:  # stopped by the divergence guard
+            rows.setdefault(r["run"], {}).update(stacked_diverged=r["diverged_after"])
+        elif r.get("critic_width", 1) == 1:
             # seconds per iteration from these runs: one machine, one thread each, the same time for every variant
             rows.setdefault(r["run"], {}).update(modes=r["modes"], modes_kl=r["modes_kl"], floor=r["floor"],
                                                  s_per_it=r["train_seconds"] / r["generator_iterations"],
@@ -61,8 +64,11 @@ def table(rows: dict[str, dict]) -> str:
     out = ["| variant | FID | precision | recall | stacked modes (of 1,000) | stacked KL | seconds / iteration | "
            "loss tracks FID (Spearman rho) |", "|---|---|---|---|---|---|---|---|"]
     for name, r in sorted(rows.items(), key=lambda kv: (kv[1].get("fid") is None, kv[1].get("fid") or 0)):
-        out.append(f"| {name} | {_fmt(r.get('fid'), '.2f')} | {_fmt(r.get('precision'), '.3f')} | "
-                   f"{_fmt(r.get('recall'), '.3f')} | {_fmt(r.get('modes'), 'd')} | {_fmt(r.get('modes_kl'), '.3f')} | "
+        fid = f"diverged after {r['diverged']:,} iterations" if r.get("diverged") else _fmt(r.get("fid"), ".2f")
+        modes = (f"diverged after {r['stacked_diverged']:,} iterations" if r.get("stacked_diverged")
+                 else _fmt(r.get("modes"), "d"))
+        out.append(f"| {name} | {fid} | {_fmt(r.get('precision'), '.3f')} | "
+                   f"{_fmt(r.get('recall'), '.3f')} | {modes} | {_fmt(r.get('modes_kl'), '.3f')} | "
                    f"{_fmt(r.get('s_per_it'), '.3f')} | {_fmt(r.get('rho'), '+.2f')} |")
     return "\n".join(out)
 

@@ -17,15 +17,12 @@ FID curves (2,000 samples every 500 iterations) to ``docs/fgan_divergences.png``
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import math
-import subprocess
 from pathlib import Path
 
-from bench.common import RESULTS_DIR, ROOT, cpu_threads, hardware, publish, table_options
+from bench.common import RESULTS_DIR, ROOT, publish, table_options
 from bench.zoo.entries import ENTRIES, FGAN_DIVERGENCES
-from bench.zoo.make_entry import IMAGE_N, _datamodule, train_once
+from bench.zoo.make_entry import IMAGE_N, _datamodule, diverged_row, train_unless_diverged
 
 RESULTS = RESULTS_DIR / "fgan_divergences.json"
 FIGURE = ROOT / "docs" / "fgan_divergences.png"
@@ -62,40 +59,13 @@ def score(spec: dict, work: Path) -> dict:
     }
 
 
-def divergence_point(work: Path) -> int | None:
-    """The generator iterations a run completed before its first non-finite logged loss (the training stopped there,
-    ``DivergenceError``), or ``None``."""
-    for path in sorted(work.glob("logs/version_*/metrics.csv")):
-        with path.open() as f:
-            for r in csv.DictReader(f):
-                values = [r[k] for k in r if k.startswith("train/") and r[k] not in ("", None)]
-                if any(not math.isfinite(float(v)) for v in values):
-                    return int(r["g_iter"]) - 1
-    return None
-
-
-def diverged(work: Path, after: int) -> dict:
-    """The row of a run stopped by the divergence guard: where, and its FID curve up to there."""
-    history = json.loads((work / "eval_history.json").read_text()) if (work / "eval_history.json").is_file() else []
-    partial = json.loads((work / "train_info.partial.json").read_text())
-    curve = [[r["generator_iterations"], round(r["fid"], 2), r.get("train_seconds")] for r in history if "fid" in r]
-    return {"diverged_after": after, "curve": curve, "hardware": hardware(), "threads": cpu_threads(),
-            "overrides": partial["overrides"], "train_seconds_at_last_checkpoint": partial.get("train_seconds")}
-
-
 def run(d: str) -> dict:
     """Train the divergence's run (unless finished, or stopped by the divergence guard: a diverged run is recorded,
     not resumed into the same end) and score it, or record where it diverged."""
     spec = ENTRIES[f"fgan_{d}-fashion_mnist"]
     work = ROOT / "runs" / "zoo" / f"fgan_{d}-fashion_mnist"
-    try:
-        if divergence_point(work) is None:
-            train_once(spec, work)
-    except subprocess.CalledProcessError:
-        if divergence_point(work) is None:
-            raise
-    after = divergence_point(work)
-    return score(spec, work) if after is None else diverged(work, after)
+    after = train_unless_diverged(spec, work)
+    return score(spec, work) if after is None else diverged_row(work, after)
 
 
 def table(res: dict) -> str:

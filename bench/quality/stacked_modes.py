@@ -87,7 +87,12 @@ def table(res: dict) -> str:
     rows = ["| run | critic width | modes (of 1,000) | KL | FID | precision | recall | G iterations | time |",
             "|---|---|---|---|---|---|---|---|---|"]
     floors = set()
-    for _, r in sorted(res.items(), key=lambda kv: (kv[1]["critic_width"], -kv[1]["modes"], kv[1]["modes_kl"])):
+    for _, r in sorted(res.items(), key=lambda kv: (kv[1]["critic_width"], "diverged_after" in kv[1],
+                                                    -kv[1].get("modes", 0), kv[1].get("modes_kl", 0))):
+        if "diverged_after" in r:  # stopped by the divergence guard: no generator to score
+            rows.append(f"| {r['run']} | {r['critic_width']:g} | diverged after {r['diverged_after']:,} iterations "
+                        f"| | | | | {r['diverged_after']:,} | |")
+            continue
         rows.append(f"| {r['run']} | {r['critic_width']:g} | {r['modes']} | {r['modes_kl']:.3f} | {r['fid']:.2f} | "
                     f"{r['precision']:.3f} | {r['recall']:.3f} | {r['generator_iterations']:,} | "
                     f"{r['train_seconds'] / 60:.0f} min |")
@@ -112,9 +117,8 @@ def main() -> None:
         for name in args.only:
             key = name if args.critic_width == 1 else f"{name}@critic{args.critic_width:g}"
             res = train_and_record(RESULTS, key, stacked_spec(all_runs[name], args.critic_width),
-                                   ROOT / "runs" / "stacked" / key, args.minutes,
-                                   lambda work, name=name: {"run": name, "critic_width": args.critic_width,
-                                                            **score(work)})
+                                   ROOT / "runs" / "stacked" / key, args.minutes, score, run=name,
+                                   critic_width=args.critic_width)
     publish("stacked-modes", table(res), args.readme)
 
 

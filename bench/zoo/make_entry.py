@@ -28,7 +28,9 @@ is updated; finally the entry is loaded by name in a fresh offline process and s
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -143,12 +145,46 @@ def train_once(spec: dict, work: Path, **kw) -> None:
     train(spec, work, resume=resume, **kw)
 
 
-def train_and_record(results: Path, key: str, spec: dict, work: Path, minutes: float, score) -> dict:
+def divergence_point(work: Path) -> int | None:
+    """The generator iterations a run in ``work`` completed before its first non-finite logged loss (where the
+    divergence guard stopped it, ``DivergenceError``), or ``None``."""
+    for path in sorted(work.glob("logs/version_*/metrics.csv")):
+        with path.open() as f:
+            for r in csv.DictReader(f):
+                if any(not math.isfinite(float(v)) for k, v in r.items() if k.startswith("train/") and v):
+                    return int(r["g_iter"]) - 1
+    return None
+
+
+def train_unless_diverged(spec: dict, work: Path, **kw) -> int | None:
+    """:func:`train_once`, unless the run in ``work`` was stopped by the divergence guard: a diverged run is
+    recorded, not resumed into the same end. Returns :func:`divergence_point` (``None``: trained to its end)."""
+    try:
+        if divergence_point(work) is None:
+            train_once(spec, work, **kw)
+    except subprocess.CalledProcessError:
+        if divergence_point(work) is None:
+            raise
+    return divergence_point(work)
+
+
+def diverged_row(work: Path, after: int) -> dict:
+    """The bench row of a run the divergence guard stopped: where, the FID curve up to there, where it ran."""
+    history = json.loads((work / "eval_history.json").read_text()) if (work / "eval_history.json").is_file() else []
+    partial = json.loads((work / "train_info.partial.json").read_text())
+    return {"diverged_after": after, "hardware": hardware(None), "threads": cpu_threads(),
+            "overrides": partial["overrides"], "train_seconds_at_last_checkpoint": partial.get("train_seconds"),
+            "curve": [[r["generator_iterations"], round(r["fid"], 2), r.get("train_seconds")] for r in history
+                      if "fid" in r]}
+
+
+def train_and_record(results: Path, key: str, spec: dict, work: Path, minutes: float, score, **fields) -> dict:
     """A timed bench run: :func:`train_once` of ``spec`` in ``work`` for ``minutes``, then ``score(work)`` (a dict)
-    added under ``key`` to the JSON file ``results``, which is read, added to and written at once, after the scoring
-    (two bench processes writing the same file keep each other's rows). Returns the whole file's content."""
-    train_once(spec, work, max_time=round(minutes * 60))
-    row = score(work)
+    with ``fields`` added under ``key`` to the JSON file ``results``, which is read, added to and written at once,
+    after the scoring (two bench processes writing the same file keep each other's rows). A run the divergence guard
+    stopped is recorded by :func:`diverged_row` instead of scored. Returns the whole file's content."""
+    after = train_unless_diverged(spec, work, max_time=round(minutes * 60))
+    row = {**fields, **(score(work) if after is None else diverged_row(work, after))}
     res = json.loads(results.read_text()) if results.is_file() else {}
     res[key] = row
     atomic_write_bytes(results, (json.dumps(res, indent=1) + "\n").encode())
