@@ -276,3 +276,17 @@ def test_the_docs_variant_table_is_the_readmes():
 
     readme = rows(README.read_text(encoding="utf-8").split("## Set-up")[0])
     assert readme and rows((DOCS / "index.md").read_text(encoding="utf-8")) == readme
+
+
+def test_small_data_table_in_the_how_to_is_the_committed_results():
+    """The small-data how-to's table is ``bench.quality.small_data.table`` of ``bench/results/small_data.json`` (issue
+    37): results changed without ``python -m bench.quality.small_data --table --readme`` leave it stale."""
+    import json
+
+    from bench.common import read_table
+    from bench.quality import small_data
+
+    res = json.loads(small_data.RESULTS.read_text())
+    assert set(res) <= set(small_data.PLAN), sorted(set(res) - set(small_data.PLAN))
+    assert read_table("small-data") == small_data.table(res)
+    assert small_data.FIGURE.is_file()

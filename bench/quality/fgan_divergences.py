@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench.common import RESULTS_DIR, ROOT, publish, table_options
 from bench.zoo.entries import ENTRIES, FGAN_DIVERGENCES
-from bench.zoo.make_entry import IMAGE_N, _datamodule, diverged_row, train_unless_diverged
+from bench.zoo.make_entry import IMAGE_N, _datamodule, diverged_row, eval_history, fid_curve, train_unless_diverged
 
 RESULTS = RESULTS_DIR / "fgan_divergences.json"
 FIGURE = ROOT / "docs" / "fgan_divergences.png"
@@ -48,14 +48,12 @@ def score(spec: dict, work: Path) -> dict:
     m = evaluate_images(ganzoo.load(work / "generator"), _datamodule(spec), metrics=("fid", "prdc"), n=IMAGE_N,
                         seed=0, progress=True)
     info = json.loads((work / "train_info.json").read_text())
-    history = json.loads((work / "eval_history.json").read_text()) if (work / "eval_history.json").is_file() else []
     return {
         "fid": round(m["fid"], 3), **{k: round(m[k], 4) for k in ("precision", "recall", "density", "coverage")},
         "classes_covered": m["class_coverage"]["classes_covered"], "n_eval": IMAGE_N,
         "generator_iterations": info["generator_iterations"], "train_seconds": info["train_seconds"],
         "hardware": info["hardware"], "threads": info["threads"], "overrides": info["overrides"],
-        "curve": [[r["generator_iterations"], round(r["fid"], 2), r.get("train_seconds")] for r in history
-                  if "fid" in r],
+        "curve": fid_curve(eval_history(work)),
     }
 
 

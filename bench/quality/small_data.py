@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench.common import RESULTS_DIR, ROOT, publish, table_options
 from bench.zoo.entries import SMALL_DATA_AUGMENT as ADA
-from bench.zoo.make_entry import train_and_record
+from bench.zoo.make_entry import eval_history, fid_curve, train_and_record
 
 RESULTS = RESULTS_DIR / "small_data.json"
 FIGURE = ROOT / "docs" / "small_data.png"
@@ -71,7 +71,6 @@ def score(work: Path, run: str) -> dict:
     test = evaluate(gen, full, metrics=("fid",), n=N, split="test", progress=True)
     copy = evaluate(gen, FashionMNISTDataModule(limit=limit), metrics=("copy",), n=N, progress=True)
     info = json.loads((work / "train_info.json").read_text())
-    history = json.loads((work / "eval_history.json").read_text()) if (work / "eval_history.json").is_file() else []
     return {
         "fid_train": round(train["fid"], 3), "fid_test": round(test["fid"], 3),
         **{k: round(train[k], 4) for k in ("precision", "recall")},
@@ -80,7 +79,7 @@ def score(work: Path, run: str) -> dict:
                       .get("augment") or {}).get("p"),
         "n": N, "generator_iterations": info["generator_iterations"], "train_seconds": info["train_seconds"],
         "hardware": info["hardware"], "threads": info["threads"], "overrides": info["overrides"],
-        "curve": [[r["generator_iterations"], round(r["fid"], 2), r["train_seconds"]] for r in history if "fid" in r],
+        "curve": fid_curve(eval_history(work)),
     }
 
 

@@ -168,14 +168,24 @@ def train_unless_diverged(spec: dict, work: Path, **kw) -> int | None:
     return divergence_point(work)
 
 
+def eval_history(work: Path) -> list[dict]:
+    """The training callback's evaluations of the run in ``work`` (``eval_history.json``; none: ``[]``)."""
+    path = work / "eval_history.json"
+    return json.loads(path.read_text()) if path.is_file() else []
+
+
+def fid_curve(history: list[dict]) -> list[list]:
+    """A results row's curve: ``[generator iterations, FID (2,000 samples), training seconds]`` per evaluation."""
+    return [[r["generator_iterations"], round(r["fid"], 2), r.get("train_seconds")] for r in history if "fid" in r]
+
+
 def diverged_row(work: Path, after: int) -> dict:
     """The bench row of a run the divergence guard stopped: where, the FID curve up to there, where it ran."""
-    history = json.loads((work / "eval_history.json").read_text()) if (work / "eval_history.json").is_file() else []
+    history = eval_history(work)
     partial = json.loads((work / "train_info.partial.json").read_text())
     return {"diverged_after": after, "hardware": hardware(None), "threads": cpu_threads(),
             "overrides": partial["overrides"], "train_seconds_at_last_checkpoint": partial.get("train_seconds"),
-            "curve": [[r["generator_iterations"], round(r["fid"], 2), r.get("train_seconds")] for r in history
-                      if "fid" in r]}
+            "curve": fid_curve(history)}
 
 
 def train_and_record(results: Path, key: str, spec: dict, work: Path, minutes: float, score, **fields) -> dict:
@@ -449,9 +459,8 @@ def evaluate_image(bundle: Path, exported: Path, spec: dict, work: Path):
         real = real_class_accuracy(dm)
         index["real_per_class_accuracy"] = real
         index["class_accuracy_gap"] = round(max(r - a for r, a in zip(real, cov["per_class_accuracy"])), 4)
-    history = json.loads((work / "eval_history.json").read_text()) if (work / "eval_history.json").is_file() else []
-    index["curve"] = [[r["generator_iterations"], round(r["fid"], 2), r.get("train_seconds")]
-                      for r in history if "fid" in r]
+    history = eval_history(work)
+    index["curve"] = fid_curve(history)
     index.update(time_to_quality(index["curve"], spec.get("target_fid")))
     curve = None
     if history:
